@@ -1,0 +1,120 @@
+"""Command-line: `flask --app app <command>` for migrations, users and running everything."""
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from peewee import IntegrityError
+
+import models
+from models.user import ROLES
+from models.user import User
+
+ROOT = Path(__file__).resolve().parent
+
+
+@click.command("migrate")
+@with_appcontext
+def migrate_command():
+    """Apply pending database migrations."""
+    applied = models.migrate()
+    click.echo("Applied: " + ", ".join(applied) if applied else "Database is up to date.")
+
+
+@click.command("migrations")
+@with_appcontext
+def migrations_command():
+    """Show every migration and whether it is applied."""
+    for name, applied in models.migration_status():
+        click.echo(f"{'applied ' + str(applied) if applied else 'pending':<36} {name}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email, admin, password_stdin):
+    """Create a user who can sign in (staff unless --admin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.ClickException("The password must be at least 10 characters.")
+    if "@" not in email:
+        raise click.ClickException("Give an email address.")
+    with models.db.connection_context():
+        try:
+            with models.db.atomic():
+                user = User.create_user(email, password, ROLES[0] if admin else ROLES[1])
+        except IntegrityError as exc:
+            raise click.ClickException(f"A user with the email {email} already exists.") from exc
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+def procfile_processes(path=ROOT / "Procfile"):
+    """The Procfile's processes as {name: command}."""
+    processes = {}
+    for line in Path(path).read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and ":" in line:
+            name, command = line.split(":", 1)
+            processes[name.strip()] = command.strip()
+    return processes
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default: HOST setting).")
+@click.option("--port", default=None, type=int, help="Port (default: PORT setting).")
+@with_appcontext
+def serve_command(host, port):
+    """Migrate, then run web, worker and cron together (and the embedded Redis when used)."""
+    from honcho.manager import Manager
+
+    from sync.queue import ensure_embedded
+    from sync.queue import stop_embedded
+
+    app = current_app
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+    applied = models.migrate()
+    if applied:
+        click.echo("Applied migrations: " + ", ".join(applied))
+
+    processes = procfile_processes()
+    processes.pop("release", None)
+    env = {**os.environ, "HOST": host, "PORT": str(port), "INSTANCE_PATH": app.instance_path,
+           "PYTHONUNBUFFERED": "1",
+           # Run the Procfile's gunicorn, rq and flask from this same environment.
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    manager = Manager()
+    embedded = not app.config["REDIS_URL"]
+    if embedded:
+        ensure_embedded(app.instance_path)
+    for name, command in processes.items():
+        manager.add_process(name, command, env=env, cwd=str(ROOT))
+
+    click.echo(f"Ledgerlink is starting on http://{host}:{port}/")
+    if not _has_admin():
+        click.echo("Create the first administrator in another terminal with:\n"
+                   "  .venv/bin/flask --app app create-user you@example.com --admin")
+    try:
+        manager.loop()
+    finally:
+        if embedded:
+            stop_embedded(app.instance_path)
+    sys.exit(manager.returncode)
+
+
+def _has_admin():
+    with models.db.connection_context():
+        return User.active_admin_count() > 0
+
+
+def init_app(app):
+    """Register the commands on the app."""
+    for command in (migrate_command, migrations_command, create_user_command, serve_command):
+        app.cli.add_command(command)

@@ -1,0 +1,87 @@
+"""Settings: defaults, then instance/config.py, then the environment (and .env), then tests."""
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+# Every setting Ledgerlink reads, with its default. The README's configuration table lists each
+# one; a test keeps the two in step. An empty string means "not set".
+DEFAULTS = {
+    "SECRET_KEY": "",
+    "DATABASE_URL": "",
+    "REDIS_URL": "",
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "LOG_LEVEL": "INFO",
+    "LOGIN_ATTEMPTS_PER_MINUTE": 10,
+    "SESSION_HOURS": 12,
+    "REMEMBER_DAYS": 14,
+    "TRUSTED_PROXIES": 0,
+    "MAX_UPLOAD_MB": 16,
+    "WORKER_STALE_SECONDS": 120,
+    "RQ_QUEUE": "default",
+    "HOST": "127.0.0.1",
+    "PORT": 5000,
+}
+
+
+def _coerce(raw, default):
+    """Turn an environment string into the type of its default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def environment_overrides(root_path):
+    """Settings from the process environment, over those in a .env file at the project root."""
+    file_values = dotenv_values(Path(root_path) / ".env")
+    merged = {**{k: v for k, v in file_values.items() if v is not None}, **os.environ}
+    return {
+        key: _coerce(merged[key], default) for key, default in DEFAULTS.items() if key in merged
+    }
+
+
+def instance_path_from_env(root_path):
+    """The instance folder: $INSTANCE_PATH, else instance/ beside app.py."""
+    return os.environ.get("INSTANCE_PATH") or str(Path(root_path) / "instance")
+
+
+def persistent_secret(instance_path, name):
+    """Read a random secret kept in the instance folder, creating it (mode 0600) on first use."""
+    path = Path(instance_path) / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def load_config(app, test_config=None):
+    """Apply the settings to app.config in the documented order."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(environment_overrides(app.root_path))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = persistent_secret(app.instance_path, "secret_key")
+    _derive_flask_settings(app.config)
+
+
+def _derive_flask_settings(config):
+    """Fill Flask's and extensions' own keys from ours."""
+    from datetime import timedelta
+
+    config.update(
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config["SESSION_HOURS"]),
+        REMEMBER_COOKIE_DURATION=timedelta(days=config["REMEMBER_DAYS"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=config["MAX_UPLOAD_MB"] * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )

@@ -1,0 +1,1 @@
+"""Blueprints, one per screen, registered by the application factory."""

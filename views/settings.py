@@ -1,0 +1,45 @@
+"""Settings (administrators): system status and a check that a background worker runs jobs."""
+
+from flask import Blueprint
+from flask import abort
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from sync.jobs import worker_check
+from sync.queue import get_redis
+from sync.runtime import enqueue
+from views._access import admin_required
+from views.health import system_status
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """The settings page."""
+    return render_template("settings/index.html", checks=system_status())
+
+
+@bp.post("/worker-check")
+@admin_required
+def worker_check_start():
+    """Enqueue a job that a worker must pick up; the panel then polls for its result."""
+    job = enqueue(worker_check, current_user.id, job_timeout=30, result_ttl=600)
+    return render_template("settings/_worker_check.html", job=job, status=job.get_status(),
+                           poll_url=url_for("settings.worker_check_status", job_id=job.id))
+
+
+@bp.get("/worker-check/<job_id>")
+@admin_required
+def worker_check_status(job_id):
+    """Read-only poll of the check job; the finished state stops polling."""
+    try:
+        job = Job.fetch(job_id, connection=get_redis())
+    except (NoSuchJobError, ValueError):
+        abort(404)
+    return render_template("settings/_worker_check.html", job=job, status=job.get_status(),
+                           poll_url=url_for("settings.worker_check_status", job_id=job.id))
