@@ -209,3 +209,24 @@ def worker_env(app, **overrides):
            "SECRET_KEY": app.config["SECRET_KEY"], "PYTHONUNBUFFERED": "1"}
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """One accounting sandbox over real HTTP on loopback for the whole run."""
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    """The sandbox, reset to its seeded state (clock and faults too) for this test."""
+    import requests
+
+    clock = sandbox_server.state["clock"]
+    clock.factor, clock.offset = 1.0, 0.0
+    requests.post(sandbox_server.url + "/_control/reset", json={}, timeout=10).raise_for_status()
+    return sandbox_server

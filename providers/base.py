@@ -1,0 +1,413 @@
+"""The contract every accounting provider implements, with plain dataclasses in and out.
+
+Providers never import Flask, peewee or RQ. The caller (the sync layer) owns token storage,
+refresh locking and the shared rate budget, and hands each call an `ApiContext`.
+"""
+
+import enum
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from decimal import Decimal
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Credentials and endpoints for one provider, read from app settings.
+
+    `sandbox_url`, when set, points every endpoint of the provider at the local sandbox.
+    """
+
+    client_id: str = ""
+    client_secret: str = ""
+    redirect_uri: str = ""
+    sandbox_url: str = ""
+    options: dict = field(default_factory=dict)  # provider-specific (e.g. Xero broad scopes)
+
+
+class NotConfigured(Exception):
+    """The provider lacks settings; `missing` names them."""
+
+    def __init__(self, missing):
+        super().__init__("missing settings: " + ", ".join(missing))
+        self.missing = missing
+
+
+# --- OAuth --------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuthorizationRequest:
+    """Where to send the admin, and what to keep in the session to finish the dance."""
+
+    url: str
+    state: str
+    code_verifier: str | None = None
+
+
+@dataclass
+class TokenSet:
+    """An OAuth token pair. Times are epoch seconds. `extra` holds provider data that must be
+    kept with the tokens (Zoho's api_domain and accounts server, QuickBooks' realmId, ...)."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    refresh_expires_at: float | None = None
+    scope: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Organisation:
+    """A company file / tenant / business the grant reaches."""
+
+    id: str
+    name: str
+    extra: dict = field(default_factory=dict)  # e.g. Xero connection id, country, currency
+
+
+# --- ledger lists -------------------------------------------------------------------------------
+
+
+class AccountType(enum.StrEnum):
+    """Our coarse account types, enough to fill the mapping form's dropdowns."""
+
+    INCOME = "income"
+    EXPENSE = "expense"
+    COST_OF_SALES = "cost_of_sales"
+    BANK = "bank"
+    OTHER = "other"
+
+
+@dataclass
+class Account:
+    """A ledger account (nominal code)."""
+
+    id: str
+    code: str
+    name: str
+    type: AccountType
+    active: bool = True
+    provider_type: str = ""  # the provider's own type name, shown to admins
+    tax_rate_id: str | None = None  # the account's default tax, where the ledger has one
+
+
+@dataclass
+class TaxRate:
+    """A ledger tax rate or tax code."""
+
+    id: str
+    name: str
+    rate: Decimal
+    active: bool = True
+    for_sales: bool = True
+    for_purchases: bool = True
+
+
+@dataclass
+class Contact:
+    """A ledger contact (customer, supplier or both)."""
+
+    id: str
+    name: str
+    is_customer: bool = False
+    is_supplier: bool = False
+    email: str = ""
+    account_number: str = ""
+    active: bool = True
+
+
+@dataclass
+class ContactPage:
+    """One page of contacts; `next_cursor` is None on the last page."""
+
+    contacts: list
+    next_cursor: str | None = None
+
+
+@dataclass
+class NewContact:
+    """A contact to create in the ledger."""
+
+    name: str
+    kind: str  # "customer" or "supplier"
+    email: str = ""
+    phone: str = ""
+    address_lines: list = field(default_factory=list)
+    city: str = ""
+    postcode: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
+    vat_number: str = ""
+    account_number: str = ""
+
+
+@dataclass
+class Item:
+    """A product/service item (QuickBooks, Zoho) tied to an income account."""
+
+    id: str
+    name: str
+    income_account_id: str | None = None
+    active: bool = True
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+class DocumentKind(enum.StrEnum):
+    """The four document kinds Ledgerlink sends."""
+
+    SALES_INVOICE = "sales_invoice"
+    SALES_CREDIT = "sales_credit"
+    PURCHASE_INVOICE = "purchase_invoice"
+    PURCHASE_CREDIT = "purchase_credit"
+
+    @property
+    def is_sales(self):
+        """Customer-side documents."""
+        return self in (DocumentKind.SALES_INVOICE, DocumentKind.SALES_CREDIT)
+
+
+@dataclass
+class OutgoingLine:
+    """One line as the ledger should receive it; amounts already computed and rounded."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    net: Decimal
+    tax: Decimal
+    account_id: str  # the ledger account's id (providers that want codes look them up)
+    account_code: str = ""
+    tax_rate_id: str | None = None
+    item_id: str | None = None  # QuickBooks/Zoho item for sales lines
+
+
+@dataclass
+class OutgoingDocument:
+    """A document to create in the ledger."""
+
+    local_id: int
+    kind: DocumentKind
+    number: str  # our number (the "S number")
+    contact_id: str  # the ledger contact
+    issue_date: date
+    due_date: date | None
+    currency: str
+    lines: list
+    net_total: Decimal
+    tax_total: Decimal
+    gross_total: Decimal
+    reference: str = ""
+    supplier_reference: str = ""  # the supplier's own invoice number (purchase documents)
+    use_our_number: bool = True  # False: let the ledger number it (sales documents)
+    original_number: str = ""  # a credit note's invoice
+    idempotency_key: str = ""  # stable per push attempt generation; see the sync engine
+
+
+class PushStatus(enum.StrEnum):
+    """What happened to one pushed document."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"  # the number is already in the ledger
+    INVALID = "invalid"  # the ledger rejected the content; message says what to fix
+    TRANSIENT = "transient"  # try again later (5xx, network failure before sending)
+    RATE_LIMITED = "rate_limited"  # retry after `retry_after` seconds
+    UNCERTAIN = "uncertain"  # the request may have landed (timeout after sending)
+    AUTH = "auth"  # the connection needs reconnecting
+
+
+@dataclass
+class PushResult:
+    """The outcome for one document of a push."""
+
+    local_id: int
+    status: PushStatus
+    remote_id: str = ""
+    remote_number: str = ""
+    url: str = ""  # where to open it in the ledger
+    code: str = ""  # our stable error code (see providers.errors)
+    message: str = ""  # plain English, saying what to do
+    retry_after: float | None = None
+
+
+@dataclass
+class RemoteDocument:
+    """A document read back from the ledger."""
+
+    remote_id: str
+    number: str
+    reference: str
+    kind: DocumentKind
+    contact_id: str
+    total: Decimal
+    tax_total: Decimal
+    status: str
+    amount_paid: Decimal = Decimal("0")
+    url: str = ""
+
+
+@dataclass
+class AttachResult:
+    """The outcome of attaching a PDF; `supported` False when the ledger takes none there."""
+
+    ok: bool
+    supported: bool = True
+    message: str = ""
+
+
+@dataclass
+class Quota:
+    """What the provider last said about remaining calls (None when it does not say)."""
+
+    day_remaining: int | None = None
+    minute_remaining: int | None = None
+
+
+# --- calling the API ----------------------------------------------------------------------------
+
+
+class RequestGate:
+    """Hooks the caller supplies around every API request (shared rate budget, recording).
+
+    The default does nothing; the sync layer passes one backed by Redis.
+    """
+
+    def before(self):
+        """Block until a call may be made (or raise RateLimited)."""
+
+    def after(self, status_code, headers):
+        """Learn from a response (remaining quota, Retry-After)."""
+
+
+@dataclass
+class ApiContext:
+    """Everything one API call needs: a fresh access token, the organisation, the gate."""
+
+    access_token: str
+    organisation_id: str
+    extra: dict = field(default_factory=dict)
+    gate: RequestGate = field(default_factory=RequestGate)
+    timeout: float = 30.0
+
+
+class ProviderError(Exception):
+    """A failure with our stable code and a plain-English message for the user."""
+
+    def __init__(self, code, message, retry_after=None, detail=""):
+        super().__init__(message)
+        self.code, self.message, self.retry_after, self.detail = code, message, retry_after, detail
+
+
+class AuthError(ProviderError):
+    """The grant is gone (invalid_grant, revoked, organisation disconnected): reconnect."""
+
+
+class RateLimited(ProviderError):
+    """The provider (or our own budget) says wait `retry_after` seconds."""
+
+
+class TransientError(ProviderError):
+    """Worth retrying later: 5xx, connection failure before the request was sent."""
+
+
+class UncertainError(ProviderError):
+    """The request may have been applied (timeout after sending)."""
+
+
+class Provider:
+    """Base class: one subclass per accounting package, registered in `providers.REGISTRY`."""
+
+    id = ""
+    name = ""
+    description = ""
+    multi_organisation = False  # the grant can reach several organisations
+    supports_pkce = False
+    batch_size = 1
+    required_settings = ("client_id", "client_secret", "redirect_uri")
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    # configuration
+    def missing_settings(self):
+        """Names of the settings this provider still needs (empty when configured)."""
+        if self.settings.sandbox_url:
+            return []
+        return [f"{self.id.upper()}_{name.upper()}" for name in self.required_settings
+                if not getattr(self.settings, name)]
+
+    @property
+    def is_sandbox(self):
+        """True when every endpoint points at the local sandbox."""
+        return bool(self.settings.sandbox_url)
+
+    # OAuth
+    def authorization_request(self, state=None):
+        """Build the URL to send the admin to, with `state` (and PKCE where supported)."""
+        raise NotImplementedError
+
+    def exchange_code(self, callback_url, auth_request):
+        """Finish the dance from the full callback URL; return a TokenSet (checks state)."""
+        raise NotImplementedError
+
+    def organisations(self, tokens):
+        """The organisations this grant reaches."""
+        raise NotImplementedError
+
+    def refresh(self, tokens):
+        """Use the refresh token; return the new TokenSet (raises AuthError on invalid_grant)."""
+        raise NotImplementedError
+
+    def revoke(self, tokens, organisation_id=None):
+        """Revoke the grant / disconnect the organisation at the provider."""
+        raise NotImplementedError
+
+    # lists
+    def accounts(self, ctx):
+        """Chart of accounts, archived ones included (flagged inactive)."""
+        raise NotImplementedError
+
+    def tax_rates(self, ctx):
+        """Tax rates / codes."""
+        raise NotImplementedError
+
+    def contacts(self, ctx, cursor=None):
+        """One page of contacts."""
+        raise NotImplementedError
+
+    def search_contacts(self, ctx, name):
+        """Contacts whose name matches."""
+        raise NotImplementedError
+
+    def get_contact(self, ctx, contact_id):
+        """One contact by ledger id, or None."""
+        raise NotImplementedError
+
+    def create_contact(self, ctx, new_contact):
+        """Create a customer or supplier; return the Contact."""
+        raise NotImplementedError
+
+    # documents
+    def find_documents(self, ctx, kind, numbers):
+        """Documents of a kind whose number or reference is among `numbers`: {number: Remote}."""
+        raise NotImplementedError
+
+    def push(self, ctx, documents):
+        """Create documents (at most `batch_size`); one PushResult per document, in order."""
+        raise NotImplementedError
+
+    def attach_pdf(self, ctx, kind, remote_id, filename, content):
+        """Attach a PDF to a created document."""
+        raise NotImplementedError
+
+    def get_document(self, ctx, kind, remote_id):
+        """Read a document back (totals, status, amount paid), or None."""
+        raise NotImplementedError
+
+    def quota(self):
+        """The last remaining-quota figures the provider reported."""
+        return Quota()

@@ -1,0 +1,39 @@
+"""The pretend provider sign-in and consent page, shared by every provider's authorize step."""
+
+from flask import render_template_string
+
+_CONSENT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ label }} sandbox: sign in</title></head>
+<body>
+<main>
+<h1>{{ label }} (sandbox)</h1>
+<p>This is Ledgerlink's local stand-in for {{ label }}. Nothing here is a real ledger.</p>
+<form method="post" action="{{ action }}">
+  {% for name, value in hidden.items() %}<input type="hidden" name="{{ name }}" value="{{ value }}">
+  {% endfor %}
+  <label>Email <input type="email" name="user" value="{{ user }}" required></label>
+  <p>{{ app_name }} asks to: {{ scope }}</p>
+  {% if choices %}
+  <fieldset><legend>{{ choice_label }}</legend>
+  {% for value, text in choices %}
+    <label><input type="{{ 'checkbox' if multi else 'radio' }}" name="{{ choice_name }}"
+       value="{{ value }}"{% if loop.first %} checked{% endif %}> {{ text }}</label><br>
+  {% endfor %}
+  </fieldset>
+  {% endif %}
+  {{ extra|safe }}
+  <button type="submit" name="decision" value="allow">Allow access</button>
+  <button type="submit" name="decision" value="deny">Cancel</button>
+</form>
+</main>
+</body></html>"""
+
+
+def consent_page(label, action, hidden, scope, choices=(), multi=False, choice_name="org",
+                 choice_label="Organisation", user="owner@example.com", extra="",
+                 app_name="Ledgerlink"):
+    """Render the sign-in and consent form; its POST carries the user's choices."""
+    return render_template_string(
+        _CONSENT, label=label, action=action, hidden=hidden, scope=scope, choices=list(choices),
+        multi=multi, choice_name=choice_name, choice_label=choice_label, user=user, extra=extra,
+        app_name=app_name)
