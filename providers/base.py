@@ -328,9 +328,24 @@ class Provider:
     supports_pkce = False
     batch_size = 1
     required_settings = ("client_id", "client_secret", "redirect_uri")
+    # Real base URLs by service name; endpoints are written "service:/path". With a sandbox URL,
+    # "service:/path" becomes "<sandbox_url>/<provider id>/<service>/path".
+    bases = {}
+    oauth = None  # providers.oauth.OAuthEndpoints
 
     def __init__(self, settings):
         self.settings = settings
+
+    def endpoint(self, spec):
+        """Absolute URL for "service:/path" (real, or under the sandbox)."""
+        service, _, path = spec.partition(":")
+        if self.settings.sandbox_url:
+            return f"{self.settings.sandbox_url.rstrip('/')}/{self.id}/{service}{path}"
+        return self.bases[service].rstrip("/") + path
+
+    def scopes(self):
+        """OAuth scopes to request."""
+        return []
 
     # configuration
     def missing_settings(self):

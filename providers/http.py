@@ -1,0 +1,47 @@
+"""One way to call a provider's API: the caller's gate, timeouts, and failure classification."""
+
+import requests
+
+from providers.base import RateLimited
+from providers.base import TransientError
+from providers.base import UncertainError
+from providers.errors import message_for
+
+_session = requests.Session()
+
+
+def retry_after_seconds(headers, default=60.0):
+    """Seconds to wait from a Retry-After header (numeric form), else the default."""
+    try:
+        return max(0.0, float(headers.get("Retry-After")))
+    except (TypeError, ValueError):
+        return default
+
+
+def call(ctx, method, url, write=False, **kwargs):
+    """Send one request through ctx.gate; return the Response for the caller to interpret.
+
+    Raises TransientError when nothing could have been applied (connection refused, 5xx on a
+    read), UncertainError when a write may have been applied (timeout or dropped connection
+    after sending, 5xx on a write), RateLimited on 429.
+    """
+    ctx.gate.before()
+    try:
+        response = _session.request(method, url, timeout=ctx.timeout, **kwargs)
+    except requests.ConnectTimeout as exc:
+        raise TransientError("transient", message_for("transient"), detail=str(exc)) from exc
+    except (requests.ReadTimeout, requests.ConnectionError) as exc:
+        # A refused connection never reached the server; anything else might have.
+        refused = isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower()
+        if write and not refused:
+            raise UncertainError("uncertain", message_for("uncertain"), detail=str(exc)) from exc
+        raise TransientError("transient", message_for("transient"), detail=str(exc)) from exc
+    ctx.gate.after(response.status_code, response.headers)
+    if response.status_code == 429:
+        wait = retry_after_seconds(response.headers)
+        raise RateLimited("rate_limited", message_for("rate_limited"), retry_after=wait)
+    if response.status_code >= 500:
+        error = UncertainError if write and response.status_code in (502, 504) else TransientError
+        code = "uncertain" if error is UncertainError else "transient"
+        raise error(code, message_for(code), detail=f"HTTP {response.status_code}")
+    return response

@@ -1,0 +1,142 @@
+"""The OAuth 2.0 authorization-code dance with requests-oauthlib, shared by every provider.
+
+A provider sets its endpoints, scopes and client-authentication style as class attributes
+(`OAuthEndpoints`) and gets authorization_request / exchange_code / refresh from here.
+"""
+
+import os
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
+
+from oauthlib.oauth2 import OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from providers.base import AuthError
+from providers.base import AuthorizationRequest
+from providers.base import ProviderError
+from providers.base import TokenSet
+from providers.errors import message_for
+
+# Xero may grant more scopes than asked; oauthlib would otherwise raise on the difference.
+os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+
+
+class StateMismatch(ProviderError):
+    """The callback's state does not match the one we sent."""
+
+
+class ConsentDenied(ProviderError):
+    """The user cancelled at the provider, or the provider returned an error on the callback."""
+
+
+@dataclass(frozen=True)
+class OAuthEndpoints:
+    """A provider's OAuth endpoints (absolute, or paths under the sandbox URL)."""
+
+    authorize: str
+    token: str
+    revoke: str = ""
+    client_auth: str = "basic"  # "basic" (HTTP Basic) or "body" (client_id/secret in the form)
+    pkce: bool = False
+
+
+def _insecure_transport_for_loopback(url):
+    # oauthlib refuses http:// URLs; allow them only for the loopback sandbox.
+    host = urlparse(url).hostname or ""
+    if host in {"127.0.0.1", "localhost", "::1"}:
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def session(provider, state=None, token=None):
+    """An OAuth2Session for the provider's client, redirect URI and scopes."""
+    settings = provider.settings
+    return OAuth2Session(
+        settings.client_id, redirect_uri=settings.redirect_uri, scope=provider.scopes(),
+        state=state, token=token, pkce="S256" if provider.oauth.pkce else None,
+    )
+
+
+def authorization_request(provider, state=None, **params):
+    """Build the authorize URL (state, and PKCE when the provider supports it)."""
+    url = provider.endpoint(provider.oauth.authorize)
+    _insecure_transport_for_loopback(url)
+    oauth = session(provider, state=state)
+    auth_url, state = oauth.authorization_url(url, **params)
+    verifier = getattr(oauth._client, "code_verifier", None) if provider.oauth.pkce else None
+    return AuthorizationRequest(url=auth_url, state=state, code_verifier=verifier)
+
+
+def callback_params(callback_url):
+    """The query parameters of a callback URL as a flat dict."""
+    return {k: v[0] for k, v in parse_qs(urlparse(callback_url).query).items()}
+
+
+def exchange_code(provider, callback_url, auth_request, token_url=None):
+    """Check state and errors on the callback, then trade the code for tokens."""
+    params = callback_params(callback_url)
+    if params.get("state") != auth_request.state:
+        raise StateMismatch("state_mismatch", "The sign-in could not be verified (the state did "
+                            "not match). Start connecting again.")
+    if "error" in params:
+        cancelled = params["error"] == "access_denied"
+        raise ConsentDenied(
+            "cancelled" if cancelled else "provider_error",
+            "Connecting was cancelled at the provider." if cancelled
+            else f"The provider reported an error: {params.get('error_description') or params['error']}.")
+    url = token_url or provider.endpoint(provider.oauth.token)
+    _insecure_transport_for_loopback(url)
+    oauth = session(provider, state=auth_request.state)
+    kwargs = _client_auth(provider)
+    if auth_request.code_verifier:
+        kwargs["code_verifier"] = auth_request.code_verifier
+    try:
+        token = oauth.fetch_token(url, code=params.get("code"), **kwargs)
+    except OAuth2Error as exc:
+        raise ProviderError("provider_error", f"The provider refused the sign-in ({exc.error}). "
+                            "Start connecting again.") from exc
+    return to_token_set(token)
+
+
+def refresh(provider, tokens, token_url=None):
+    """Use the refresh token; invalid_grant becomes AuthError (reconnect)."""
+    url = token_url or provider.endpoint(provider.oauth.token)
+    _insecure_transport_for_loopback(url)
+    oauth = session(provider, token={"access_token": tokens.access_token,
+                                     "refresh_token": tokens.refresh_token,
+                                     "token_type": "Bearer"})
+    try:
+        token = oauth.refresh_token(url, refresh_token=tokens.refresh_token,
+                                    **_client_auth(provider))
+    except OAuth2Error as exc:
+        if exc.error == "invalid_grant":
+            raise AuthError("reconnect", message_for("reconnect"), detail="invalid_grant") from exc
+        raise ProviderError("provider_error", f"Refreshing the connection failed ({exc.error}).",
+                            detail=exc.error) from exc
+    fresh = to_token_set(token, previous=tokens)
+    return fresh
+
+
+def _client_auth(provider):
+    settings = provider.settings
+    if provider.oauth.client_auth == "body":
+        return {"client_id": settings.client_id, "client_secret": settings.client_secret,
+                "include_client_id": True}
+    from requests.auth import HTTPBasicAuth
+
+    return {"auth": HTTPBasicAuth(settings.client_id, settings.client_secret)}
+
+
+def to_token_set(token, previous=None):
+    """Convert an oauthlib token dict to our TokenSet (keeping the refresh token if not rotated)."""
+    known = {"access_token", "refresh_token", "expires_in", "expires_at", "token_type", "scope"}
+    extra = dict(previous.extra) if previous else {}
+    extra.update({k: v for k, v in token.items() if k not in known})
+    refresh_token = token.get("refresh_token") or (previous.refresh_token if previous else "")
+    scope = token.get("scope", "")
+    if isinstance(scope, list):
+        scope = " ".join(scope)
+    expires_at = token.get("expires_at") or time.time() + float(token.get("expires_in", 0))
+    return TokenSet(access_token=token["access_token"], refresh_token=refresh_token,
+                    expires_at=float(expires_at), scope=scope, extra=extra)
