@@ -80,11 +80,10 @@ def exchange_code(provider, callback_url, auth_request, token_url=None):
         raise StateMismatch("state_mismatch", "The sign-in could not be verified (the state did "
                             "not match). Start connecting again.")
     if "error" in params:
-        cancelled = params["error"] == "access_denied"
-        raise ConsentDenied(
-            "cancelled" if cancelled else "provider_error",
-            "Connecting was cancelled at the provider." if cancelled
-            else f"The provider reported an error: {params.get('error_description') or params['error']}.")
+        if params["error"] == "access_denied":
+            raise ConsentDenied("cancelled", "Connecting was cancelled at the provider.")
+        reason = params.get("error_description") or params["error"]
+        raise ConsentDenied("provider_error", f"The provider reported an error: {reason}.")
     url = token_url or provider.endpoint(provider.oauth.token)
     _insecure_transport_for_loopback(url)
     oauth = session(provider, state=auth_request.state)
