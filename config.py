@@ -23,6 +23,18 @@ DEFAULTS = {
     "RQ_QUEUE": "default",
     "HOST": "127.0.0.1",
     "PORT": 5000,
+    "PUBLIC_URL": "",
+    "TOKEN_KEYS": "",
+    "LEDGER_SANDBOX_URL": "",
+    "XERO_CLIENT_ID": "",
+    "XERO_CLIENT_SECRET": "",
+    "XERO_BROAD_SCOPES": False,
+    "QBO_CLIENT_ID": "",
+    "QBO_CLIENT_SECRET": "",
+    "SAGE_CLIENT_ID": "",
+    "SAGE_CLIENT_SECRET": "",
+    "ZOHO_CLIENT_ID": "",
+    "ZOHO_CLIENT_SECRET": "",
 }
 
 
@@ -49,13 +61,13 @@ def instance_path_from_env(root_path):
     return os.environ.get("INSTANCE_PATH") or str(Path(root_path) / "instance")
 
 
-def persistent_secret(instance_path, name):
+def persistent_secret(instance_path, name, make=lambda: secrets.token_urlsafe(48)):
     """Read a random secret kept in the instance folder, creating it (mode 0600) on first use."""
     path = Path(instance_path) / name
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+            handle.write(make())
     return path.read_text().strip()
 
 
@@ -68,6 +80,11 @@ def load_config(app, test_config=None):
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = persistent_secret(app.instance_path, "secret_key")
+    if not app.config["TOKEN_KEYS"]:
+        from cryptography.fernet import Fernet
+
+        app.config["TOKEN_KEYS"] = persistent_secret(
+            app.instance_path, "token_key", lambda: Fernet.generate_key().decode())
     _derive_flask_settings(app.config)
 
 

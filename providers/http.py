@@ -23,19 +23,14 @@ def call(ctx, method, url, write=False, **kwargs):
 
     Raises TransientError when nothing could have been applied (connection refused, 5xx on a
     read), UncertainError when a write may have been applied (timeout or dropped connection
-    after sending, 5xx on a write), RateLimited on 429.
+    after sending, 502/504 on a write), RateLimited on 429.
     """
     ctx.gate.before()
     try:
         response = _session.request(method, url, timeout=ctx.timeout, **kwargs)
-    except requests.ConnectTimeout as exc:
-        raise TransientError("transient", message_for("transient"), detail=str(exc)) from exc
-    except (requests.ReadTimeout, requests.ConnectionError) as exc:
-        # A refused connection never reached the server; anything else might have.
-        refused = isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower()
-        if write and not refused:
-            raise UncertainError("uncertain", message_for("uncertain"), detail=str(exc)) from exc
-        raise TransientError("transient", message_for("transient"), detail=str(exc)) from exc
+    except requests.RequestException as exc:
+        ctx.gate.after(0, {})  # release the gate's slot whatever happened
+        raise _translate(exc, write) from exc
     ctx.gate.after(response.status_code, response.headers)
     if response.status_code == 429:
         wait = retry_after_seconds(response.headers)
@@ -45,3 +40,13 @@ def call(ctx, method, url, write=False, **kwargs):
         code = "uncertain" if error is UncertainError else "transient"
         raise error(code, message_for(code), detail=f"HTTP {response.status_code}")
     return response
+
+
+def _translate(exc, write):
+    """Our error for a requests exception: could the request have reached the server?"""
+    never_sent = isinstance(exc, requests.ConnectTimeout) or (
+        isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower())
+    if write and not never_sent and isinstance(exc, (requests.ReadTimeout,
+                                                     requests.ConnectionError)):
+        return UncertainError("uncertain", message_for("uncertain"), detail=type(exc).__name__)
+    return TransientError("transient", message_for("transient"), detail=type(exc).__name__)
