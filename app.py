@@ -28,12 +28,15 @@ def _navigation():
 
 
 def _register_blueprints(app):
+    from views import connect
     from views import health
     from views import home
+    from views import integrations
+    from views import mapping
     from views import settings
     from views import users
 
-    for module in (auth, home, health, users, settings):
+    for module in (auth, home, health, users, settings, integrations, connect, mapping):
         app.register_blueprint(module.bp)
 
 

@@ -56,6 +56,23 @@ def create_user_command(email, admin, password_stdin):
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@click.command("rotate-token-key")
+@with_appcontext
+def rotate_token_key_command():
+    """Re-encrypt every stored OAuth token with the newest key in TOKEN_KEYS."""
+    from models import token_vault
+    from models.integration import Connection
+
+    keys = token_vault.parse_keys(current_app.config["TOKEN_KEYS"])
+    count = 0
+    with models.db.connection_context(), models.db.atomic():
+        for connection in Connection.select().where(Connection.tokens.is_null(False)):
+            connection.tokens = token_vault.rotate(keys, connection.tokens)
+            connection.save()
+            count += 1
+    click.echo(f"Re-encrypted the tokens of {count} connection(s) with the newest key.")
+
+
 def procfile_processes(path=ROOT / "Procfile"):
     """The Procfile's processes as {name: command}."""
     processes = {}
@@ -116,5 +133,6 @@ def _has_admin():
 
 def init_app(app):
     """Register the commands on the app."""
-    for command in (migrate_command, migrations_command, create_user_command, serve_command):
+    for command in (migrate_command, migrations_command, create_user_command, serve_command,
+                    rotate_token_key_command):
         app.cli.add_command(command)

@@ -325,6 +325,7 @@ class Provider:
     name = ""
     description = ""
     multi_organisation = False  # the grant can reach several organisations
+    connect_note = ""  # shown to the admin before connecting (e.g. a provider's token caps)
     supports_pkce = False
     batch_size = 1
     required_settings = ("client_id", "client_secret", "redirect_uri")

@@ -12,3 +12,20 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// Dialogs: any element with data-open-dialog="id" opens that <dialog>; data-close-dialog closes.
+document.addEventListener("click", function (event) {
+  var opener = event.target.closest("[data-open-dialog]");
+  if (opener) {
+    event.preventDefault();
+    var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+    if (dialog) { dialog.showModal(); }
+    var menu = opener.closest("details");
+    if (menu) { menu.removeAttribute("open"); }
+    return;
+  }
+  var closer = event.target.closest("[data-close-dialog]");
+  if (closer) {
+    event.preventDefault();
+    closer.closest("dialog").close();
+  }
+});

@@ -27,6 +27,10 @@ from sync.ratelimit import RedisGate
 log = logging.getLogger("ledgerlink.connections")
 
 REFRESH_MARGIN_SECONDS = 120  # refresh when the access token has less than this left
+# How long an unused refresh token lives, in days (None: until revoked). Xero counts from issue,
+# QuickBooks from last use (rolling), Sage 31 days; Zoho's never lapse. See shared/reference.
+REFRESH_TOKEN_DAYS = {"xero": 60, "qbo": 100, "sage": 31, "zoho": None}
+KEEP_ALIVE_AFTER_SECONDS = 7 * 86400  # refresh anything older, so no refresh token idles out
 LOCK_TIMEOUT_SECONDS = 60
 
 
@@ -139,3 +143,18 @@ def call_with_refresh(connection, operation):
         except AuthError as exc:
             mark_needs_reconnect(connection, exc.message)
             raise
+
+
+def keep_alive():
+    """Refresh every connected grant whose refresh token is older than a week; return count."""
+    cutoff = time.time() - KEEP_ALIVE_AFTER_SECONDS
+    stale = Connection.select(Connection.id).where(
+        Connection.status == CONNECTED, Connection.refreshed_at < cutoff)
+    refreshed = 0
+    for connection in stale:
+        try:
+            refresh_tokens(connection.id, force=True)
+            refreshed += 1
+        except AuthError:
+            continue  # already marked "needs reconnect"
+    return refreshed

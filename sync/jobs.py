@@ -19,6 +19,14 @@ def worker_check(user_id):
 
 
 @ledger_job
+def keep_connections_alive():
+    """Refresh grants before their refresh tokens can idle out."""
+    from sync.connections import keep_alive
+
+    return keep_alive()
+
+
+@ledger_job
 def cron_heartbeat():
     """Record that the periodic scheduler is alive (read by /healthz)."""
     from sync.queue import get_redis

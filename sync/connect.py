@@ -1,0 +1,131 @@
+"""Connecting, choosing the organisation, disconnecting: the steps behind the Integrations page.
+
+Between the provider's callback and the organisation choice, the new tokens wait encrypted in
+Redis for ten minutes under a random id kept in the admin's session; nothing is written to the
+database until an organisation is chosen, so a failed or abandoned attempt leaves nothing behind.
+"""
+
+import datetime
+import json
+import logging
+import secrets
+from dataclasses import asdict
+
+from flask import current_app
+
+from models import db
+from models import token_vault
+from models.integration import CONNECTED
+from models.integration import DISCONNECTED
+from models.integration import Connection
+from providers.base import Organisation
+from providers.base import ProviderError
+from sync.connections import load_tokens
+from sync.connections import provider_for
+from sync.connections import store_tokens
+from sync.queue import get_redis
+
+log = logging.getLogger("ledgerlink.connect")
+PENDING_TTL_SECONDS = 600
+SYNC_RUNNING_KEY = "ledgerlink:sync:running"
+
+
+class ConnectError(Exception):
+    """A step of connecting failed; the message is for the admin."""
+
+
+def sync_running():
+    """True while a sync run holds the running flag (set by the sync engine)."""
+    return bool(get_redis().exists(SYNC_RUNNING_KEY))
+
+
+def _pending_key(pending_id):
+    return f"ledgerlink:connect:{pending_id}"
+
+
+def _keys():
+    return token_vault.parse_keys(current_app.config["TOKEN_KEYS"])
+
+
+def stash_grant(provider_id, tokens, organisations, reconnect_id=None):
+    """Keep a fresh grant (encrypted) until the admin chooses an organisation; return its id."""
+    pending_id = secrets.token_urlsafe(16)
+    payload = {"provider": provider_id, "tokens": token_vault.encrypt(_keys(), tokens),
+               "organisations": [asdict(org) for org in organisations],
+               "reconnect_id": reconnect_id}
+    get_redis().set(_pending_key(pending_id), json.dumps(payload), ex=PENDING_TTL_SECONDS)
+    return pending_id
+
+
+def pending_grant(pending_id):
+    """The stashed grant, or None when it expired or never existed."""
+    raw = get_redis().get(_pending_key(pending_id or ""))
+    if raw is None:
+        return None
+    payload = json.loads(raw)
+    payload["organisations"] = [Organisation(**org) for org in payload["organisations"]]
+    return payload
+
+
+def discard_grant(pending_id):
+    """Forget a stashed grant (after use, or when the admin gives up)."""
+    get_redis().delete(_pending_key(pending_id or ""))
+
+
+def complete(pending_id, organisation_id):
+    """Create or restore the connection for the chosen organisation and make it active.
+
+    Returns (connection, restored) where restored says earlier mappings came back.
+    """
+    payload = pending_grant(pending_id)
+    if payload is None:
+        raise ConnectError("The sign-in took too long and has expired. Start connecting again.")
+    chosen = next((o for o in payload["organisations"] if o.id == organisation_id), None)
+    if chosen is None:
+        raise ConnectError("Choose one of the organisations offered.")
+    provider_id = payload["provider"]
+    tokens = token_vault.decrypt(_keys(), payload["tokens"])
+    with db.atomic():
+        other = Connection.active_connection()
+        if other is not None and (other.provider, other.organisation_id) != (
+                provider_id, organisation_id):
+            raise ConnectError(f"{_label(other)} is still connected. Disconnect it first.")
+        connection = Connection.get_or_none(Connection.provider == provider_id,
+                                            Connection.organisation_id == organisation_id)
+        restored = connection is not None and connection.mappings.count() > 0
+        if connection is None:
+            connection = Connection(provider=provider_id, organisation_id=organisation_id)
+        connection.organisation_name = chosen.name
+        connection.organisation_extra = chosen.extra
+        connection.status, connection.status_reason, connection.active = CONNECTED, None, True
+        connection.last_error = None
+        connection.mappings_confirmed = False  # every (re)connect asks to confirm the mapping
+        connection.connected_at = datetime.datetime.now()
+        store_tokens(connection, tokens)
+    discard_grant(pending_id)
+    log.info("connected %s organisation %s (restored=%s)", provider_id, organisation_id,
+             restored)
+    return connection, restored
+
+
+def disconnect(connection):
+    """Revoke at the provider (best effort), stop syncing; keep mappings and contact links."""
+    revoked = True
+    if connection.tokens:
+        try:
+            provider_for(connection.provider).revoke(load_tokens(connection),
+                                                    connection.organisation_id)
+        except ProviderError as exc:
+            revoked = False
+            log.warning("revoking %s connection %s failed: %s", connection.provider,
+                        connection.id, exc.code)
+    Connection.update(status=DISCONNECTED, active=False, tokens=None, access_expires_at=None,
+                      status_reason=None).where(Connection.id == connection.id).execute()
+    return revoked
+
+
+def _label(connection):
+    from providers import REGISTRY
+
+    name = REGISTRY[connection.provider].name if connection.provider in REGISTRY else "A ledger"
+    return f"{name} ({connection.organisation_name})"

@@ -1,0 +1,134 @@
+"""Connecting a ledger: explain, send the admin to the provider, check the answer, pick the org."""
+
+import logging
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+
+from models.integration import Connection
+from providers import REGISTRY
+from providers.base import AuthorizationRequest
+from providers.base import ProviderError
+from sync.connect import ConnectError
+from sync.connect import complete
+from sync.connect import discard_grant
+from sync.connect import pending_grant
+from sync.connect import stash_grant
+from sync.connect import sync_running
+from sync.connections import provider_for
+from views._access import admin_required
+
+bp = Blueprint("connect", __name__, url_prefix="/integrations")
+log = logging.getLogger("ledgerlink.connect")
+SESSION_KEY = "ledgerlink_connect"
+
+
+def redirect_uri(provider_id):
+    """The callback address to register with the provider."""
+    from flask import current_app
+
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    path = url_for("connect.callback", provider_id=provider_id)
+    return base + path if base else url_for("connect.callback", provider_id=provider_id,
+                                            _external=True)
+
+
+def _provider_or_404(provider_id):
+    if provider_id not in REGISTRY:
+        abort(404)
+    return provider_for(provider_id, redirect_uri(provider_id))
+
+
+def _back(message, category="error"):
+    flash(message, category)
+    return redirect(url_for("integrations.index"))
+
+
+@bp.post("/<provider_id>/connect")
+@admin_required
+def start(provider_id):
+    """Check we may connect, remember state (and PKCE verifier), and go to the provider."""
+    provider = _provider_or_404(provider_id)
+    if provider.missing_settings():
+        return _back(f"{provider.name} is not configured: set "
+                     f"{', '.join(provider.missing_settings())}.")
+    active = Connection.active_connection()
+    if active is not None and active.provider != provider_id:
+        if sync_running():
+            return _back("A sync is running. Wait for it to finish before changing ledgers.")
+        return _back(f"{REGISTRY[active.provider].name} is connected. Disconnect it first; "
+                     "only one accounting package syncs at a time.")
+    auth = provider.authorization_request()
+    session[SESSION_KEY] = {"provider": provider_id, "state": auth.state,
+                            "verifier": auth.code_verifier,
+                            "reconnect": request.form.get("reconnect")}
+    return redirect(auth.url)
+
+
+@bp.get("/<provider_id>/callback")
+@admin_required
+def callback(provider_id):
+    """The provider sends the admin back here with a code (or an error) and our state."""
+    provider = _provider_or_404(provider_id)
+    pending = session.pop(SESSION_KEY, None)
+    if not pending or pending.get("provider") != provider_id:
+        return _back("That sign-in was not started here, or it has expired. Connect again.")
+    auth = AuthorizationRequest(url="", state=pending["state"],
+                                code_verifier=pending.get("verifier"))
+    try:
+        tokens = provider.exchange_code(request.url, auth)
+        organisations = provider.organisations(tokens)
+    except ProviderError as exc:
+        log.info("connecting %s failed: %s", provider_id, exc.code)
+        return _back(exc.message)
+    if not organisations:
+        return _back(f"Your {provider.name} sign-in does not reach any organisation. Check "
+                     "your subscription and access, then connect again.")
+    pending_id = stash_grant(provider_id, tokens, organisations, pending.get("reconnect"))
+    session[SESSION_KEY + "_grant"] = pending_id
+    if len(organisations) == 1:
+        return _finish(pending_id, organisations[0].id)
+    return redirect(url_for("connect.choose", provider_id=provider_id))
+
+
+@bp.route("/<provider_id>/choose", methods=["GET", "POST"])
+@admin_required
+def choose(provider_id):
+    """Pick the organisation when the grant reaches more than one."""
+    provider = _provider_or_404(provider_id)
+    pending_id = session.get(SESSION_KEY + "_grant")
+    grant = pending_grant(pending_id)
+    if grant is None or grant["provider"] != provider_id:
+        return _back("The sign-in took too long and has expired. Connect again.")
+    if request.method == "POST":
+        if request.form.get("cancel"):
+            discard_grant(pending_id)
+            return _back("Connecting was cancelled; nothing was changed.", "info")
+        return _finish(pending_id, request.form.get("organisation", ""))
+    existing = {c.organisation_id for c in Connection.select().where(
+        Connection.provider == provider_id)}
+    return render_template("integrations/choose.html", provider=provider,
+                           organisations=grant["organisations"], existing=existing)
+
+
+def _finish(pending_id, organisation_id):
+    try:
+        connection, restored = complete(pending_id, organisation_id)
+    except ConnectError as exc:
+        discard_grant(pending_id)
+        return _back(str(exc))
+    session.pop(SESSION_KEY + "_grant", None)
+    name = REGISTRY[connection.provider].name
+    if restored:
+        flash(f"Reconnected to {connection.organisation_name}. Your earlier account mapping is "
+              "back: check it and save to confirm.", "success")
+    else:
+        flash(f"Connected to {name}: {connection.organisation_name}. Now map your accounts.",
+              "success")
+    return redirect(url_for("mapping.form", connection_id=connection.id))

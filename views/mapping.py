@@ -1,0 +1,110 @@
+"""The mapping form: which ledger accounts and taxes Ledgerlink posts to, and sync options."""
+
+import datetime
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import request
+
+from models import db
+from models.integration import MAPPING_ROLES
+from models.integration import AccountMapping
+from models.integration import Connection
+from models.integration import LedgerAccount
+from models.integration import LedgerTaxRate
+from providers import REGISTRY
+from views._access import admin_required
+from views._htmx import render_page_or_fragment
+
+bp = Blueprint("mapping", __name__, url_prefix="/integrations")
+
+OPTION_FLAGS = {
+    "use_package_numbering": "Use the package's invoice numbering",
+    "send_files": "Send files (invoice PDFs)",
+    "warn_new_supplier": "Warn me before a new supplier is created",
+}
+DEFAULT_OPTIONS = {"use_package_numbering": False, "send_files": True, "warn_new_supplier": True,
+                   "sales_tax_id": "", "purchase_tax_id": ""}
+
+
+def _context(connection, values=None, errors=None, saved=False):
+    accounts = list(LedgerAccount.select().where(LedgerAccount.connection == connection)
+                    .order_by(LedgerAccount.code, LedgerAccount.name))
+    rates = list(LedgerTaxRate.select().where(LedgerTaxRate.connection == connection,
+                                              LedgerTaxRate.active == True)  # noqa: E712
+                 .order_by(LedgerTaxRate.name))
+    current = {m.role: m.account_remote_id for m in connection.mappings}
+    by_id = {a.remote_id: a for a in accounts}
+    choices = {role: [a for a in accounts if a.active and a.type in types]
+               for role, (_label, types) in MAPPING_ROLES.items()}
+    archived = {role: by_id.get(remote_id) for role, remote_id in current.items()
+                if remote_id not in by_id or not by_id[remote_id].active}
+    return {
+        "connection": connection, "provider": REGISTRY[connection.provider],
+        "roles": MAPPING_ROLES, "choices": choices, "archived": archived,
+        "values": values if values is not None else current,
+        "options": {**DEFAULT_OPTIONS, **(connection.options or {})} if values is None
+        else values.get("_options"),
+        "flags": OPTION_FLAGS, "rates": rates, "errors": errors or {}, "saved": saved,
+        "empty_chart": not any(a.active for a in accounts),
+    }
+
+
+def _connection_or_404(connection_id):
+    return Connection.get_or_none(Connection.id == connection_id) or abort(404)
+
+
+@bp.get("/<int:connection_id>/configure")
+@admin_required
+def form(connection_id):
+    """Show the mapping form."""
+    connection = _connection_or_404(connection_id)
+    return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
+                                   **_context(connection))
+
+
+def _validate(connection, form_data):
+    """Check the submitted mapping; return (values, errors)."""
+    ctx = _context(connection)
+    values, errors = {}, {}
+    for role, (label, _types) in MAPPING_ROLES.items():
+        chosen = form_data.get(role, "")
+        allowed = {a.remote_id for a in ctx["choices"][role]}
+        if not chosen:
+            errors[role] = f"Choose the account for {label.lower()}."
+        elif chosen not in allowed:
+            errors[role] = "That account is archived or not of the right type. Choose another."
+        values[role] = chosen
+    rate_ids = {r.remote_id for r in ctx["rates"]}
+    options = {flag: form_data.get(flag) == "on" for flag in OPTION_FLAGS}
+    for key in ("sales_tax_id", "purchase_tax_id"):
+        options[key] = form_data.get(key, "")
+        if options[key] and options[key] not in rate_ids:
+            errors[key] = "That tax rate is not active in the ledger."
+    values["_options"] = options
+    return values, errors
+
+
+@bp.post("/<int:connection_id>/configure")
+@admin_required
+def save(connection_id):
+    """Save the mapping and options (applies to future syncs only)."""
+    connection = _connection_or_404(connection_id)
+    values, errors = _validate(connection, request.form)
+    if errors:
+        return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
+                                       **_context(connection, values, errors))
+    with db.atomic():
+        for role in MAPPING_ROLES:
+            AccountMapping.insert(connection=connection, role=role,
+                                  account_remote_id=values[role]).on_conflict(
+                conflict_target=[AccountMapping.connection, AccountMapping.role],
+                update={AccountMapping.account_remote_id: values[role],
+                        AccountMapping.updated_at: datetime.datetime.now()}).execute()
+        Connection.update(options=values["_options"], mappings_confirmed=True).where(
+            Connection.id == connection.id).execute()
+    flash("Mapping saved. It applies to documents synced from now on.", "success")
+    connection = Connection.get_by_id(connection.id)
+    return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
+                                   **_context(connection, saved=True))
