@@ -111,10 +111,20 @@ def serve_command(host, port):
     embedded = not app.config["REDIS_URL"]
     if embedded:
         ensure_embedded(app.instance_path)
+    demo = _wants_sandbox(app.config)
+    if demo:
+        sandbox_port = app.config["SANDBOX_PORT"]
+        env["LEDGER_SANDBOX_URL"] = f"http://127.0.0.1:{sandbox_port}"
+        manager.add_process("sandbox", f"python -m sandbox --port {sandbox_port}", env=env,
+                            cwd=str(ROOT))
     for name, command in processes.items():
         manager.add_process(name, command, env=env, cwd=str(ROOT))
 
     click.echo(f"Ledgerlink is starting on http://{host}:{port}/")
+    if demo:
+        click.echo(f"No provider credentials are set, so the accounting sandbox runs on "
+                   f"{env['LEDGER_SANDBOX_URL']}/ and every provider points at it (labelled "
+                   "Sandbox).")
     if not _has_admin():
         click.echo("Create the first administrator in another terminal with:\n"
                    "  .venv/bin/flask --app app create-user you@example.com --admin")
@@ -124,6 +134,14 @@ def serve_command(host, port):
         if embedded:
             stop_embedded(app.instance_path)
     sys.exit(manager.returncode)
+
+
+def _wants_sandbox(config):
+    """The demo: no provider has credentials and no sandbox URL is set, so run our own."""
+    from providers import REGISTRY
+
+    configured = any(config.get(f"{pid.upper()}_CLIENT_ID") for pid in REGISTRY)
+    return not configured and not config["LEDGER_SANDBOX_URL"]
 
 
 def _has_admin():

@@ -26,6 +26,7 @@ DEFAULTS = {
     "PUBLIC_URL": "",
     "TOKEN_KEYS": "",
     "LEDGER_SANDBOX_URL": "",
+    "SANDBOX_PORT": 5055,
     "XERO_CLIENT_ID": "",
     "XERO_CLIENT_SECRET": "",
     "XERO_BROAD_SCOPES": False,

@@ -16,8 +16,8 @@ from sync.queue import embedded_socket
 
 
 def test_serve_brings_up_web_worker_and_cron(app, tmp_path):
-    port = free_port()
-    env = worker_env(app, PORT=str(port), WEB_CONCURRENCY="1")
+    port, sandbox_port = free_port(), free_port()
+    env = worker_env(app, PORT=str(port), WEB_CONCURRENCY="1", SANDBOX_PORT=str(sandbox_port))
     env.pop("REDIS_URL")  # the embedded default: serve starts Redis in the instance folder
     process = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "app", "serve",
@@ -37,9 +37,12 @@ def test_serve_brings_up_web_worker_and_cron(app, tmp_path):
         assert health["checks"]["scheduler"]["ok"] is True
         login = wait_for(f"http://127.0.0.1:{port}/auth/login")
         assert "Sign in to Ledgerlink" in login.text
+        # No provider credentials: the demo sandbox runs beside the app.
+        assert wait_for(f"http://127.0.0.1:{sandbox_port}/").json()["sandbox"] is True
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/" in output
     assert "create-user" in output  # no admin yet: says how to make one
+    assert f"sandbox runs on http://127.0.0.1:{sandbox_port}/" in output
     assert not os.path.exists(embedded_socket(app.instance_path))  # Redis stopped with the rest
