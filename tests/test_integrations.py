@@ -1,0 +1,232 @@
+"""The Integrations page, the connect flow, the mapping form, refresh, disconnect and health."""
+
+import re
+
+import pytest
+import requests
+from conftest import csrf_token
+from conftest import sign_in
+from connect_helpers import connect
+from connect_helpers import return_from_provider
+from connect_helpers import start_connect
+
+import models
+from models.integration import AccountMapping
+from models.integration import Connection
+from models.integration import LedgerAccount
+from providers import REGISTRY
+from sync.connect import SYNC_RUNNING_KEY
+from sync.lists import refresh_lists_now
+from sync.queue import get_redis
+
+PROVIDERS = sorted(REGISTRY)
+
+
+@pytest.fixture
+def sandbox_app(app_config, sandbox, tmp_path, monkeypatch):
+    """An app whose providers all point at the sandbox."""
+    from app import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    return create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
+
+
+@pytest.fixture
+def admin_web(sandbox_app, admin):
+    client = sandbox_app.test_client()
+    sign_in(client, admin.email)
+    return client
+
+
+@pytest.fixture
+def staff_web(sandbox_app, staff):
+    client = sandbox_app.test_client()
+    sign_in(client, staff.email)
+    return client
+
+
+def _db(app):
+    class _Ctx:
+        def __enter__(self):
+            self.app_ctx = app.app_context()
+            self.app_ctx.__enter__()
+            self.conn = models.db.connection_context()
+            self.conn.__enter__()
+
+        def __exit__(self, *exc):
+            self.conn.__exit__(*exc)
+            self.app_ctx.__exit__(*exc)
+
+    return _Ctx()
+
+
+def _map_all(app, client, connection):
+    """Fill the mapping form with the first offered account of each role and save it."""
+    page = client.get(f"/integrations/{connection.id}/configure").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(client, f"/integrations/{connection.id}/configure")}
+    for role in ("labour_sales", "materials_sales", "purchases", "bank"):
+        select = re.search(rf'<select id="map-{role}".*?</select>', page, re.S).group(0)
+        data[role] = re.findall(r'<option value="([^"]+)"', select)[0]
+    response = client.post(f"/integrations/{connection.id}/configure", data=data,
+                           headers={"HX-Request": "true"})
+    return response, data
+
+
+def test_staff_see_the_page_read_only(staff_web):
+    html = staff_web.get("/integrations/").get_data(as_text=True)
+    assert "Integrations" in html
+    assert "connect-button" not in html and "Manage" not in html
+
+
+@pytest.mark.parametrize("method,path", [
+    ("post", "/integrations/xero/connect"), ("get", "/integrations/xero/callback"),
+    ("get", "/integrations/xero/choose"), ("post", "/integrations/xero/choose"),
+    ("get", "/integrations/1/configure"), ("post", "/integrations/1/configure"),
+    ("post", "/integrations/1/refresh"), ("post", "/integrations/1/disconnect"),
+])
+def test_staff_are_refused_every_action_on_the_server(staff_web, method, path):
+    token = csrf_token(staff_web, "/integrations/")
+    kwargs = {"data": {"csrf_token": token}} if method == "post" else {}
+    assert getattr(staff_web, method)(path, **kwargs).status_code == 403
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_connect_flow_lands_on_the_mapping_form(sandbox_app, admin_web, provider_id):
+    html = admin_web.get("/integrations/").get_data(as_text=True)
+    assert f'id="card-{provider_id}"' in html and "Sandbox" in html
+    response, connection = connect(sandbox_app, admin_web, provider_id, organisation_index=-1)
+    assert connection is not None and connection.status == "connected"
+    assert response.headers["Location"].endswith(f"/integrations/{connection.id}/configure")
+    card = admin_web.get("/integrations/?tab=connected", headers={"HX-Request": "true"})
+    card_html = card.get_data(as_text=True)
+    assert "Connected" in card_html and connection.organisation_name in card_html
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_cancel_at_the_provider_leaves_nothing(sandbox_app, admin_web, provider_id):
+    response, connection = connect(sandbox_app, admin_web, provider_id, decision="deny")
+    assert connection is None
+    follow = admin_web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "cancelled" in follow
+    with _db(sandbox_app):
+        assert Connection.select().count() == 0
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_state_mismatch_is_refused(sandbox_app, admin_web, provider_id):
+    import oauth_dance
+
+    authorize_url = start_connect(admin_web, provider_id)
+    callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
+    tampered = re.sub(r"state=[^&]+", "state=forged", callback)
+    response = return_from_provider(admin_web, tampered)
+    assert "could not be verified" in admin_web.get(response.headers["Location"]).get_data(
+        as_text=True)
+    with _db(sandbox_app):
+        assert Connection.select().count() == 0
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS[:1])
+def test_callback_without_a_started_sign_in_is_refused(admin_web, provider_id):
+    response = admin_web.get(f"/integrations/{provider_id}/callback?code=abc&state=def")
+    assert response.status_code == 302
+    assert "not started here" in admin_web.get("/integrations/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_mapping_save_validation_and_archived_flag(sandbox_app, admin_web, provider_id):
+    _, connection = connect(sandbox_app, admin_web, provider_id)
+    with _db(sandbox_app):
+        refresh_lists_now(connection.id)
+    token = csrf_token(admin_web, f"/integrations/{connection.id}/configure")
+    bad = admin_web.post(f"/integrations/{connection.id}/configure",
+                         data={"csrf_token": token, "labour_sales": "nope"},
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "not of the right type" in bad and "Choose the account for bank" in bad
+    with _db(sandbox_app):
+        assert AccountMapping.select().count() == 0
+    saved, data = _map_all(sandbox_app, admin_web, connection)
+    assert "Saved. The mapping applies to documents synced from now on." in saved.get_data(
+        as_text=True)
+    with _db(sandbox_app):
+        assert {m.role: m.account_remote_id for m in AccountMapping.select()} == {
+            k: v for k, v in data.items() if k != "csrf_token"}
+        LedgerAccount.update(active=False).where(
+            LedgerAccount.remote_id == data["bank"]).execute()
+    form = admin_web.get(f"/integrations/{connection.id}/configure").get_data(as_text=True)
+    assert 'id="archived-bank"' in form
+    assert "Points at archived accounts: Bank" in admin_web.get("/integrations/").get_data(
+        as_text=True)
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_refresh_lists_keeps_mappings(sandbox_app, admin_web, provider_id):
+    from conftest import worker_env
+    from processes import run_worker_burst
+
+    _, connection = connect(sandbox_app, admin_web, provider_id)
+    with _db(sandbox_app):
+        refresh_lists_now(connection.id)
+    _map_all(sandbox_app, admin_web, connection)
+    token = csrf_token(admin_web, "/integrations/")
+    banner = admin_web.post(f"/integrations/{connection.id}/refresh",
+                            data={"csrf_token": token}, headers={"HX-Request": "true"})
+    poll = re.search(r'hx-get="([^"]+)"', banner.get_data(as_text=True)).group(1)
+    run_worker_burst(worker_env(sandbox_app, LEDGER_SANDBOX_URL=sandbox_app.config[
+        "LEDGER_SANDBOX_URL"]))
+    done = admin_web.get(poll, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Lists refreshed" in done and "hx-get" not in done
+    with _db(sandbox_app):
+        assert AccountMapping.select().count() == 4
+        assert LedgerAccount.select().count() > 4
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_disconnect_then_reconnect_restores_the_mapping(sandbox_app, admin_web, provider_id):
+    _, connection = connect(sandbox_app, admin_web, provider_id)
+    with _db(sandbox_app):
+        refresh_lists_now(connection.id)
+    _, data = _map_all(sandbox_app, admin_web, connection)
+    token = csrf_token(admin_web, "/integrations/")
+    admin_web.post(f"/integrations/{connection.id}/disconnect", data={"csrf_token": token})
+    page = admin_web.get("/integrations/").get_data(as_text=True)
+    assert "is disconnected. What is already in the ledger stays there." in page
+    with _db(sandbox_app):
+        gone = Connection.get_by_id(connection.id)
+        assert gone.status == "disconnected" and gone.tokens is None and not gone.active
+    _, again = connect(sandbox_app, admin_web, provider_id)
+    assert again.id == connection.id and again.mappings_confirmed is False
+    form = admin_web.get(f"/integrations/{again.id}/configure").get_data(as_text=True)
+    assert "restored from your last connection" in form
+    assert f'value="{data["bank"]}" selected' in form
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_revoked_grant_turns_the_card_amber(sandbox_app, admin_web, sandbox, provider_id):
+    from sync.connections import refresh_tokens
+
+    _, connection = connect(sandbox_app, admin_web, provider_id)
+    requests.post(f"{sandbox.url}/_control/faults", json={"provider": provider_id,
+                                                           "revoke_grants": True}, timeout=5)
+    with _db(sandbox_app), pytest.raises(Exception):  # noqa: B017 - AuthError expected
+        refresh_tokens(connection.id, force=True)
+    page = admin_web.get("/integrations/").get_data(as_text=True)
+    assert "Needs reconnect" in page and 'id="reconnect-banner"' in page
+    assert 'id="reconnect-banner"' in admin_web.get("/users/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS[:1])
+def test_one_package_at_a_time(sandbox_app, admin_web, provider_id):
+    others = [p for p in PROVIDERS if p != provider_id]
+    if not others:
+        pytest.skip("needs two providers")
+    connect(sandbox_app, admin_web, provider_id)
+    token = csrf_token(admin_web, "/integrations/")
+    response = admin_web.post(f"/integrations/{others[0]}/connect", data={"csrf_token": token})
+    assert "Disconnect it first" in admin_web.get(response.headers["Location"]).get_data(
+        as_text=True)
+    with sandbox_app.app_context():
+        get_redis().set(SYNC_RUNNING_KEY, "1")
+    response = admin_web.post(f"/integrations/{others[0]}/connect", data={"csrf_token": token})
+    assert "A sync is running" in admin_web.get(response.headers["Location"]).get_data(
+        as_text=True)

@@ -1,0 +1,74 @@
+"""Single-flight refresh: eight worker processes with an expired token make exactly one refresh."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from conftest import sign_in
+from conftest import worker_env
+from connect_helpers import connect
+from processes import ROOT
+
+import models
+from providers import REGISTRY
+from sync.connections import load_tokens
+from sync.connections import store_tokens
+
+WORKER = """
+import os, sys, time
+from app import create_app
+import models
+from models.integration import Connection
+from sync.connections import api_context
+app = create_app()
+go = sys.argv[1]
+while not os.path.exists(go):
+    time.sleep(0.002)
+with app.app_context(), models.db.connection_context():
+    provider, ctx = api_context(Connection.get_by_id(int(sys.argv[2])))
+    print("TOKEN", ctx.access_token)
+"""
+
+
+@pytest.fixture
+def sandbox_app(app_config, sandbox, tmp_path, monkeypatch):
+    """An app whose providers all point at the sandbox."""
+    from app import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    return create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
+
+
+@pytest.mark.parametrize("provider_id", sorted(REGISTRY))
+def test_eight_processes_with_an_expired_token_refresh_once(sandbox_app, sandbox, admin,
+                                                             provider_id, tmp_path):
+    client = sandbox_app.test_client()
+    sign_in(client, admin.email)
+    _, connection = connect(sandbox_app, client, provider_id)
+    assert connection is not None
+    with sandbox_app.app_context(), models.db.connection_context():
+        tokens = load_tokens(connection)
+        tokens.expires_at = time.time() - 5  # our copy says it has expired
+        store_tokens(connection, tokens, previous=tokens)
+    before = requests.get(f"{sandbox.url}/_control/state", params={"provider": provider_id},
+                          timeout=5).json()["refreshes"]
+    go = tmp_path / "go"
+    env = worker_env(sandbox_app, LEDGER_SANDBOX_URL=sandbox.url)
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(go), str(connection.id)],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    time.sleep(1.5)  # let every process import and wait at the barrier
+    go.touch()
+    results = [w.communicate(timeout=60) for w in workers]
+    for worker, (_out, err) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, err[-2000:]
+        assert "invalid_grant" not in err
+    tokens_seen = {out.split("TOKEN ", 1)[1].strip() for out, _ in results}
+    assert len(tokens_seen) == 1  # everyone uses the one fresh token
+    after = requests.get(f"{sandbox.url}/_control/state", params={"provider": provider_id},
+                         timeout=5).json()["refreshes"]
+    assert after - before == 1
+    os.remove(go)
