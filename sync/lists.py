@@ -65,17 +65,18 @@ def _all_contacts(provider, ctx):
     return contacts
 
 
-def refresh_lists_now(connection_id):
-    """Read accounts, tax rates and contacts from the ledger; return the counts."""
+def refresh_lists_now(connection_id, contacts=True):
+    """Read accounts, tax rates (and contacts) from the ledger; return the counts."""
     connection = Connection.get_by_id(connection_id)
     accounts = call_with_refresh(connection, lambda p, ctx: p.accounts(ctx))
     rates = call_with_refresh(connection, lambda p, ctx: p.tax_rates(ctx))
-    contacts = call_with_refresh(connection, _all_contacts)
     counts = {
         "accounts": _upsert(LedgerAccount, connection, _account_rows(accounts)),
         "tax_rates": _upsert(LedgerTaxRate, connection, _tax_rows(rates)),
-        "contacts": _upsert(LedgerContact, connection, _contact_rows(contacts)),
     }
+    if contacts:
+        rows = _contact_rows(call_with_refresh(connection, _all_contacts))
+        counts["contacts"] = _upsert(LedgerContact, connection, rows)
     Connection.update(lists_refreshed_at=datetime.datetime.now()).where(
         Connection.id == connection_id).execute()
     return counts

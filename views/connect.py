@@ -15,6 +15,7 @@ from models.integration import Connection
 from providers import REGISTRY
 from providers.base import AuthorizationRequest
 from providers.base import ProviderError
+from sync import lists
 from sync.connect import ConnectError
 from sync.connect import complete
 from sync.connect import discard_grant
@@ -22,6 +23,7 @@ from sync.connect import pending_grant
 from sync.connect import stash_grant
 from sync.connect import sync_running
 from sync.connections import provider_for
+from sync.runtime import enqueue
 from views._access import admin_required
 
 bp = Blueprint("connect", __name__, url_prefix="/integrations")
@@ -125,6 +127,11 @@ def _finish(pending_id, organisation_id):
         return _back(str(exc))
     session.pop(SESSION_KEY + "_grant", None)
     name = REGISTRY[connection.provider].name
+    try:  # accounts and taxes now, for the mapping form; contacts in the background
+        lists.refresh_lists_now(connection.id, contacts=False)
+        enqueue(lists.refresh_lists, connection.id, job_timeout=600)
+    except ProviderError as exc:
+        flash(f"Connected, but reading the lists from {name} failed: {exc.message}", "warning")
     if restored:
         flash(f"Reconnected to {connection.organisation_name}. Your earlier account mapping is "
               "back: check it and save to confirm.", "success")
