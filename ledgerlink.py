@@ -35,6 +35,21 @@ def _install(extras):
     stamp.write_text(digest)
 
 
+def _ensure_chromium():
+    """Browser tests use Debian's chromium; install it when we can (root with apt-get)."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and Path("/usr/bin/apt-get").exists():
+        print("Installing Debian's chromium for the browser tests ...", flush=True)
+        quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ,
+                                                       "DEBIAN_FRONTEND": "noninteractive"}}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, **quiet)
+    if not Path("/usr/bin/chromium").exists():
+        print("Note: chromium is not installed (apt-get install chromium); the browser tests "
+              "will be skipped.", flush=True)
+
+
 def main(argv):
     """Dispatch `run` or `test`."""
     if not argv or argv[0] not in {"run", "test"}:
@@ -46,6 +61,7 @@ def main(argv):
         args = [str(BIN / "flask"), "--app", "app", "serve", *rest]
     else:
         _install("test")
+        _ensure_chromium()
         args = [str(BIN / "python"), "-m", "pytest", *rest]
     return subprocess.call(args, cwd=ROOT, env=env)
 

@@ -52,7 +52,7 @@ def test_tabs_connect_modal_and_mapping_save(sandbox_app, admin):
         assert dialog.is_visible() and "Continue to" in dialog.inner_text()
         dialog.locator("[data-close-dialog]").click()
         assert not dialog.is_visible()
-        if SHOTS.exists() or os.environ.get("LEDGERLINK_SCREENSHOTS"):
+        if os.environ.get("LEDGERLINK_SCREENSHOTS"):
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "integrations.png"), full_page=True)
 
@@ -72,6 +72,6 @@ def test_tabs_connect_modal_and_mapping_save(sandbox_app, admin):
         page.click("#mapping-save")
         page.wait_for_selector("#mapping-saved")
         assert page.evaluate("window.__sameDocument") is True
-        if SHOTS.exists() or os.environ.get("LEDGERLINK_SCREENSHOTS"):
+        if os.environ.get("LEDGERLINK_SCREENSHOTS"):
             page.screenshot(path=str(SHOTS / "mapping.png"), full_page=True)
         assert not [e for e in page.js_errors if "Content Security Policy" in e]
