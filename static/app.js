@@ -29,3 +29,25 @@ document.addEventListener("click", function (event) {
     closer.closest("dialog").close();
   }
 });
+// Long dropdowns (select[data-searchable]) get a filter box above them.
+function makeSearchable(select) {
+  if (select.dataset.searchReady || select.options.length < 12) { return; }
+  select.dataset.searchReady = "1";
+  var box = document.createElement("input");
+  box.type = "search";
+  box.placeholder = "Type to filter…";
+  box.setAttribute("aria-label", "Filter " + (select.getAttribute("aria-label") || "options"));
+  box.className = "select-filter";
+  box.addEventListener("input", function () {
+    var needle = box.value.toLowerCase();
+    Array.prototype.forEach.call(select.options, function (option) {
+      option.hidden = option.value !== "" && option.text.toLowerCase().indexOf(needle) === -1;
+    });
+  });
+  select.parentNode.insertBefore(box, select);
+}
+function initSearchable(root) {
+  Array.prototype.forEach.call(root.querySelectorAll("select[data-searchable]"), makeSearchable);
+}
+document.addEventListener("DOMContentLoaded", function () { initSearchable(document); });
+document.addEventListener("htmx:load", function (event) { initSearchable(event.detail.elt); });
