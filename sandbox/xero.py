@@ -185,7 +185,7 @@ class XeroSandbox(ProviderSandbox):
             scope = " ".join(dict.fromkeys(scopes + sorted(earlier - set(scopes))))
             event = new_id()
             grant = Grant(client_id, user, scope, chosen, extra={"auth_event_id": event})
-            stamp = self.now().strftime("%Y-%m-%dT%H:%M:%S.%f")
+            stamp = self.now().strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
             existing = {c["tenantId"]: c for c in self.user_connections(user, client_id)}
             for tenant_id in chosen:
                 conn = existing.get(tenant_id) or {
