@@ -33,8 +33,8 @@ ACCOUNT_TYPES = {"REVENUE": AccountType.INCOME, "SALES": AccountType.INCOME,
                  "BANK": AccountType.BANK}
 # Substrings of Xero's validation messages -> our stable codes (first match wins).
 MESSAGE_CODES = [
-    ("must be unique", "duplicate_number"),
     ("contact name", "duplicate_contact_name"),
+    ("must be unique", "duplicate_number"),
     ("account code", "account_invalid"),
     ("archived, or has been deleted", "account_invalid"),
     ("taxtype", "tax_invalid"),
