@@ -218,13 +218,15 @@ def test_limits_are_per_tenant_and_daily(sandbox, api, box, monkeypatch):
 
 
 def test_five_concurrent_calls_per_tenant(sandbox, api, box):
-    box.faults.timeout_after_write_next, box.faults.timeout_seconds = 5, 1.0
+    box.faults.timeout_after_write_next, box.faults.timeout_seconds = 5, 2.0
     cid = contact_id(api)
     threads = [threading.Thread(target=put_invoices, args=(api, invoice(cid, f"C-{i}")))
                for i in range(5)]
     for thread in threads:
         thread.start()
-    time.sleep(0.4)
+    deadline = time.monotonic() + 1.5
+    while box.limiter.in_flight.get(api.tenant, 0) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)  # wait until all five are held inside the sandbox
     limited = api("GET", "/TaxRates")
     for thread in threads:
         thread.join()
