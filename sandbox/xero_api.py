@@ -1,19 +1,27 @@
 """The Xero sandbox's Accounting API routes (api.xro/2.0) and its sandbox-only helpers."""
 
 import copy
-from html import escape
 
 from flask import request
 
+from sandbox.xero_api_common import CONTACTS_READ
+from sandbox.xero_api_common import CONTACTS_WRITE
+from sandbox.xero_api_common import DOCS_READ
+from sandbox.xero_api_common import DOCS_WRITE
+from sandbox.xero_api_common import MAX_POST_BYTES
+from sandbox.xero_api_common import NOT_FOUND
+from sandbox.xero_api_common import SETTINGS_READ
+from sandbox.xero_api_common import A
+from sandbox.xero_api_common import flag
 from sandbox.xero_data import WhereError
 from sandbox.xero_data import ms_date
-from sandbox.xero_data import new_id
 from sandbox.xero_data import parse_date
 from sandbox.xero_data import parse_where
 from sandbox.xero_data import where_matches
 from sandbox.xero_documents import KINDS
 from sandbox.xero_documents import collection
 from sandbox.xero_documents import create_document
+from sandbox.xero_files import register_files
 from sandbox.xero_guard import problem
 from sandbox.xero_guard import validation_error
 from sandbox.xero_ledger import add_contact
@@ -25,25 +33,12 @@ from sandbox.xero_ledger import page_of
 from sandbox.xero_ledger import query_documents
 from sandbox.xero_ledger import search_contacts
 
-SETTINGS_READ = ("accounting.settings", "accounting.settings.read")
-CONTACTS_READ = ("accounting.contacts", "accounting.contacts.read")
-CONTACTS_WRITE = ("accounting.contacts",)
-DOCS_READ = ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
-             "accounting.transactions.read")
-DOCS_WRITE = ("accounting.invoices", "accounting.transactions")
-FILES_READ = ("accounting.attachments", "accounting.attachments.read")
-FILES_WRITE = ("accounting.attachments",)
-MAX_POST_BYTES = 3_500_000
-NOT_FOUND = (404, "The resource you're looking for cannot be found", {"Content-Type": "text/plain"})
-A = "/accounting"
-
 
 def register_accounting(bp, box, guard):
     """Add the Accounting API routes to the Xero blueprint."""
     _register_lists(bp, box, guard)
     _register_documents(bp, box, guard)
-    _register_attachments(bp, box, guard)
-    _register_extras(bp, box)
+    register_files(bp, box, guard)
 
 
 def _where():
@@ -59,10 +54,6 @@ def _where():
 
 def _csv(name):
     return [v.strip() for v in request.args.get(name, "").split(",") if v.strip()]
-
-
-def _flag(name):
-    return request.args.get(name, "").lower() == "true"
 
 
 def _elements(key):
@@ -141,12 +132,12 @@ def _register_lists(bp, box, guard):
         if error:
             return error
         found = search_contacts(box.tenants[tenant_id], request.args.get("searchTerm"), groups,
-                                _flag("includeArchived"), _csv("IDs"))
+                                flag("includeArchived"), _csv("IDs"))
         body = {}
         if "page" in request.args:
             found, body["pagination"] = page_of(found, request.args.get("page", 1, int),
                                                 request.args.get("pageSize", 100, int))
-        body["Contacts"] = [contact_view(c, _flag("summaryOnly")) for c in found]
+        body["Contacts"] = [contact_view(c, flag("summaryOnly")) for c in found]
         return 200, body
 
     @bp.get(A + "/Contacts/<contact_id>")
@@ -193,7 +184,7 @@ def _document_routes(bp, box, guard, endpoint):
         if paged:
             found, body["pagination"] = page_of(found, request.args.get("page", 1, int),
                                                 request.args.get("pageSize", 100, int))
-        body[endpoint] = [document_view(d, with_lines=paged and not _flag("summaryOnly"))
+        body[endpoint] = [document_view(d, with_lines=paged and not flag("summaryOnly"))
                           for d in found]
         return 200, body
 
@@ -220,82 +211,3 @@ def _document_routes(bp, box, guard, endpoint):
             results.append((True, document_view(outcome)) if ok
                            else (False, _echo(element, outcome)))
         return _batch_outcome(endpoint, results, "HasErrors")
-
-
-def _register_attachments(bp, box, guard):
-    kinds = "<any(Invoices,CreditNotes):endpoint>"
-
-    @bp.get(f"{A}/{kinds}/<doc_id>/Attachments")
-    @guard.api(FILES_READ)
-    def list_attachments(grant, tenant_id, endpoint, doc_id):
-        tenant = box.tenants[tenant_id]
-        if doc_id not in collection(tenant, endpoint):
-            return NOT_FOUND
-        files = tenant["attachments"].get(doc_id, [])
-        return 200, {"Attachments": [_attachment_view(f) for f in files]}
-
-    @bp.get(f"{A}/{kinds}/<doc_id>/Attachments/<path:filename>")
-    @guard.api(FILES_READ)
-    def get_attachment(grant, tenant_id, endpoint, doc_id, filename):
-        files = box.tenants[tenant_id]["attachments"].get(doc_id, [])
-        found = next((f for f in files if f["FileName"] == filename), None)
-        if found is None:
-            return NOT_FOUND
-        return 200, found["_content"], {"Content-Type": found["MimeType"]}
-
-    @bp.route(f"{A}/{kinds}/<doc_id>/Attachments/<path:filename>", methods=["PUT", "POST"])
-    @guard.api(FILES_WRITE, write=True)
-    def upload_attachment(grant, tenant_id, endpoint, doc_id, filename):
-        tenant = box.tenants[tenant_id]
-        doc = collection(tenant, endpoint).get(doc_id)
-        if doc is None:
-            return NOT_FOUND
-        content = request.get_data()
-        if len(content) > box.max_attachment_bytes:
-            return problem(413, "Request Entity Too Large", "Attachments are limited to 10 MB")
-        files = tenant["attachments"].setdefault(doc_id, [])
-        if request.method == "POST":
-            files[:] = [f for f in files if f["FileName"] != filename]
-        if not content or not request.mimetype:
-            return validation_error([], "The attachment is empty or has no Content-Type.")
-        if len(files) >= box.max_attachments:
-            return validation_error([], "A document can have at most 10 attachments.")
-        include_online = _flag("IncludeOnline") and doc["Type"] in ("ACCREC", "ACCRECCREDIT")
-        stored = {"AttachmentID": new_id(), "FileName": filename, "MimeType": request.mimetype,
-                  "ContentLength": len(content), "IncludeOnline": include_online,
-                  "Url": f"{request.host_url}xero{A}/{endpoint}/{doc_id}/Attachments/{filename}",
-                  "_content": content}
-        files.append(stored)
-        doc["HasAttachments"] = True
-        return 200, {"Attachments": [_attachment_view(stored)]}
-
-
-def _attachment_view(stored):
-    return {k: v for k, v in stored.items() if not k.startswith("_")}
-
-
-def _register_extras(bp, box):
-    @bp.get("/go/<path:page>")
-    def open_in_ledger(page):
-        """The sandbox's stand-in for go.xero.com: a plain page showing the document."""
-        key = request.args.get("InvoiceID") or request.args.get("creditNoteID") or ""
-        for tenant in box.tenants.values():
-            doc = tenant["invoices"].get(key) or tenant["credit_notes"].get(key)
-            if doc:
-                number = doc.get("InvoiceNumber", doc.get("CreditNoteNumber", ""))
-                return (f"<!doctype html><title>Xero sandbox</title><h1>{escape(doc['Type'])} "
-                        f"{escape(number)}</h1><p>{escape(tenant['name'])}: total "
-                        f"{doc['Total']:.2f}, status {escape(doc['Status'])}.</p>")
-        return "Not found in the Xero sandbox", 404
-
-    @bp.post("/_control/settings")
-    def numbering_settings():
-        """Sandbox only: change a tenant's invoice / credit note numbering settings."""
-        body = request.get_json(force=True)
-        meta = box.meta.get(body.get("tenant"))
-        if meta is None:
-            return {"error": "unknown tenant"}, 404
-        for key in meta["settings"]:
-            if key in body:
-                meta["settings"][key] = type(meta["settings"][key])(body[key])
-        return meta["settings"]
