@@ -3,7 +3,11 @@
 REGISTRY maps each provider id to its class. Each provider module adds itself here explicitly.
 """
 
-REGISTRY = {}
+from providers.xero import XeroProvider
+
+REGISTRY = {
+    "xero": XeroProvider,
+}
 
 
 def get_provider(provider_id, settings):

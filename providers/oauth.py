@@ -89,7 +89,8 @@ def exchange_code(provider, callback_url, auth_request, token_url=None):
     oauth = session(provider, state=auth_request.state)
     kwargs = _client_auth(provider)
     if auth_request.code_verifier:
-        kwargs["code_verifier"] = auth_request.code_verifier
+        # A fresh session has no verifier of its own; requests-oauthlib sends this one.
+        oauth._code_verifier = auth_request.code_verifier
     try:
         token = oauth.fetch_token(url, code=params.get("code"), **kwargs)
     except OAuth2Error as exc:
