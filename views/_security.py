@@ -7,18 +7,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+def content_security_policy(form_targets=()):
+    """The CSP; form_targets adds origins a form may lead to (a provider's sign-in page)."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        " ".join(["form-action 'self'", *sorted(set(form_targets))]),
+        "frame-ancestors 'none'",
+    ])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 class _SessionInterface(SecureCookieSessionInterface):

@@ -2,10 +2,12 @@
 
 import datetime
 import time
+from urllib.parse import urlparse
 
 from flask import Blueprint
 from flask import abort
 from flask import flash
+from flask import make_response
 from flask import request
 from flask import url_for
 from rq.exceptions import NoSuchJobError
@@ -27,6 +29,7 @@ from views._access import admin_required
 from views._access import login_required
 from views._htmx import client_redirect
 from views._htmx import render_page_or_fragment
+from views._security import content_security_policy
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 
@@ -92,9 +95,21 @@ def _cards(tab):
 def index():
     """The page (or, for htmx, the card list of the chosen tab)."""
     tab = "connected" if request.args.get("tab") == "connected" else "all"
-    return render_page_or_fragment("integrations/index.html", "integrations/_cards.html",
-                                   sections=_cards(tab), tab=tab,
-                                   active=Connection.active_connection())
+    sections = _cards(tab)
+    response = make_response(render_page_or_fragment(
+        "integrations/index.html", "integrations/_cards.html", sections=sections, tab=tab,
+        active=Connection.active_connection()))
+    # Connect forms post here and are redirected on to the provider's sign-in page, which
+    # the browser allows only for origins listed in form-action.
+    origins = [_origin(c["provider"].endpoint(c["provider"].oauth.authorize))
+               for _title, cards in sections for c in cards if c["provider"].oauth]
+    response.headers["Content-Security-Policy"] = content_security_policy(origins)
+    return response
+
+
+def _origin(url):
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def _connection_or_404(connection_id):
