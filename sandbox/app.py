@@ -9,9 +9,12 @@ from flask import request
 
 from sandbox.core import Clock
 from sandbox.core import Faults
+from sandbox.sage import SageSandbox
 
 # The providers the sandbox stands in for: name -> ProviderSandbox subclass.
-SANDBOXES = {}
+SANDBOXES = {
+    "sage": SageSandbox,
+}
 
 
 def create_sandbox_app(clock_factor=None, faults=None):
