@@ -3,7 +3,11 @@
 REGISTRY maps each provider id to its class. Each provider module adds itself here explicitly.
 """
 
-REGISTRY = {}
+from providers.sage import SageProvider
+
+REGISTRY = {
+    "sage": SageProvider,
+}
 
 
 def get_provider(provider_id, settings):

@@ -87,7 +87,13 @@ def exchange_code(provider, callback_url, auth_request, token_url=None):
     url = token_url or provider.endpoint(provider.oauth.token)
     _insecure_transport_for_loopback(url)
     oauth = session(provider, state=auth_request.state)
+    if provider.oauth.pkce:
+        # requests-oauthlib keeps the verifier on the session that built the URL; this is a
+        # new session (another request), so give it the verifier kept in the AuthorizationRequest.
+        oauth._code_verifier = auth_request.code_verifier
     kwargs = _client_auth(provider)
+    # fetch_token takes the client id from the session; passing it again is deprecated.
+    kwargs.pop("client_id", None)
     if auth_request.code_verifier:
         kwargs["code_verifier"] = auth_request.code_verifier
     try:
