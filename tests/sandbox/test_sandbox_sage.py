@@ -322,3 +322,32 @@ def test_every_response_validates_against_the_swagger(sandbox):
     covered = {validate_response(m, p, s, b) for m, p, s, b in api.seen}
     covered -= {"error"}
     assert len(covered) == 25, sorted(covered)
+
+
+def test_idempotency_ids_are_kept_seven_days_and_refresh_tokens_31(sandbox):
+    api, tokens = _api(sandbox)
+    first, body = _invoice(api, "K-1")
+    sandbox.state["clock"].advance(6 * 86400)
+    sandbox.state["providers"]["sage"].oauth.access.clear()  # old access tokens long gone
+    renewed = refresh(sandbox.url, tokens["refresh_token"]).json()
+    api.token = renewed["access_token"]
+    assert api.post("/sales_invoices", {"sales_invoice": body}).json()["id"] == first.json()["id"]
+    sandbox.state["clock"].advance(86400 + 1)
+    latest = refresh(sandbox.url, renewed["refresh_token"]).json()
+    api.token = latest["access_token"]
+    later = api.post("/sales_invoices", {"sales_invoice": body})
+    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+    sandbox.state["clock"].advance(31 * 86400 + 1)  # an unused refresh token idles out
+    assert refresh(sandbox.url, latest["refresh_token"]).json() == {"error": "invalid_grant"}
+
+
+def test_seeded_business_appears_under_its_country(sandbox):
+    seeded = requests.post(f"{sandbox.url}/_control/seed", timeout=10, json={
+        "provider": "sage", "preset": "ie", "name": "Dublin Traders"}).json()["tenant"]
+    callback = drive_consent(authorize_url(sandbox.url, country="ie"))
+    token = exchange(sandbox.url, callback_query(callback)["code"]).json()
+    api = Api(sandbox.url, token["access_token"], seeded)
+    rates = {r["id"]: r["percentage"] for r in api.get("/tax_rates", attributes="all")
+             .json()["$items"]}
+    assert rates["IE_STANDARD"] == 23.0
+    assert api.get("/businesses").json()["$items"][0]["displayed_as"] == "Dublin Traders"
