@@ -7,7 +7,6 @@ Documents are created one by one (no bulk endpoint) with an `idempotency_id` eac
 
 import base64
 import dataclasses
-import time
 import uuid
 
 from providers import http
@@ -33,10 +32,13 @@ from providers.sage_wire import DOCUMENT_ATTRIBUTES
 from providers.sage_wire import contact_body
 from providers.sage_wire import document_body
 from providers.sage_wire import number_of
+from providers.sage_wire import or_none
+from providers.sage_wire import push_failure
 from providers.sage_wire import to_account
 from providers.sage_wire import to_contact
 from providers.sage_wire import to_remote
 from providers.sage_wire import to_tax_rate
+from providers.sage_wire import token_lifetimes
 from providers.sage_wire import translate
 
 SANDBOX_CLIENT_ID = "sandbox-sage-client"
@@ -83,7 +85,7 @@ class SageProvider(Provider):
 
     def exchange_code(self, callback_url, auth_request):
         """Trade the callback's code for tokens; remember the country Sage reports."""
-        tokens = _lifetimes(oauth.exchange_code(self, callback_url, auth_request))
+        tokens = token_lifetimes(oauth.exchange_code(self, callback_url, auth_request))
         country = oauth.callback_params(callback_url).get("country")
         if country:
             tokens.extra["country"] = country.upper()
@@ -91,7 +93,7 @@ class SageProvider(Provider):
 
     def refresh(self, tokens):
         """Use the single-use refresh token; the caller must store the new pair at once."""
-        return _lifetimes(oauth.refresh(self, tokens))
+        return token_lifetimes(oauth.refresh(self, tokens))
 
     def organisations(self, tokens):
         """The businesses the grant reaches (`GET /businesses`)."""
@@ -140,7 +142,7 @@ class SageProvider(Provider):
 
     def get_contact(self, ctx, contact_id):
         """One contact, or None."""
-        return _or_none(lambda: to_contact(self._get(ctx, f"/contacts/{contact_id}")))
+        return or_none(lambda: to_contact(self._get(ctx, f"/contacts/{contact_id}")))
 
     def create_contact(self, ctx, new_contact):
         """Create a customer or supplier (an idempotency_id makes a retry safe)."""
@@ -199,7 +201,7 @@ class SageProvider(Provider):
     def get_document(self, ctx, kind, remote_id):
         """A document read back, or None when Sage has no such id."""
         path = f"/{COLLECTIONS[kind].path}/{remote_id}"
-        return _or_none(lambda: to_remote(kind, self._get(ctx, path)))
+        return or_none(lambda: to_remote(kind, self._get(ctx, path)))
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -215,22 +217,8 @@ class SageProvider(Provider):
                                   remote.number, remote.url, "duplicate_number",
                                   message_for("duplicate_number", detail))
             item = self._send(ctx, "POST", f"/{where.path}", document_body(document))
-        except RateLimited as exc:
-            return PushResult(document.local_id, PushStatus.RATE_LIMITED, code=exc.code,
-                              message=exc.message, retry_after=exc.retry_after)
-        except AuthError as exc:
-            return PushResult(document.local_id, PushStatus.AUTH, code=exc.code,
-                              message=exc.message)
-        except UncertainError as exc:
-            return PushResult(document.local_id, PushStatus.UNCERTAIN, code=exc.code,
-                              message=exc.message)
-        except TransientError as exc:
-            return PushResult(document.local_id, PushStatus.TRANSIENT, code=exc.code,
-                              message=exc.message)
         except ProviderError as exc:
-            status = PushStatus.DUPLICATE if exc.code == "duplicate_number" else \
-                PushStatus.INVALID
-            return PushResult(document.local_id, status, code=exc.code, message=exc.message)
+            return push_failure(document.local_id, exc)
         return PushResult(document.local_id, PushStatus.CREATED, item["id"],
                           number_of(document.kind, item), to_remote(document.kind, item).url)
 
@@ -265,21 +253,3 @@ class SageProvider(Provider):
             if not body.get("$next"):
                 return items
             page += 1
-
-
-def _or_none(read):
-    try:
-        return read()
-    except ProviderError as exc:
-        if getattr(exc, "status", None) == 404:
-            return None
-        raise
-
-
-def _lifetimes(tokens):
-    """Sage reports the refresh token's lifetime (31 days); keep it as refresh_expires_at."""
-    lifetime = tokens.extra.pop("refresh_token_expires_in", None)
-    if lifetime is not None:
-        tokens.refresh_expires_at = time.time() + float(lifetime)
-    tokens.extra.pop("requested_by_id", None)
-    return tokens

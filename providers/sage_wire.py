@@ -2,6 +2,7 @@
 translate into our stable codes."""
 
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,8 +13,13 @@ from providers.base import AuthError
 from providers.base import Contact
 from providers.base import DocumentKind
 from providers.base import ProviderError
+from providers.base import PushResult
+from providers.base import PushStatus
+from providers.base import RateLimited
 from providers.base import RemoteDocument
 from providers.base import TaxRate
+from providers.base import TransientError
+from providers.base import UncertainError
 from providers.errors import message_for
 
 
@@ -209,3 +215,35 @@ def translate(response):
     error = ProviderError(code, message_for(code, detail), detail=detail)
     error.status = response.status_code
     return error
+
+
+_FAILURES = ((RateLimited, PushStatus.RATE_LIMITED), (AuthError, PushStatus.AUTH),
+             (UncertainError, PushStatus.UNCERTAIN), (TransientError, PushStatus.TRANSIENT))
+
+
+def push_failure(local_id, exc):
+    """The PushResult for a failed push: by error class, else duplicate or invalid content."""
+    status = next((s for cls, s in _FAILURES if isinstance(exc, cls)), None)
+    if status is None:
+        status = PushStatus.DUPLICATE if exc.code == "duplicate_number" else PushStatus.INVALID
+    return PushResult(local_id, status, code=exc.code, message=exc.message,
+                      retry_after=exc.retry_after)
+
+
+def or_none(read):
+    """The result of `read()`, or None when Sage answered 404."""
+    try:
+        return read()
+    except ProviderError as exc:
+        if getattr(exc, "status", None) == 404:
+            return None
+        raise
+
+
+def token_lifetimes(tokens):
+    """Sage reports the refresh token's lifetime (31 days); keep it as refresh_expires_at."""
+    lifetime = tokens.extra.pop("refresh_token_expires_in", None)
+    if lifetime is not None:
+        tokens.refresh_expires_at = time.time() + float(lifetime)
+    tokens.extra.pop("requested_by_id", None)
+    return tokens
