@@ -9,6 +9,8 @@ CODES = {
                         "sent before; if it is a different document, renumber it.",
     "duplicate_contact_name": "The ledger already has a contact with this name. Rename one, or "
                               "link the existing contact.",
+    "duplicate_contact_reference": "The ledger already has a contact with this reference (account "
+                                   "code). Use another reference, or link the existing contact.",
     "contact_missing": "The linked contact no longer exists or is archived in the ledger. Link "
                        "another contact or restore it in the ledger.",
     "account_invalid": "A line's account is archived or missing in the ledger. Check the account "

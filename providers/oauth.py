@@ -88,6 +88,8 @@ def exchange_code(provider, callback_url, auth_request, token_url=None):
     _insecure_transport_for_loopback(url)
     oauth = session(provider, state=auth_request.state)
     kwargs = _client_auth(provider)
+    # fetch_token takes the client id from the session; passing it again is deprecated.
+    kwargs.pop("client_id", None)
     if auth_request.code_verifier:
         # A fresh session has no verifier of its own; requests-oauthlib sends this one.
         oauth._code_verifier = auth_request.code_verifier

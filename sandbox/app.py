@@ -9,11 +9,17 @@ from flask import request
 
 from sandbox.core import Clock
 from sandbox.core import Faults
+from sandbox.qbo import QboSandbox
+from sandbox.sage import SageSandbox
 from sandbox.xero import XeroSandbox
+from sandbox.zoho import ZohoSandbox
 
 # The providers the sandbox stands in for: name -> ProviderSandbox subclass.
 SANDBOXES = {
     "xero": XeroSandbox,
+    "qbo": QboSandbox,
+    "sage": SageSandbox,
+    "zoho": ZohoSandbox,
 }
 
 
