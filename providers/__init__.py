@@ -5,6 +5,10 @@ REGISTRY maps each provider id to its class. Each provider module adds itself he
 
 REGISTRY = {}
 
+from providers.zoho import ZohoBooks  # noqa: E402
+
+REGISTRY["zoho"] = ZohoBooks
+
 
 def get_provider(provider_id, settings):
     """An instance of the provider with these settings."""
