@@ -27,6 +27,8 @@ from providers.base import ProviderSettings
 from providers.base import PushStatus
 from providers.oauth import ConsentDenied
 from providers.zoho import ZohoBooks
+from sandbox.core import Limits
+from sandbox.zoho import ZohoSandbox
 
 CENT = Decimal("0.01")
 
@@ -366,3 +368,17 @@ def test_every_request_matches_the_spec_and_calls_per_document(sandbox, zoho, ct
     assert len(batch_calls) == 3 + 2 + 2 + 2
     print(f"\nZoho API calls: first invoice {first_invoice}, next invoice {next_invoice}, "
           f"batch of 4 kinds {len(batch_calls)}")
+
+
+def test_daily_allowance_and_expired_token(sandbox, zoho, ctx):
+    state = zoho_state(sandbox)
+    state.limits = Limits(per_minute=100, per_day=2)
+    zoho.tax_rates(ctx), zoho.tax_rates(ctx)
+    [result] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT, "LL-D1")])
+    assert result.status == PushStatus.RATE_LIMITED and result.code == "daily_limit"
+    assert result.retry_after > 3600 and "tomorrow" in result.message
+    state.limits = ZohoSandbox.limits
+    sandbox.state["clock"].advance(3601)
+    with pytest.raises(AuthError) as failure:
+        zoho.tax_rates(ctx)
+    assert failure.value.code == "reconnect" and "Invalid OAuth token" in failure.value.detail
