@@ -15,6 +15,10 @@ REGISTRY = {
     "zoho": ZohoBooks,
 }
 
+from providers.zoho import ZohoBooks  # noqa: E402
+
+REGISTRY["zoho"] = ZohoBooks
+
 
 def get_provider(provider_id, settings):
     """An instance of the provider with these settings."""

@@ -110,7 +110,7 @@ def refresh(provider, tokens, token_url=None):
                                      "token_type": "Bearer"})
     try:
         token = oauth.refresh_token(url, refresh_token=tokens.refresh_token,
-                                    **_client_auth(provider))
+                                    **_client_auth(provider, refreshing=True))
     except OAuth2Error as exc:
         if exc.error == "invalid_grant":
             raise AuthError("reconnect", message_for("reconnect"), detail="invalid_grant") from exc
@@ -120,11 +120,13 @@ def refresh(provider, tokens, token_url=None):
     return fresh
 
 
-def _client_auth(provider):
+def _client_auth(provider, refreshing=False):
     settings = provider.settings
     if provider.oauth.client_auth == "body":
-        return {"client_id": settings.client_id, "client_secret": settings.client_secret,
-                "include_client_id": True}
+        auth = {"client_secret": settings.client_secret, "include_client_id": True}
+        if refreshing:  # oauthlib adds its own client_id to a code exchange, not to a refresh
+            auth["client_id"] = settings.client_id
+        return auth
     from requests.auth import HTTPBasicAuth
 
     return {"auth": HTTPBasicAuth(settings.client_id, settings.client_secret)}
