@@ -3,7 +3,10 @@
 REGISTRY maps each provider id to its class. Each provider module adds itself here explicitly.
 """
 
+from providers.qbo import QuickBooksOnline
+
 REGISTRY = {}
+REGISTRY["qbo"] = QuickBooksOnline
 
 
 def get_provider(provider_id, settings):

@@ -9,9 +9,11 @@ from flask import request
 
 from sandbox.core import Clock
 from sandbox.core import Faults
+from sandbox.qbo import QboSandbox
 
 # The providers the sandbox stands in for: name -> ProviderSandbox subclass.
 SANDBOXES = {}
+SANDBOXES["qbo"] = QboSandbox
 
 
 def create_sandbox_app(clock_factor=None, faults=None):
