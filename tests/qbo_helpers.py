@@ -169,3 +169,52 @@ def choices_on(authorize_url):
     """The organisation choices the authorize page offers: [(value, label)]."""
     html = requests.get(authorize_url, timeout=10).text
     return [value for _, value in _CHOICE.findall(html)]
+
+
+# --- raw HTTP against the sandbox ---------------------------------------------------------------
+
+CLIENT = ("sandbox-qbo-client", "sandbox-qbo-secret")
+CALLBACK = "http://127.0.0.1:9/callback"
+SCOPE = "com.intuit.quickbooks.accounting"
+US_REALM, UK_REALM = "9341450000000001", "9341450000000002"
+
+
+def authorize_url(base, state="st-1", scope=SCOPE, redirect_uri=CALLBACK, client_id=CLIENT[0]):
+    """The sandbox authorize URL as a client would build it."""
+    from urllib.parse import urlencode
+
+    query = urlencode({"client_id": client_id, "response_type": "code", "scope": scope,
+                       "redirect_uri": redirect_uri, "state": state})
+    return f"{base}/qbo/appcenter/connect/oauth2?{query}"
+
+
+def callback_query(url):
+    """The callback's query parameters."""
+    from urllib.parse import parse_qs
+    from urllib.parse import urlparse
+
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def token_request(base, auth=CLIENT, **form):
+    """POST the token endpoint with HTTP Basic client authentication."""
+    return requests.post(f"{base}/qbo/oauth/oauth2/v1/tokens/bearer", data=form, auth=auth,
+                         headers={"Accept": "application/json"}, timeout=10)
+
+
+def raw_connect(base, realm=US_REALM):
+    """Consent for one company and exchange the code: (token response dict, realmId)."""
+    params = callback_query(consent(authorize_url(base), choice=realm))
+    answer = token_request(base, grant_type="authorization_code", code=params["code"],
+                           redirect_uri=CALLBACK)
+    assert answer.status_code == 200, answer.text
+    return answer.json(), params["realmId"]
+
+
+def api(base, token, realm, method, path, params=None, **kwargs):
+    """One Accounting API call with minorversion=75 and JSON accepted."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
+               **kwargs.pop("headers", {})}
+    return requests.request(method, f"{base}/qbo/api/v3/company/{realm}{path}",
+                            params={"minorversion": "75", **(params or {})}, headers=headers,
+                            timeout=kwargs.pop("timeout", 10), **kwargs)
