@@ -5,6 +5,7 @@ Sales lines need an Item, so the provider finds or creates a Service item per in
 """
 
 import dataclasses
+import hashlib
 import json
 import time
 
@@ -296,8 +297,8 @@ class QuickBooksOnline(Provider):
                  "file_content_01": (filename, content, "application/pdf")}
         try:
             body = self.api(ctx, "POST", "/upload", write=True, files=files,
-                            params={"requestid": docs.request_id_for("upload", meta,
-                                                                    len(content))})
+                            params={"requestid": docs.request_id_for(
+                                "upload", meta, hashlib.sha256(content).hexdigest())})
         except AuthError:
             raise
         except ProviderError as error:
