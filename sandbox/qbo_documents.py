@@ -26,6 +26,11 @@ def create_document(ledger, entity, body, options=()):
     party = DOCUMENTS[entity]
     sales = entity in SALES
     contact = ledger.referenced(party, body.get(f"{party}Ref"))
+    currency = (body.get("CurrencyRef") or {}).get("value", ledger.currency)
+    multicurrency = ledger.preferences().get("CurrencyPrefs", {}).get("MultiCurrencyEnabled")
+    if currency != ledger.currency and not multicurrency:
+        raise faults.business(f"Multicurrency is off, so every transaction must be in the home "
+                              f"currency {ledger.currency} (this one is {currency}).")
     lines = body.get("Line")
     if not isinstance(lines, list) or not lines:
         raise faults.required("Line")

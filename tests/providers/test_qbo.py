@@ -82,8 +82,8 @@ def document(local_id, kind=DocumentKind.SALES_INVOICE, number=None, contact=Non
     return OutgoingDocument(
         local_id=local_id, kind=kind, number=number or f"S-{local_id}",
         contact_id=contact or (BLUEBIRD if sales else PAPER_SUPPLY), issue_date=date(2026, 7, 1),
-        due_date=date(2026, 7, 31), currency="USD", lines=lines, net_total=net,
-        tax_total=Decimal(0), gross_total=net, idempotency_key=f"doc-{local_id}-gen1", **fields)
+        due_date=date(2026, 7, 31), lines=lines, net_total=net, tax_total=Decimal(0),
+        gross_total=net, idempotency_key=f"doc-{local_id}-gen1", **{"currency": "USD", **fields})
 
 
 def recorded(sandbox):
@@ -209,6 +209,9 @@ def test_ensure_item_reuses_or_creates_a_service_item(provider, ctx, qbo_sandbox
     assert created.name == "Sales - 4100" and created.income_account_id == PRODUCT_INCOME
     assert provider.ensure_item(ctx, PRODUCT_INCOME, "Sales - 4100").id == created.id
     assert len(qbo_sandbox.tenants[US_REALM]["Item"]) == 2
+    with pytest.raises(ProviderError) as caught:
+        provider.ensure_item(ctx, JOB_EXPENSES, "Sales - 4100")  # the name is taken
+    assert caught.value.code == "item_invalid" and "Sales - 4100" in caught.value.message
 
 
 # --- pushing documents ------------------------------------------------------------------------
@@ -252,11 +255,14 @@ def test_numbering_by_quickbooks_when_custom_numbers_are_off(provider, sandbox):
     uk = connect(provider, UK_REALM)
     uk_ctx = ApiContext(uk.access_token, UK_REALM)
     doc = document(1, number="OURS-1", contact="customer:25",
-                   lines=[line(account="6", tax="15")])
+                   lines=[line(account="6", tax="15")], currency="GBP")
     [result] = provider.push(uk_ctx, [doc])
     assert result.status == PushStatus.CREATED and result.remote_number == "1001"
     sent = [c for c in recorded(sandbox) if c["path"].endswith("/invoice")][-1]["body"]
     assert "DocNumber" not in sent and "OURS-1" in sent["PrivateNote"]
+    [dollars] = provider.push(uk_ctx, [document(2, contact="customer:25",
+                                                lines=[line(account="6", tax="15")])])
+    assert dollars.status == PushStatus.INVALID and "home currency GBP" in dollars.message
 
 
 def test_invalid_documents_are_translated_and_long_numbers_never_sent(provider, ctx, sandbox):
