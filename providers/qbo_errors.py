@@ -15,9 +15,10 @@ _REFERENCE = re.compile(r"\b(Customer|Vendor|TaxCode|Item|Accounts?)(?:Ref)?\b(?
 
 def first_error(fault):
     """(code, message, detail, element) of a Fault's first Error."""
-    errors = (fault or {}).get("Error") or [{}]
-    error = errors[0]
-    return (str(error.get("code", "")), error.get("Message", ""), error.get("Detail", ""),
+    fault = fault or {}
+    errors = fault.get("Error") or fault.get("error") or [{}]  # the gateway writes lowercase
+    error = {k.lower(): v for k, v in errors[0].items()}
+    return (str(error.get("code", "")), error.get("message", ""), error.get("detail", ""),
             error.get("element") or "")
 
 

@@ -154,6 +154,12 @@ def _respond(sandbox, call, remember=None):
             response = (200, _resource(sandbox, sandbox.tenants[call.realm], call), {})
         except QboFault as fault:
             response = (fault.status, {"Fault": fault.fault()}, {})
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
+            # A body of the wrong shape: QuickBooks answers 400, never a stack trace.
+            fault = QboFault("2010", "Request has invalid or unsupported property",
+                             f"Property Name:{type(error).__name__} {error} specified is "
+                             "unsupported or invalid")
+            response = (400, {"Fault": fault.fault()}, {})
         response[1]["time"] = faults.stamp(sandbox.clock.now())
         # A snapshot taken under the lock: later writes must not change a sent or stored reply.
         response = (response[0], json.loads(json.dumps(response[1])), response[2])

@@ -416,3 +416,35 @@ def test_api_calls_per_pushed_document(provider, ctx, sandbox):
     thirty = [document(100 + i, kind=list(DocumentKind)[i % 4]) for i in range(30)]
     assert calls_for(thirty) == 1  # a full batch: 1/30 of a call per document
     assert calls_for([document(200, DocumentKind.PURCHASE_INVOICE)]) == 1
+
+
+@pytest.mark.parametrize(("fault", "status", "code", "auth"), [
+    ({"Error": [{"code": "6140", "Detail": "DocNumber=9 is assigned"}]}, 400, "duplicate_number",
+     False),
+    ({"Error": [{"code": "6240", "Detail": "The name supplied already exists."}]}, 400,
+     "duplicate_contact_name", False),
+    ({"Error": [{"code": "5010", "Detail": "Stale Object Error"}]}, 400, "stale_object", False),
+    ({"Error": [{"code": "610", "Detail": "made inactive", "element": "ItemRef"}]}, 400,
+     "item_invalid", False),
+    ({"Error": [{"code": "2500", "Detail": "Invalid Reference Id : Accounts element id 7 not "
+                 "found"}]}, 400, "account_invalid", False),
+    ({"Error": [{"code": "2500", "Detail": "Invalid Reference Id : TaxCode element id 9"}]}, 400,
+     "tax_invalid", False),
+    ({"Error": [{"code": "6210", "Detail": "Account Period Closed"}]}, 400, "period_closed",
+     False),
+    ({"Error": [{"code": "6190", "Detail": "Subscription period has ended"}]}, 400,
+     "subscription", True),
+    ({"Error": [{"code": "120", "Detail": "AuthorizationFailure"}]}, 403, "organisation_removed",
+     True),
+    ({"error": [{"message": "message=AuthenticationFailed", "code": "3200"}]}, 401, "reconnect",
+     True),
+    (None, 403, "forbidden", True),
+    ({"Error": [{"code": "6000", "Detail": "Business Validation Error: odd"}]}, 400, "validation",
+     False),
+])
+def test_fault_translation(fault, status, code, auth):
+    from providers.qbo_errors import translate
+
+    error = translate(fault, status)
+    assert error.code == code and isinstance(error, AuthError) is auth
+    assert error.message and "Traceback" not in error.message

@@ -359,6 +359,10 @@ def test_totals_tax_and_reference_checks(conn, roomy):
     assert fault_code(call(conn, "POST", "/invoice", json=invoice_body(customer="18"))) == "610"
     assert fault_code(call(conn, "POST", "/invoice", json=invoice_body(customer="404"))) == "2500"
     assert fault_code(call(conn, "POST", "/invoice", json={"Line": []})) == "2020"
+    odd = {"CustomerRef": {"value": "16"}, "Line": ["not an object"]}
+    assert fault_code(call(conn, "POST", "/invoice", json=odd)) == "2010"
+    assert fault_code(call(conn, "POST", "/invoice", data="{", headers={
+        "Content-Type": "application/json"})) == "2010"
     assert fault_code(call(conn, "POST", "/item", json={"Name": "X", "Type": "Service"})) == "2020"
     assert fault_code(call(conn, "POST", "/item", json={
         "Name": "services", "Type": "Service", "IncomeAccountRef": {"value": "6"}})) == "6240"
