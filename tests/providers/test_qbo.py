@@ -357,6 +357,20 @@ def test_timeout_after_write_is_uncertain_then_found_and_replayed(provider, ctx,
     assert len(qbo_sandbox.tenants[US_REALM]["Invoice"]) == 1
 
 
+
+def test_uncertain_batch_is_replayed_not_duplicated(provider, ctx, qbo_sandbox):
+    provider.custom_numbers(ctx)
+    ctx.timeout = 0.5
+    qbo_sandbox.faults.timeout_after_write_next, qbo_sandbox.faults.timeout_seconds = 1, 1.0
+    docs = [document(1, number="BU-1", lines=[line(item="12")]),
+            document(2, DocumentKind.PURCHASE_INVOICE, number="BU-2")]
+    assert {r.status for r in provider.push(ctx, docs)} == {PushStatus.UNCERTAIN}
+    again = provider.push(ctx, docs)
+    assert [r.status for r in again] == [PushStatus.CREATED] * 2
+    tenant = qbo_sandbox.tenants[US_REALM]
+    assert len(tenant["Invoice"]) == 1 and len(tenant["Bill"]) == 1
+    assert again[0].remote_id in tenant["Invoice"] and again[1].remote_id in tenant["Bill"]
+
 # --- what we send -----------------------------------------------------------------------------
 
 
