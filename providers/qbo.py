@@ -9,6 +9,8 @@ import hashlib
 import json
 import time
 
+from requests.auth import HTTPBasicAuth
+
 from providers import http
 from providers import oauth as oauth_flow
 from providers import qbo_documents as docs
@@ -93,8 +95,6 @@ class QuickBooksOnline(QboLists, Provider):
 
     def revoke(self, tokens, organisation_id=None):
         """Revoke the refresh token, which disconnects the app from the company."""
-        from requests.auth import HTTPBasicAuth
-
         ctx = ApiContext(tokens.access_token, organisation_id or "")
         response = http.call(ctx, "POST", self.endpoint(self.oauth.revoke),
                              json={"token": tokens.refresh_token},
@@ -116,7 +116,8 @@ class QuickBooksOnline(QboLists, Provider):
         try:
             body = response.json()
         except ValueError:
-            body = {}
+            body = None
+        body = body if isinstance(body, dict) else {}
         fault = body.get("Fault") or body.get("fault")
         if response.status_code >= 400 or fault:
             raise translate(fault, response.status_code)
