@@ -15,10 +15,6 @@ REGISTRY = {
     "zoho": ZohoBooks,
 }
 
-from providers.zoho import ZohoBooks  # noqa: E402
-
-REGISTRY["zoho"] = ZohoBooks
-
 
 def get_provider(provider_id, settings):
     """An instance of the provider with these settings."""

@@ -12,12 +12,14 @@ class _FormParser(HTMLParser):
     def __init__(self):
         super().__init__()
         self.action, self.fields, self.choices, self.in_form = None, [], {}, False
+        self.method = "post"
         self._select = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and self.action is None:
             self.action, self.in_form = attrs.get("action", ""), True
+            self.method = (attrs.get("method") or "get").lower()
         elif not self.in_form:
             return
         elif tag == "input":
@@ -66,9 +68,12 @@ def consent(authorize_url, redirect_prefix, choose=None, decision="allow", max_s
         fields = [(n, v) for n, v in parser.fields if n not in (choose or {})]
         for name, values in (choose or {}).items():
             fields.extend((name, value) for value in values)
+        target = urljoin(response.url, parser.action)
+        if parser.method == "get":
+            response = browser.get(target, params=fields, allow_redirects=False, timeout=10)
+            continue
         fields.append(("decision", decision))
-        response = browser.post(urljoin(response.url, parser.action), data=fields,
-                                allow_redirects=False, timeout=10)
+        response = browser.post(target, data=fields, allow_redirects=False, timeout=10)
     raise AssertionError("the provider never redirected back")
 
 
