@@ -124,3 +124,16 @@ class AccountMapping(BaseModel):
 
     class Meta:
         indexes = ((("connection", "role"), True),)
+
+
+class LedgerItem(BaseModel):
+    """A cached product/service item and the income account it posts to (QuickBooks, Zoho)."""
+
+    connection = ForeignKeyField(Connection, backref="items", on_delete="CASCADE")
+    remote_id = CharField()
+    name = CharField()
+    income_account_id = CharField(null=True)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("connection", "remote_id"), True),)

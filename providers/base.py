@@ -326,6 +326,7 @@ class Provider:
     description = ""
     multi_organisation = False  # the grant can reach several organisations
     connect_note = ""  # shown to the admin before connecting (e.g. a provider's token caps)
+    needs_items = False  # sales lines go through items (QuickBooks, Zoho), one per income account
     supports_pkce = False
     batch_size = 1
     required_settings = ("client_id", "client_secret", "redirect_uri")
@@ -394,6 +395,10 @@ class Provider:
     def contacts(self, ctx, cursor=None):
         """One page of contacts."""
         raise NotImplementedError
+
+    def items(self, ctx):
+        """Service items and the income account each posts to (providers with needs_items)."""
+        return []
 
     def search_contacts(self, ctx, name):
         """Contacts whose name matches."""

@@ -43,6 +43,7 @@ class QuickBooksOnline(QboLists, Provider):
     multi_organisation = False
     supports_pkce = False
     batch_size = 30
+    needs_items = True  # sales lines need an Item (SalesItemLineDetail.ItemRef)
     page_size = 1000  # the query language's maximum MAXRESULTS
     bases = {"appcenter": "https://appcenter.intuit.com",
              "oauth": "https://oauth.platform.intuit.com",

@@ -103,6 +103,10 @@ class QboLists:
                           params={"requestid": docs.request_id_for("contact", entity, body)})
         return _contact(entity, record[entity])
 
+    def items(self, ctx):
+        """Service items with the income account each posts to."""
+        return [_item(record) for record in self.query_all(ctx, "Item", "where Type = 'Service'")]
+
     def ensure_item(self, ctx, income_account_id, name):
         """A Service item posting to the income account: an existing one, else a new one."""
         services = self.query_all(ctx, "Item", "where Type = 'Service'")

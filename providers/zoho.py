@@ -13,6 +13,7 @@ from providers.base import ApiContext
 from providers.base import AuthError
 from providers.base import Contact
 from providers.base import ContactPage
+from providers.base import Item
 from providers.base import Organisation
 from providers.base import Provider
 from providers.base import ProviderError
@@ -57,7 +58,8 @@ class ZohoBooks(ZohoDocuments, Provider):
         token="accounts:/oauth/v2/token",  # noqa: S106 - an endpoint path, not a secret
         revoke="accounts:/oauth/v2/token/revoke", client_auth="body")
     # Shown to the admin on the connect screen.
-    admin_notice = (
+    needs_items = True
+    connect_note = (
         "Zoho Books keeps at most 20 refresh tokens for one user and one app. Each time anyone "
         "connects Ledgerlink with the same Zoho user, a new one is made, and the 21st silently "
         "cancels the oldest, which then stops that older connection without warning. Reconnect "
@@ -194,6 +196,12 @@ class ZohoBooks(ZohoDocuments, Provider):
         return [TaxRate(id=t["tax_id"], name=t["tax_name"],
                         rate=Decimal(str(t.get("tax_percentage", 0))))
                 for t in self._pages(ctx, "/settings/taxes", "taxes")]
+
+    def items(self, ctx):
+        """Active and inactive items with the income account each posts to."""
+        return [Item(id=i["item_id"], name=i["name"], income_account_id=i.get("account_id") or None,
+                     active=i.get("status", "active") == "active")
+                for i in self._pages(ctx, "/items", "items")]
 
     def contacts(self, ctx, cursor=None):
         """One page of 200 contacts; the cursor is the next page number."""

@@ -106,6 +106,13 @@ def build_tenant(preset, name, dc):
               "invoices": {}, "creditnotes": {}, "bills": {}, "vendorcredits": {},
               "attachments": {},
               "numbering": {k: dict(v) for k, v in DEFAULT_NUMBERING.items()}}
+    income = [a for a in accounts.values() if a["account_type"] == "income"]
+    sales = income[-1]  # the last income account, so the first stays item-free
+    item_id = new_id()  # one existing service item, as a firm that sold through Zoho would have
+    tenant["items"][item_id] = {
+        "item_id": item_id, "name": "Labour (hourly)", "status": "active", "description": "",
+        "rate": 45.0, "unit": "hr", "tax_id": "", "sku": "", "product_type": "service",
+        "account_id": sales["account_id"], "account_name": sales["account_name"]}
     for contact_name, contact_type, email in spec["contacts"]:
         contact = new_contact(tenant, {"contact_name": contact_name, "contact_type": contact_type,
                                        "company_name": contact_name})

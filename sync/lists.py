@@ -10,8 +10,10 @@ from models import db
 from models.integration import Connection
 from models.integration import LedgerAccount
 from models.integration import LedgerContact
+from models.integration import LedgerItem
 from models.integration import LedgerTaxRate
 from sync.connections import call_with_refresh
+from sync.connections import provider_for
 from sync.runtime import ledger_job
 
 MAX_CONTACT_PAGES = 500
@@ -74,6 +76,11 @@ def refresh_lists_now(connection_id, contacts=True):
         "accounts": _upsert(LedgerAccount, connection, _account_rows(accounts)),
         "tax_rates": _upsert(LedgerTaxRate, connection, _tax_rows(rates)),
     }
+    if provider_for(connection.provider).needs_items:
+        items = call_with_refresh(connection, lambda p, ctx: p.items(ctx))
+        rows = [{"remote_id": i.id, "name": i.name, "income_account_id": i.income_account_id,
+                 "active": i.active} for i in items]
+        counts["items"] = _upsert(LedgerItem, connection, rows)
     if contacts:
         rows = _contact_rows(call_with_refresh(connection, _all_contacts))
         counts["contacts"] = _upsert(LedgerContact, connection, rows)

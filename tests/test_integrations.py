@@ -230,3 +230,35 @@ def test_one_package_at_a_time(sandbox_app, admin_web, provider_id):
     response = admin_web.post(f"/integrations/{others[0]}/connect", data={"csrf_token": token})
     assert "A sync is running" in admin_web.get(response.headers["Location"]).get_data(
         as_text=True)
+
+
+@pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if REGISTRY[p].needs_items])
+def test_item_providers_offer_existing_items_or_creation(sandbox_app, admin_web, provider_id):
+    from models.integration import LedgerItem
+
+    _, connection = connect(sandbox_app, admin_web, provider_id)
+    with _db(sandbox_app):
+        refresh_lists_now(connection.id)
+        item = LedgerItem.select().where(LedgerItem.income_account_id.is_null(False)).first()
+        if item is None:
+            pytest.fail("the sandbox should seed at least one item on an income account")
+        other = LedgerAccount.select().where(LedgerAccount.type == "income",
+                                             LedgerAccount.active == True,  # noqa: E712
+                                             LedgerAccount.remote_id != item.income_account_id
+                                             ).first()
+    path = f"/integrations/{connection.id}/configure"
+    form = admin_web.get(path).get_data(as_text=True)
+    assert 'Create a service item "Sales of labour"' in form and item.name in form
+    _, data = _map_all(sandbox_app, admin_web, connection)
+    token = csrf_token(admin_web, path)
+    mismatch = {**data, "csrf_token": token, "labour_sales": other.remote_id,
+                "labour_sales_item": item.remote_id}
+    html = admin_web.post(path, data=mismatch, headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert "That item posts to another income account" in html
+    good = {**mismatch, "labour_sales": item.income_account_id}
+    admin_web.post(path, data=good, headers={"HX-Request": "true"})
+    with _db(sandbox_app):
+        mapping = AccountMapping.get(AccountMapping.role == "labour_sales")
+        assert mapping.item_remote_id == item.remote_id
+        assert AccountMapping.get(AccountMapping.role == "materials_sales").item_remote_id is None

@@ -12,6 +12,7 @@ from models.integration import MAPPING_ROLES
 from models.integration import AccountMapping
 from models.integration import Connection
 from models.integration import LedgerAccount
+from models.integration import LedgerItem
 from models.integration import LedgerTaxRate
 from providers import REGISTRY
 from views._access import admin_required
@@ -24,6 +25,7 @@ OPTION_FLAGS = {
     "send_files": "Send files (invoice PDFs)",
     "warn_new_supplier": "Warn me before a new supplier is created",
 }
+ITEM_ROLES = ("labour_sales", "materials_sales")  # income roles whose lines go through items
 DEFAULT_OPTIONS = {"use_package_numbering": False, "send_files": True, "warn_new_supplier": True,
                    "sales_tax_id": "", "purchase_tax_id": ""}
 
@@ -34,14 +36,21 @@ def _context(connection, values=None, errors=None, saved=False):
     rates = list(LedgerTaxRate.select().where(LedgerTaxRate.connection == connection,
                                               LedgerTaxRate.active == True)  # noqa: E712
                  .order_by(LedgerTaxRate.name))
-    current = {m.role: m.account_remote_id for m in connection.mappings}
+    mappings = list(connection.mappings)
+    current = {m.role: m.account_remote_id for m in mappings}
+    current.update({f"{m.role}_item": m.item_remote_id or "" for m in mappings})
+    provider = REGISTRY[connection.provider]
+    items = list(LedgerItem.select().where(LedgerItem.connection == connection,
+                                           LedgerItem.active == True)  # noqa: E712
+                 .order_by(LedgerItem.name)) if provider.needs_items else []
     by_id = {a.remote_id: a for a in accounts}
     choices = {role: [a for a in accounts if a.active and a.type in types]
                for role, (_label, types) in MAPPING_ROLES.items()}
     archived = {role: by_id.get(remote_id) for role, remote_id in current.items()
                 if remote_id not in by_id or not by_id[remote_id].active}
     return {
-        "connection": connection, "provider": REGISTRY[connection.provider],
+        "connection": connection, "provider": provider, "items": items,
+        "item_roles": ITEM_ROLES if provider.needs_items else (), "accounts_by_id": by_id,
         "roles": MAPPING_ROLES, "choices": choices, "archived": archived,
         "values": values if values is not None else current,
         "options": {**DEFAULT_OPTIONS, **(connection.options or {})} if values is None
@@ -76,6 +85,13 @@ def _validate(connection, form_data):
         elif chosen not in allowed:
             errors[role] = "That account is archived or not of the right type. Choose another."
         values[role] = chosen
+    items = {i.remote_id: i for i in ctx["items"]}
+    for role in ctx["item_roles"]:
+        chosen = form_data.get(f"{role}_item", "")
+        values[f"{role}_item"] = chosen
+        if chosen and (chosen not in items or items[chosen].income_account_id != values[role]):
+            errors[f"{role}_item"] = ("That item posts to another income account. Choose an item "
+                                      "for the account above, or let Ledgerlink create one.")
     rate_ids = {r.remote_id for r in ctx["rates"]}
     options = {flag: form_data.get(flag) == "on" for flag in OPTION_FLAGS}
     for key in ("sales_tax_id", "purchase_tax_id"):
@@ -97,10 +113,12 @@ def save(connection_id):
                                        **_context(connection, values, errors))
     with db.atomic():
         for role in MAPPING_ROLES:
+            item = values.get(f"{role}_item") or None
             AccountMapping.insert(connection=connection, role=role,
-                                  account_remote_id=values[role]).on_conflict(
+                                  account_remote_id=values[role], item_remote_id=item).on_conflict(
                 conflict_target=[AccountMapping.connection, AccountMapping.role],
                 update={AccountMapping.account_remote_id: values[role],
+                        AccountMapping.item_remote_id: item,
                         AccountMapping.updated_at: datetime.datetime.now()}).execute()
         Connection.update(options=values["_options"], mappings_confirmed=True).where(
             Connection.id == connection.id).execute()

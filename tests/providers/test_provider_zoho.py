@@ -89,7 +89,7 @@ def test_registered_and_sandbox_uses_the_default_client_explicitly(sandbox):
     assert provider.missing_settings() == [] and provider.is_sandbox
     real = ZohoBooks(ProviderSettings())
     assert real.missing_settings() == ["ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REDIRECT_URI"]
-    assert "20 refresh tokens" in ZohoBooks.admin_notice
+    assert "20 refresh tokens" in ZohoBooks.connect_note
 
 
 def test_connect_through_the_consent_page_and_pick_an_organisation(sandbox, zoho):
