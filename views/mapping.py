@@ -4,7 +4,6 @@ import datetime
 
 from flask import Blueprint
 from flask import abort
-from flask import flash
 from flask import request
 
 from models import db
@@ -122,7 +121,6 @@ def save(connection_id):
                         AccountMapping.updated_at: datetime.datetime.now()}).execute()
         Connection.update(options=values["_options"], mappings_confirmed=True).where(
             Connection.id == connection.id).execute()
-    flash("Mapping saved. It applies to documents synced from now on.", "success")
     connection = Connection.get_by_id(connection.id)
     return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
                                    **_context(connection, saved=True))
