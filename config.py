@@ -23,6 +23,12 @@ DEFAULTS = {
     "RQ_QUEUE": "default",
     "HOST": "127.0.0.1",
     "PORT": 5000,
+    "API_MAX_BODY_KB": 512,
+    "API_MAX_LINES": 200,
+    "PDF_MAX_MB": 10,
+    "LOGO_MAX_KB": 512,
+    "CSV_MAX_KB": 2048,
+    "CSV_MAX_ROWS": 5000,
 }
 
 
