@@ -50,6 +50,8 @@ def prefix_condition(field, prefix):
 def name_contains(field, text):
     """Case-insensitive substring match on a name."""
     cleaned = re.sub(r"[%_\\*?\[\]]", " ", text).strip()
+    if not cleaned:
+        return field.is_null() & field.is_null(False)
     return field ** f"%{cleaned}%"
 
 
