@@ -118,3 +118,6 @@ def init_app(app):
     """Register the commands on the app."""
     for command in (migrate_command, migrations_command, create_user_command, serve_command):
         app.cli.add_command(command)
+    import cli_demo
+
+    cli_demo.init_app(app)
