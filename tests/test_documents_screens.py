@@ -178,6 +178,10 @@ def test_a_synced_document_is_locked_on_every_screen(app, staff_client):
     edit = staff_client.get(f"/documents/{document.id}/edit")
     assert edit.status_code == 409
     assert "raise a credit note" in edit.get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" id="raise-credit-note"', edit.get_data(as_text=True))
+    credit_form = staff_client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert '<option value="sales_credit_note" selected>' in credit_form
+    assert 'name="original_number" value="S1"' in credit_form
     token = csrf_token(staff_client, f"/documents/{document.id}")
     posted = staff_client.post(f"/documents/{document.id}/edit", data={
         "csrf_token": token, "kind": "sales_invoice", "contact_number": "A0001",

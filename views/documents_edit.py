@@ -100,6 +100,10 @@ def new():
     values = {"kind": request.args.get("kind", "sales_invoice"), "currency": "GBP",
               "status": "draft", "issue_date": today.isoformat(),
               "due_date": (today + datetime.timedelta(days=30)).isoformat()}
+    original = Document.get_or_none(Document.id == request.args.get("original", type=int))
+    if original is not None:
+        values.update(original_number=original.number, contact_number=original.contact.number,
+                      currency=original.currency, reference=f"Credit for {original.number}")
     return _render_form(None, values, [BLANK_LINE])
 
 
