@@ -1,8 +1,10 @@
 """CSV import of documents: one row per line, rows grouped into documents by number.
 
-Nothing is written while previewing; commit re-reads the same file and writes every document in
-one transaction, or none. Re-importing a file finds each document by number and leaves identical
-ones unchanged, so it never makes duplicates.
+Previewing imports the file inside a transaction and rolls it back, so it shows exactly what
+commit will do (a credit note may refer to an invoice earlier in the same file) and writes
+nothing; commit re-reads the same file and writes every document in one transaction, or none.
+Re-importing a file finds each document by number and leaves identical ones unchanged, so it
+never makes duplicates.
 """
 
 import csv
@@ -15,7 +17,6 @@ from models.document import DocumentLocked
 from models.money import MoneyError
 from models.money import to_decimal
 from services.documents import clean_document
-from services.documents import planned_outcome
 from services.documents import upsert_document
 
 HEADER_COLUMNS = ("number", "kind", "contact_number", "care_of_number", "issue_date", "due_date",
@@ -169,13 +170,8 @@ def _row_for(field_name, members):
     return members[0][0], parts[0]
 
 
-def plan_import(raw, max_kb, max_rows, max_lines):
-    """Read and check a file without writing anything; return an ImportPlan."""
-    plan = ImportPlan()
-    text = _decode(raw, plan, max_kb)
-    if text is None:
-        return plan
-    groups = _group(_read_rows(text, plan, max_rows), plan)
+def _apply(groups, plan, max_lines):
+    """Upsert each document in file order (so a credit note may follow its invoice)."""
     for key, members in groups.items():
         first = members[0][1]
         data = {column: first.get(column, "") for column in HEADER_COLUMNS}
@@ -185,28 +181,37 @@ def plan_import(raw, max_kb, max_rows, max_lines):
         for error in errors:
             row_number, column = _row_for(error["field"], members)
             plan.row_errors.append((row_number, column, error["message"]))
-        if not errors:
-            outcome = planned_outcome(cleaned)
-            if outcome == "locked":
-                plan.row_errors.append((members[0][0], "number", f"{key} is synced to the ledger "
-                                        "and cannot change; raise a credit note instead."))
-            plan.documents.append((cleaned, members[0][0], outcome))
+        if errors:
+            continue
+        try:
+            with db.atomic():
+                _, outcome = upsert_document(cleaned)
+        except DocumentLocked:
+            plan.row_errors.append((members[0][0], "number", f"{key} is synced to the ledger "
+                                    "and cannot change; raise a credit note instead."))
+            continue
+        plan.documents.append((cleaned, members[0][0], outcome))
+
+
+def _run(raw, max_kb, max_rows, max_lines, write):
+    plan = ImportPlan()
+    text = _decode(raw, plan, max_kb)
+    if text is None:
+        return plan
+    groups = _group(_read_rows(text, plan, max_rows), plan)
+    with db.atomic() as transaction:
+        _apply(groups, plan, max_lines)
+        if not (write and plan.ok):
+            transaction.rollback()
     plan.row_errors.sort(key=lambda error: (error[0], error[1]))
     return plan
 
 
+def plan_import(raw, max_kb, max_rows, max_lines):
+    """Check a file by importing it in a transaction that is rolled back; return the plan."""
+    return _run(raw, max_kb, max_rows, max_lines, write=False)
+
+
 def commit_import(raw, max_kb, max_rows, max_lines):
-    """Re-check the file and write all of it in one transaction; return the plan used."""
-    with db.atomic() as transaction:
-        plan = plan_import(raw, max_kb, max_rows, max_lines)
-        if not plan.ok:
-            transaction.rollback()
-            return plan
-        try:
-            for cleaned, _, _ in plan.documents:
-                upsert_document(cleaned)
-        except DocumentLocked:
-            transaction.rollback()
-            plan.file_errors.append("A document was synced while importing; nothing was "
-                                    "imported. Preview the file again.")
-    return plan
+    """Import the file in one transaction: every document, or none when any has a problem."""
+    return _run(raw, max_kb, max_rows, max_lines, write=True)

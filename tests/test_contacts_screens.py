@@ -91,3 +91,18 @@ def test_one_click_clear(app, staff_client):
     token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
     staff_client.post(f"/contacts/{contact.id}/ledger-id/clear", data={"csrf_token": token})
     assert _stored(app, contact.id).ledger_contact_id == ""
+
+
+def test_contact_pages_cover_everyone_once(app, staff_client, monkeypatch):
+    from views import contacts as contacts_view
+
+    monkeypatch.setattr(contacts_view, "PAGE_SIZE", 2)
+    for n, name in enumerate(["Able", "Baker", "Baker", "Charlie", "Delta"]):
+        add_contact(app, f"A{n}", name)
+    seen, url = [], "/contacts/"
+    while url:
+        html = staff_client.get(url).get_data(as_text=True)
+        seen += re.findall(r'id="contact-row-\d+">\s*<td><a href="[^"]+">([^<]+)</a>', html)
+        match = re.search(r'href="([^"]+)" id="next-page"', html)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    assert seen == ["Able", "Baker", "Baker", "Charlie", "Delta"]

@@ -123,6 +123,16 @@ def _id(app, number):
         return Document.get(Document.number == number).id
 
 
+def test_a_credit_note_may_follow_its_invoice_in_the_same_file(app, staff_client):
+    add_contact(app)
+    content = _csv([_row("S1"), _row("C1", kind="sales_credit_note", original_number="S1")])
+    preview = _upload(staff_client, content)
+    assert preview.status_code == 200 and _count(app) == (0, 0)
+    _commit(staff_client, preview)
+    with app.app_context(), models.db.connection_context():
+        assert Document.get(Document.number == "C1").original.number == "S1"
+
+
 def test_file_level_problems_get_clear_messages(app, staff_client):
     add_contact(app)
     latin1 = _csv([_row("S1", "Café")]).decode().encode("latin-1")
@@ -158,6 +168,7 @@ def test_a_failure_half_way_through_the_commit_leaves_nothing_behind(app, staff_
     monkeypatch.setattr(csv_import, "upsert_document", fail_on_third)
     response = _commit(staff_client, preview)
     assert calls == ["S1", "S2", "S3"]
-    assert response.status_code == 422 and "nothing was imported" in response.get_data(
-        as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nothing has been imported" in html
+    assert "S3 is synced to the ledger" in html
     assert _count(app) == (0, 0)
