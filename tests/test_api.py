@@ -185,3 +185,18 @@ def test_the_api_needs_no_csrf_token(app, client, api):
     app.config["WTF_CSRF_ENABLED"] = True
     response = api("PUT", "/contacts/A0200", {"kind": "supplier", "name": "Bolt & Co"})
     assert response.status_code == 201
+
+
+def test_the_token_never_reaches_the_log(app, client, capsys):
+    token = api_token(app)
+    add_contact(app)
+    client.get("/api/v1/documents?limit=1", headers={"Authorization": f"Bearer {token}"})
+    client.get("/api/v1/documents", headers={"Authorization": f"Bearer {token}x"})
+    output = capsys.readouterr().out
+    assert "/api/v1/documents" in output and token not in output
+
+
+def test_a_bad_number_in_the_path_is_a_field_error(api):
+    response = api("PUT", "/documents/S%201", document_payload())
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "number"

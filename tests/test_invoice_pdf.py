@@ -58,3 +58,12 @@ def test_an_attached_pdf_is_served_instead_and_must_be_a_pdf(app, staff_client):
     assert staff_client.get(f"/documents/{document.id}/pdf").data == original
     staff_client.post(url + "/remove", data={"csrf_token": token})
     assert staff_client.get(f"/documents/{document.id}/pdf").data != original
+
+
+def test_a_credit_note_pdf_says_what_it_credits(app, staff_client):
+    add_contact(app)
+    add_document(app, "S1")
+    credit = add_document(app, "C1", kind="sales_credit_note", original_number="S1")
+    _, text = _text(staff_client.get(f"/documents/{credit.id}/pdf").data)
+    assert "CREDIT NOTE" in text and "C1" in text and "Credit for: S1" in text
+    assert "Your firm (set in Settings)" in text
