@@ -154,3 +154,6 @@ def init_app(app):
     for command in (migrate_command, migrations_command, create_user_command, serve_command,
                     rotate_token_key_command):
         app.cli.add_command(command)
+    import cli_demo
+
+    cli_demo.init_app(app)

@@ -36,6 +36,12 @@ DEFAULTS = {
     "SAGE_CLIENT_SECRET": "",
     "ZOHO_CLIENT_ID": "",
     "ZOHO_CLIENT_SECRET": "",
+    "API_MAX_BODY_KB": 512,
+    "API_MAX_LINES": 200,
+    "PDF_MAX_MB": 10,
+    "LOGO_MAX_KB": 512,
+    "CSV_MAX_KB": 2048,
+    "CSV_MAX_ROWS": 5000,
 }
 
 

@@ -51,3 +51,40 @@ function initSearchable(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { initSearchable(document); });
 document.addEventListener("htmx:load", function (event) { initSearchable(event.detail.elt); });
+// Document form: remove a line row in place.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-remove-line]");
+  if (!button) { return; }
+  var row = button.closest("tr");
+  if (row) { row.remove(); }
+});
+// Contact form: the ledger account id stays read-only until deliberately unlocked (double-click
+// on its label or the Edit button), and a changed value needs a confirmation before saving.
+function unlockLedgerId() {
+  var input = document.getElementById("ledger-contact-id");
+  if (!input) { return; }
+  input.readOnly = false;
+  input.setAttribute("data-unlocked", "1");
+  input.focus();
+}
+document.addEventListener("dblclick", function (event) {
+  if (event.target.closest("label[data-unlock-ledger-id]")) { unlockLedgerId(); }
+});
+document.addEventListener("click", function (event) {
+  if (event.target.closest("button[data-unlock-ledger-id]")) { unlockLedgerId(); }
+});
+document.addEventListener("submit", function (event) {
+  var input = event.target.querySelector("#ledger-contact-id");
+  if (!input) { return; }
+  if (event.submitter && event.submitter.hasAttribute("data-skip-ledger-confirm")) { return; }
+  var before = input.getAttribute("data-original") || "";
+  var after = input.value.trim();
+  if (after === before) { return; }
+  var message = after ? "Change the ledger account id from \"" + (before || "none") + "\" to \"" + after + "\"?"
+                      : "Remove the ledger account id \"" + before + "\"?";
+  if (window.confirm(message)) {
+    document.getElementById("ledger-id-confirmed").value = "1";
+  } else {
+    event.preventDefault();
+  }
+});

@@ -17,11 +17,21 @@ from views.health import system_status
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
+def settings_context(**extra):
+    """What the settings page shows: system checks, firm details and API tokens."""
+    from models.api_token import ApiToken
+    from models.firm import FirmProfile
+
+    tokens = ApiToken.select().order_by(ApiToken.revoked_at.is_null(False),
+                                        ApiToken.created_at.desc())
+    return {"checks": system_status(), "firm": FirmProfile.current(), "tokens": tokens, **extra}
+
+
 @bp.get("/")
 @admin_required
 def index():
     """The settings page."""
-    return render_template("settings/index.html", checks=system_status())
+    return render_template("settings/index.html", **settings_context())
 
 
 @bp.post("/worker-check")

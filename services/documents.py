@@ -1,0 +1,161 @@
+"""Create or update documents and their lines from screens, the API and CSV imports."""
+
+from decimal import Decimal
+
+from models.contact import Contact
+from models.document import CATEGORIES
+from models.document import CREDIT_NOTE_OF
+from models.document import KINDS
+from models.document import STATUSES
+from models.document import Document
+from models.document import DocumentLocked
+from models.document import contact_kind_for
+from services.validation import Errors
+from services.validation import clean_choice
+from services.validation import clean_currency
+from services.validation import clean_date
+from services.validation import clean_decimal
+from services.validation import clean_number
+from services.validation import clean_text
+
+LIMIT = Decimal(10) ** 10
+HEADER_FIELDS = ("kind", "issue_date", "due_date", "currency", "reference", "status", "notes")
+
+
+def _clean_line(data, prefix, errors):
+    line = {
+        "description": clean_text(data.get("description"), f"{prefix}.description", errors, 2000,
+                                  label="description"),
+        "quantity": clean_decimal(data.get("quantity"), f"{prefix}.quantity", errors, 4, LIMIT),
+        "unit_price": clean_decimal(data.get("unit_price"), f"{prefix}.unit_price", errors, 4,
+                                    LIMIT, label="unit price"),
+        "tax_rate": clean_decimal(data.get("tax_rate"), f"{prefix}.tax_rate", errors, 3,
+                                  Decimal(1000), minimum=0, label="tax rate"),
+        "category": str(data.get("category") or "").strip().lower(),
+        "nominal_code": clean_text(data.get("nominal_code"), f"{prefix}.nominal_code", errors, 40,
+                                   label="nominal code"),
+    }
+    if line["category"] and line["category"] not in CATEGORIES:
+        errors.add(f"{prefix}.category", "Choose the category from: " + ", ".join(CATEGORIES) + ".")
+    elif not line["category"] and not line["nominal_code"]:
+        errors.add(f"{prefix}.category", "Give a category or an explicit nominal code.")
+    if line["tax_rate"] is not None and line["tax_rate"] > 100:
+        errors.add(f"{prefix}.tax_rate", "The tax rate is a percentage between 0 and 100.")
+    return line
+
+
+def _find_contact(number, field, kind, errors, label):
+    if not number:
+        return None
+    contact = Contact.get_or_none(Contact.number == number)
+    if contact is None:
+        errors.add(field, f"There is no contact with A number {number}.")
+    elif kind in KINDS and contact.kind != contact_kind_for(kind):
+        errors.add(field, f"{label} {number} is a {contact.kind}; a {KINDS[kind].lower()} "
+                          f"needs a {contact_kind_for(kind)}.")
+    return contact
+
+
+def _clean_original(data, cleaned, errors):
+    number = str(data.get("original_number") or "").strip().upper()
+    if not number:
+        return None
+    if cleaned["kind"] not in CREDIT_NOTE_OF:
+        errors.add("original_number", "Only a credit note has an original invoice.")
+        return None
+    original = Document.get_or_none(Document.number == number)
+    if original is None:
+        errors.add("original_number", f"There is no document numbered {number}.")
+    elif original.kind != CREDIT_NOTE_OF[cleaned["kind"]]:
+        errors.add("original_number", f"{number} is a {original.kind_label.lower()}, not a "
+                                      f"{KINDS[CREDIT_NOTE_OF[cleaned['kind']]].lower()}.")
+    return original
+
+
+def clean_document(data, number, max_lines):
+    """Validate a document payload; return (cleaned dict, Errors)."""
+    errors = Errors()
+    cleaned = {"number": clean_number(number, "number", errors, "document number")}
+    cleaned["kind"] = clean_choice(data.get("kind"), "kind", errors, tuple(KINDS))
+    cleaned["status"] = clean_choice(data.get("status") or "draft", "status", errors, STATUSES)
+    cleaned["issue_date"] = clean_date(data.get("issue_date"), "issue_date", errors)
+    cleaned["due_date"] = clean_date(data.get("due_date"), "due_date", errors, required=False)
+    issue, due = cleaned["issue_date"], cleaned["due_date"]
+    if issue and due and due < issue:
+        errors.add("due_date", "The due date cannot be before the issue date.")
+    cleaned["currency"] = clean_currency(data.get("currency") or "GBP", "currency", errors)
+    cleaned["reference"] = clean_text(data.get("reference"), "reference", errors, 100)
+    cleaned["notes"] = clean_text(data.get("notes"), "notes", errors, 5000)
+    contact_number = str(data.get("contact_number") or "").strip().upper()
+    if not contact_number:
+        errors.add("contact_number", "The contact's A number is required.")
+    cleaned["contact"] = _find_contact(contact_number, "contact_number", cleaned["kind"], errors,
+                                       "Contact")
+    care_of_number = str(data.get("care_of_number") or "").strip().upper()
+    cleaned["care_of"] = _find_contact(care_of_number, "care_of_number", cleaned["kind"], errors,
+                                       "Care-of contact")
+    cleaned["original"] = _clean_original(data, cleaned, errors)
+    lines = data.get("lines") or []
+    if not lines:
+        errors.add("lines", "A document needs at least one line.")
+    elif len(lines) > max_lines:
+        errors.add("lines", f"A document may have at most {max_lines} lines.")
+        lines = []
+    cleaned["lines"] = [_clean_line(line, f"lines.{i}", errors) for i, line in enumerate(lines)]
+    return cleaned, errors
+
+
+def _line_key(line):
+    return (line["description"], Decimal(line["quantity"]).quantize(Decimal("0.0001")),
+            Decimal(line["unit_price"]).quantize(Decimal("0.0001")), line["category"],
+            line["nominal_code"], Decimal(line["tax_rate"]).quantize(Decimal("0.001")))
+
+
+def _snapshot(document):
+    header = {field: getattr(document, field) for field in HEADER_FIELDS}
+    header.update(contact=document.contact_id, care_of=document.care_of_id,
+                  original=document.original_id)
+    lines = [_line_key({field: getattr(line, field) for field in
+                        ("description", "quantity", "unit_price", "category", "nominal_code",
+                         "tax_rate")}) for line in document.ordered_lines()]
+    return header, lines
+
+
+def _wanted(cleaned):
+    header = {field: cleaned[field] for field in HEADER_FIELDS}
+    header.update(contact=cleaned["contact"].id,
+                  care_of=cleaned["care_of"].id if cleaned["care_of"] else None,
+                  original=cleaned["original"].id if cleaned["original"] else None)
+    return header, [_line_key(line) for line in cleaned["lines"]]
+
+
+def planned_outcome(cleaned):
+    """What upsert_document would do: "created", "updated", "unchanged" or "locked"."""
+    document = Document.get_or_none(Document.number == cleaned["number"])
+    if document is None:
+        return "created"
+    if _snapshot(document) == _wanted(cleaned):
+        return "unchanged"
+    return "locked" if document.is_locked else "updated"
+
+
+def upsert_document(cleaned):
+    """Create or update by number; return (document, "created" | "updated" | "unchanged").
+
+    Raises DocumentLocked when a synced document would change. Call inside a transaction.
+    """
+    header, lines = _wanted(cleaned)
+    document = Document.get_or_none(Document.number == cleaned["number"])
+    if document is not None and _snapshot(document) == (header, lines):
+        return document, "unchanged"
+    if document is not None and document.is_locked:
+        raise DocumentLocked()
+    outcome = "updated" if document else "created"
+    if document is None:
+        document = Document(number=cleaned["number"])
+    for field, value in header.items():
+        setattr(document, field + "_id" if field in ("contact", "care_of", "original") else field,
+                value)
+    document.save()
+    document.replace_lines(cleaned["lines"])
+    return document, outcome

@@ -1,0 +1,113 @@
+"""Small field cleaners that collect errors as {"field", "message"} instead of raising."""
+
+import datetime
+import re
+from decimal import Decimal
+
+from models.money import MoneyError
+from models.money import to_decimal
+
+# Active ISO 4217 codes (funds and precious metals left out).
+_ISO_4217_CODES = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
+GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD
+NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES
+VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+"""
+ISO_4217 = frozenset(_ISO_4217_CODES.split())
+NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,39}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Errors(list):
+    """A list of {"field": ..., "message": ...} dicts."""
+
+    def add(self, field, message):
+        """Record one problem with one field."""
+        self.append({"field": field, "message": message})
+
+
+def clean_number(value, field, errors, label="number"):
+    """An own number such as S10045 or A0042: letters, digits and . / _ - only, upper-cased."""
+    text = str(value or "").strip().upper()
+    if not text:
+        errors.add(field, f"The {label} is required.")
+    elif not NUMBER_PATTERN.match(text):
+        errors.add(field, f"The {label} may hold only letters, digits and . / _ - "
+                          "(at most 40 characters).")
+    return text
+
+
+def clean_text(value, field, errors, max_length, required=False, label=None):
+    """Stripped text within a length limit."""
+    text = "" if value is None else str(value).strip()
+    label = label or field.replace("_", " ")
+    if required and not text:
+        errors.add(field, f"The {label} is required.")
+    elif len(text) > max_length:
+        errors.add(field, f"The {label} must be at most {max_length} characters.")
+    return text
+
+
+def clean_choice(value, field, errors, choices, label=None):
+    """One of the allowed values."""
+    text = str(value or "").strip()
+    if text not in choices:
+        errors.add(field, f"Choose the {label or field.replace('_', ' ')} from: "
+                          + ", ".join(choices) + ".")
+    return text
+
+
+def clean_date(value, field, errors, required=True):
+    """A date from a date object or a YYYY-MM-DD string."""
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            errors.add(field, "The date is required (YYYY-MM-DD).")
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        errors.add(field, f"'{text[:20]}' is not a date in the form YYYY-MM-DD.")
+        return None
+
+
+def clean_decimal(value, field, errors, places, limit, minimum=None, label=None):
+    """An exact decimal with at most `places` decimals and magnitude below `limit`."""
+    label = label or field.rsplit(".", 1)[-1].replace("_", " ")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors.add(field, f"The {label} is required.")
+        return None
+    try:
+        number = to_decimal(value)
+    except MoneyError as exc:
+        errors.add(field, f"The {label} {exc}.")
+        return None
+    if abs(number) >= limit:
+        errors.add(field, f"The {label} is too large.")
+    elif number != number.quantize(Decimal(1).scaleb(-places)):
+        errors.add(field, f"The {label} may have at most {places} decimal places.")
+    elif minimum is not None and number < minimum:
+        errors.add(field, f"The {label} must be at least {minimum}.")
+    return number
+
+
+def clean_currency(value, field, errors):
+    """An ISO 4217 currency code."""
+    code = str(value or "").strip().upper()
+    if code not in ISO_4217:
+        errors.add(field, f"'{code[:10]}' is not an ISO 4217 currency code (for example GBP).")
+    return code
+
+
+def clean_email(value, field, errors):
+    """An email address, or empty."""
+    text = clean_text(value, field, errors, 254)
+    if text and not EMAIL_PATTERN.match(text):
+        errors.add(field, "Enter a valid email address.")
+    return text

@@ -1,0 +1,108 @@
+"""Contacts: list, detail, create, edit, care-of parent, and the protected ledger account id."""
+
+import re
+
+from conftest import csrf_token
+from docs_helpers import add_contact
+
+import models
+from models.contact import Contact
+
+
+def _form(contact, **changes):
+    values = {"kind": contact.kind, "name": contact.name, "country": "GB",
+              "ledger_contact_id": contact.ledger_contact_id}
+    values.update(changes)
+    return values
+
+
+def _stored(app, contact_id):
+    with app.app_context(), models.db.connection_context():
+        return Contact.get_by_id(contact_id)
+
+
+def test_list_search_and_detail(app, staff_client):
+    parent = add_contact(app, "A0001", "Harbour Property Management")
+    site = add_contact(app, "A0002", "Flat 3 Quay House", care_of_number="A0001")
+    add_contact(app, "P0001", "Brass Fittings Ltd", kind="supplier")
+    html = staff_client.get("/contacts/?q=quay").get_data(as_text=True)
+    assert "Flat 3 Quay House" in html and "Brass" not in html
+    assert "Brass" in staff_client.get("/contacts/?kind=supplier").get_data(as_text=True)
+    assert "Harbour" in staff_client.get("/contacts/?q=a0001").get_data(as_text=True)
+    detail = staff_client.get(f"/contacts/{parent.id}").get_data(as_text=True)
+    assert "Sites billed care of" in detail and "Flat 3 Quay House" in detail
+    site_page = staff_client.get(f"/contacts/{site.id}").get_data(as_text=True)
+    assert "Billed care of" in site_page and 'id="ledger-links"' in site_page
+
+
+def test_create_and_edit_with_a_care_of_parent(app, staff_client):
+    add_contact(app, "A0001", "Harbour Property Management")
+    token = csrf_token(staff_client, "/contacts/new")
+    response = staff_client.post("/contacts/new", data={
+        "csrf_token": token, "kind": "customer", "number": "a0009", "name": "Unit 4",
+        "country": "gb", "care_of_number": "A0001"})
+    assert response.status_code == 302
+    with app.app_context(), models.db.connection_context():
+        created = Contact.get(Contact.number == "A0009")
+        assert created.care_of.number == "A0001" and created.country == "GB"
+    bad = staff_client.post(f"/contacts/{created.id}/edit", data={
+        "csrf_token": token, **_form(created, care_of_number="A0009")})
+    assert bad.status_code == 422 and "care of itself" in bad.get_data(as_text=True)
+
+
+def test_the_ledger_id_field_is_locked_until_unlocked(app, staff_client):
+    contact = add_contact(app)
+    html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    field = re.search(r'<input id="ledger-contact-id"[^>]*>', html).group(0)
+    assert "readonly" in field and 'name="ledger_contact_id"' in field
+    assert 'id="ledger-contact-id-label" data-unlock-ledger-id' in html
+    assert 'id="ledger-contact-id-unlock"' in html
+    assert 'name="ledger_id_confirmed" id="ledger-id-confirmed" value="0"' in html
+    assert "<script" not in html.split("</head>")[1]  # behaviour lives in static/app.js
+
+
+def test_a_ledger_id_change_needs_the_confirmation(app, staff_client):
+    contact = add_contact(app)
+    token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
+    refused = staff_client.post(f"/contacts/{contact.id}/edit", data={
+        "csrf_token": token, **_form(contact, ledger_contact_id="xero-123")})
+    assert refused.status_code == 422
+    assert "confirm the change" in refused.get_data(as_text=True)
+    assert _stored(app, contact.id).ledger_contact_id == ""
+    accepted = staff_client.post(f"/contacts/{contact.id}/edit", data={
+        "csrf_token": token, **_form(contact, ledger_contact_id="xero-123"),
+        "ledger_id_confirmed": "1"})
+    assert accepted.status_code == 302
+    assert _stored(app, contact.id).ledger_contact_id == "xero-123"
+    # Saving other fields with the field untouched keeps it, with no confirmation needed.
+    contact = _stored(app, contact.id)
+    staff_client.post(f"/contacts/{contact.id}/edit", data={
+        "csrf_token": token, **_form(contact, phone="0117 496 0000")})
+    stored = _stored(app, contact.id)
+    assert (stored.phone, stored.ledger_contact_id) == ("0117 496 0000", "xero-123")
+
+
+def test_one_click_clear(app, staff_client):
+    contact = add_contact(app)
+    with app.app_context(), models.db.connection_context():
+        Contact.update(ledger_contact_id="qbo-77").where(Contact.id == contact.id).execute()
+    html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert 'id="ledger-contact-id-clear"' in html
+    token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
+    staff_client.post(f"/contacts/{contact.id}/ledger-id/clear", data={"csrf_token": token})
+    assert _stored(app, contact.id).ledger_contact_id == ""
+
+
+def test_contact_pages_cover_everyone_once(app, staff_client, monkeypatch):
+    from views import contacts as contacts_view
+
+    monkeypatch.setattr(contacts_view, "PAGE_SIZE", 2)
+    for n, name in enumerate(["Able", "Baker", "Baker", "Charlie", "Delta"]):
+        add_contact(app, f"A{n}", name)
+    seen, url = [], "/contacts/"
+    while url:
+        html = staff_client.get(url).get_data(as_text=True)
+        seen += re.findall(r'id="contact-row-\d+">\s*<td><a href="[^"]+">([^<]+)</a>', html)
+        match = re.search(r'href="([^"]+)" id="next-page"', html)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    assert seen == ["Able", "Baker", "Baker", "Charlie", "Delta"]

@@ -1,0 +1,98 @@
+"""In headless Chromium: the ledger-id unlock and confirmation, the Sent toggle, adding lines."""
+
+import shutil
+import threading
+
+import pytest
+from conftest import PASSWORD
+from docs_helpers import add_contact
+from docs_helpers import add_document
+from werkzeug.serving import make_server
+
+import models
+from models.contact import Contact
+from models.document import Document
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="needs Debian's chromium")
+
+
+@pytest.fixture
+def live(app, staff):
+    """The app served on a loopback port, and a signed-in headless Chromium page."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("input[name=email]", staff.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/")
+        yield base, page
+        browser.close()
+    server.shutdown()
+    thread.join()
+
+
+def _ledger_id(app, contact_id):
+    with app.app_context(), models.db.connection_context():
+        return Contact.get_by_id(contact_id).ledger_contact_id
+
+
+def test_ledger_id_unlock_confirm_and_cancel(app, live):
+    base, page = live
+    contact = add_contact(app)
+    page.goto(f"{base}/contacts/{contact.id}/edit")
+    field = page.locator("#ledger-contact-id")
+    assert field.get_attribute("readonly") is not None
+    page.dblclick("#ledger-contact-id-label")
+    assert field.get_attribute("readonly") is None
+    field.fill("XERO-42")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#save-contact")
+    page.wait_for_timeout(200)
+    assert _ledger_id(app, contact.id) == ""
+    messages = []
+
+    def accept(dialog):
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    page.click("#save-contact")
+    page.wait_for_url(f"{base}/contacts/{contact.id}")
+    assert _ledger_id(app, contact.id) == "XERO-42"
+    assert "XERO-42" in messages[0]
+    page.goto(f"{base}/contacts/{contact.id}/edit")
+    page.click("#ledger-contact-id-unlock")
+    assert page.locator("#ledger-contact-id").get_attribute("readonly") is None
+    page.click("#ledger-contact-id-clear")
+    page.wait_for_url(f"{base}/contacts/{contact.id}/edit")
+    assert _ledger_id(app, contact.id) == ""
+
+
+def test_sent_toggle_in_place_and_lines_added_and_removed(app, live):
+    base, page = live
+    add_contact(app)
+    document = add_document(app, "S1")
+    page.goto(f"{base}/documents/{document.id}")
+    page.evaluate("window.__stayed = true")
+    page.select_option("#sent-method", "post")
+    page.click("#sent-yes")
+    page.wait_for_selector("#sent-state:text('Yes')")
+    assert page.evaluate("window.__stayed") is True  # swapped in place, no page load
+    with app.app_context(), models.db.connection_context():
+        assert Document.get_by_id(document.id).sent_method == "post"
+    page.goto(f"{base}/documents/new")
+    assert page.locator(".line-row").count() == 1
+    page.click("#add-line")
+    page.wait_for_selector("input[name=lines-1-description]")
+    page.click("#add-line")
+    page.wait_for_selector("input[name=lines-2-description]")
+    page.locator("#line-1 [data-remove-line]").click()
+    assert page.locator(".line-row").count() == 2

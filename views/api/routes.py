@@ -1,0 +1,187 @@
+"""The /api/v1 endpoints: contacts and documents upserted by their own numbers, mark sent, list."""
+
+import base64
+import binascii
+import datetime
+
+from flask import current_app
+from flask import jsonify
+from flask import request
+
+from models import db
+from models.contact import Contact
+from models.document import KINDS
+from models.document import Document
+from models.document import DocumentFile
+from models.document import DocumentLocked
+from services.contacts import clean_contact
+from services.contacts import upsert_contact
+from services.documents import clean_document
+from services.documents import upsert_document
+from views.api import ApiError
+from views.api import bp
+from views.api import read_json
+from views.api import schemas
+from views.api.openapi import build_spec
+
+MAX_PAGE = 200
+
+
+def _iso(value):
+    """RFC 3339 for datetimes (stored as local time, so given the local offset)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.astimezone().isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+def contact_json(contact):
+    """A contact as the API shows it."""
+    data = {field: getattr(contact, field) for field in Contact.EDITABLE}
+    data.update(number=contact.number, updated_at=_iso(contact.updated_at),
+                care_of_number=contact.care_of.number if contact.care_of_id else None)
+    return data
+
+
+def document_json(document, full=True):
+    """A document as the API shows it: totals as strings, the sync status, lines when full."""
+    data = {
+        "number": document.number, "kind": document.kind, "status": document.status,
+        "contact_number": document.contact.number,
+        "care_of_number": document.care_of.number if document.care_of_id else None,
+        "original_number": document.original.number if document.original_id else None,
+        "issue_date": document.issue_date.isoformat(), "due_date": _iso(document.due_date),
+        "currency": document.currency, "reference": document.reference,
+        "sent": document.sent, "sent_method": document.sent_method or None,
+        "sent_at": _iso(document.sent_at),
+        "totals": {"net": f"{document.net_total:.2f}", "tax": f"{document.tax_total:.2f}",
+                   "gross": f"{document.gross_total:.2f}"},
+        "sync": {"state": "synced" if document.synced_at else "not_synced",
+                 "synced_at": _iso(document.synced_at)},
+        "updated_at": _iso(document.updated_at),
+    }
+    if full:
+        data["notes"] = document.notes
+        data["has_attachment"] = (DocumentFile.select()
+                                  .where(DocumentFile.document == document).exists())
+        data["lines"] = [{
+            "description": line.description, "quantity": f"{line.quantity.normalize():f}",
+            "unit_price": f"{line.unit_price.normalize():f}",
+            "tax_rate": f"{line.tax_rate.normalize():f}", "category": line.category,
+            "nominal_code": line.nominal_code, "net": f"{line.net:.2f}",
+            "tax": f"{line.tax:.2f}", "gross": f"{line.gross:.2f}",
+        } for line in document.ordered_lines()]
+    return data
+
+
+def _not_found(what, number):
+    return ApiError(404, "not_found", f"There is no {what} numbered {number.upper()}.")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description (no token needed)."""
+    return jsonify(build_spec(current_app.config["API_MAX_LINES"]))
+
+
+@bp.get("/contacts/<number>")
+def get_contact(number):
+    """One contact."""
+    contact = Contact.get_or_none(Contact.number == number.upper())
+    if contact is None:
+        raise _not_found("contact", number)
+    return jsonify(contact_json(contact))
+
+
+@bp.put("/contacts/<number>")
+def put_contact(number):
+    """Create or update a contact by its A number."""
+    payload = read_json(schemas.CONTACT_INPUT)
+    with db.atomic():
+        cleaned, errors = clean_contact(payload, number)
+        if errors:
+            raise ApiError(422, "invalid", "The input has errors; see `errors`.", errors)
+        contact, outcome = upsert_contact(cleaned)
+    return jsonify({"outcome": outcome, "contact": contact_json(contact)}), (
+        201 if outcome == "created" else 200)
+
+
+@bp.get("/documents/<number>")
+def get_document(number):
+    """One document with its lines and sync status."""
+    document = Document.get_or_none(Document.number == number.upper())
+    if document is None:
+        raise _not_found("document", number)
+    return jsonify(document_json(document))
+
+
+@bp.put("/documents/<number>")
+def put_document(number):
+    """Create or update a document by its S number; a synced one refuses changes (409)."""
+    max_lines = current_app.config["API_MAX_LINES"]
+    payload = read_json(schemas.document_input(max_lines))
+    try:
+        with db.atomic():
+            cleaned, errors = clean_document(payload, number, max_lines)
+            if errors:
+                raise ApiError(422, "invalid", "The input has errors; see `errors`.", errors)
+            document, outcome = upsert_document(cleaned)
+    except DocumentLocked as exc:
+        raise ApiError(409, "locked", str(exc)) from exc
+    return jsonify({"outcome": outcome, "document": document_json(document)}), (
+        201 if outcome == "created" else 200)
+
+
+@bp.post("/documents/<number>/sent")
+def mark_sent(number):
+    """Record that a document was sent (or not), and how."""
+    payload = read_json(schemas.SENT_INPUT)
+    document = Document.get_or_none(Document.number == number.upper())
+    if document is None:
+        raise _not_found("document", number)
+    sent = payload.get("sent", True)
+    method = payload.get("method", "manual") if sent else ""
+    if document.sent == sent and document.sent_method == method:
+        return jsonify({"outcome": "unchanged", "document": document_json(document)})
+    with db.atomic():
+        document.set_sent(sent, method)
+    return jsonify({"outcome": "updated", "document": document_json(document)})
+
+
+def _page_args():
+    errors = []
+    limit_text = request.args.get("limit", "50")
+    limit = int(limit_text) if limit_text.isdigit() else 0
+    if not 1 <= limit <= MAX_PAGE:
+        errors.append({"field": "limit", "message": f"Give a limit from 1 to {MAX_PAGE}."})
+    after = 0
+    cursor = request.args.get("cursor")
+    if cursor:
+        try:
+            after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            errors.append({"field": "cursor", "message": "The cursor is not one we gave out."})
+    kind = request.args.get("kind")
+    if kind is not None and kind not in KINDS:
+        errors.append({"field": "kind", "message": "Unknown kind."})
+    if errors:
+        raise ApiError(422, "invalid", "The query has errors; see `errors`.", errors)
+    return limit, after, kind
+
+
+@bp.get("/documents")
+def list_documents():
+    """Documents in the order they were created, a page at a time (cursor pagination)."""
+    limit, after, kind = _page_args()
+    query = (Document.select(Document, Contact)
+             .join(Contact, on=(Document.contact == Contact.id)).where(Document.id > after))
+    if kind:
+        query = query.where(Document.kind == kind)
+    rows = list(query.order_by(Document.id).limit(limit + 1))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode()
+    return jsonify({"items": [document_json(d, full=False) for d in rows],
+                    "next_cursor": next_cursor})

@@ -1,0 +1,144 @@
+"""Documents (staff): the list, one document, the Sent toggle, void, and its PDF."""
+
+import hashlib
+from io import BytesIO
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import send_file
+from flask import url_for
+
+from models import db
+from models.document import KINDS
+from models.document import LOCK_MESSAGE
+from models.document import SENT_METHODS
+from models.document import Document
+from models.document import DocumentFile
+from models.document import DocumentLocked
+from services.document_list import list_documents
+from services.invoice_pdf import render_invoice_pdf
+from services.pdf_check import check_pdf_upload
+from views._access import login_required
+from views._htmx import is_partial
+from views._htmx import render_page_or_fragment
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+FILTER_KEYS = ("kind", "sent", "synced", "date_from", "date_to", "q")
+
+
+def get_document(document_id):
+    """The document or 404."""
+    return Document.get_or_none(Document.id == document_id) or abort(404)
+
+
+def sync_url():
+    """The Sync screen's address once that screen exists, else None."""
+    if "sync.index" in current_app.view_functions:
+        return url_for("sync.index")
+    return None
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The list with filters; htmx requests get just the results."""
+    filters = {key: request.args.get(key, "") for key in FILTER_KEYS}
+    rows, next_cursor = list_documents(filters, request.args.get("cursor"))
+    next_url = (url_for("documents.index", cursor=next_cursor,
+                        **{k: v for k, v in filters.items() if v}) if next_cursor else None)
+    return render_page_or_fragment("documents/index.html", "documents/_results.html",
+                                   rows=rows, filters=filters, kinds=KINDS, next_url=next_url,
+                                   paged=bool(request.args.get("cursor")))
+
+
+def _render_detail(document, status=200):
+    return render_template("documents/detail.html", document=document,
+                           lines=document.ordered_lines(), sent_methods=SENT_METHODS,
+                           attachment=DocumentFile.get_or_none(DocumentFile.document == document),
+                           sync_url=sync_url(), lock_message=LOCK_MESSAGE), status
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def detail(document_id):
+    """One document with its lines, totals, Sent toggle and PDF."""
+    return _render_detail(get_document(document_id))
+
+
+@bp.post("/<int:document_id>/sent")
+@login_required
+def toggle_sent(document_id):
+    """Set Sent yes/no and how; answers with the toggle itself for htmx."""
+    document = get_document(document_id)
+    sent = request.form.get("sent") == "1"
+    method = request.form.get("method", "manual")
+    if method not in SENT_METHODS:
+        method = "manual"
+    with db.atomic():
+        document.set_sent(sent, method)
+    if not is_partial():
+        return redirect(url_for("documents.detail", document_id=document.id))
+    return render_template("documents/_sent.html", document=document, sent_methods=SENT_METHODS)
+
+
+@bp.post("/<int:document_id>/void")
+@login_required
+def void(document_id):
+    """Void a document that is not yet in the ledger."""
+    document = get_document(document_id)
+    try:
+        document.ensure_unlocked()
+    except DocumentLocked as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("documents.detail", document_id=document.id))
+    document.status = "void"
+    document.save()
+    flash(f"{document.number} is void.", "success")
+    return redirect(url_for("documents.detail", document_id=document.id))
+
+
+@bp.get("/<int:document_id>/pdf")
+@login_required
+def pdf(document_id):
+    """The attached PDF, or one rendered from the document; ?download=1 saves it."""
+    document = get_document(document_id)
+    attachment = DocumentFile.get_or_none(DocumentFile.document == document)
+    content = bytes(attachment.content) if attachment else render_invoice_pdf(document)
+    return send_file(BytesIO(content), mimetype="application/pdf",
+                     as_attachment=request.args.get("download") == "1",
+                     download_name=f"{document.number}.pdf")
+
+
+@bp.post("/<int:document_id>/attachment")
+@login_required
+def attach(document_id):
+    """Attach a PDF (checked to be a PDF and within PDF_MAX_MB), replacing any earlier one."""
+    document = get_document(document_id)
+    upload = request.files.get("file")
+    content = upload.read() if upload else b""
+    error = check_pdf_upload(content, current_app.config["PDF_MAX_MB"])
+    if error:
+        flash(error, "error")
+        return _render_detail(document, 422)
+    with db.atomic():
+        DocumentFile.delete().where(DocumentFile.document == document).execute()
+        DocumentFile.create(document=document, filename=(upload.filename or "")[:200] or "file.pdf",
+                            content=content, size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest())
+    flash("PDF attached.", "success")
+    return redirect(url_for("documents.detail", document_id=document.id))
+
+
+@bp.post("/<int:document_id>/attachment/remove")
+@login_required
+def remove_attachment(document_id):
+    """Remove the attached PDF; the rendered invoice is used again."""
+    document = get_document(document_id)
+    DocumentFile.delete().where(DocumentFile.document == document).execute()
+    flash("Attachment removed; the generated PDF is used.", "success")
+    return redirect(url_for("documents.detail", document_id=document.id))
