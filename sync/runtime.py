@@ -51,6 +51,19 @@ def ledger_job(func):
     return wrapper
 
 
+def fetch_job(job_id):
+    """The RQ job with this id, or None when it is unknown or expired."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from sync.queue import get_redis
+
+    try:
+        return Job.fetch(job_id, connection=get_redis())
+    except (NoSuchJobError, ValueError):
+        return None
+
+
 def enqueue(func, *args, job_timeout=300, **kwargs):
     """Enqueue a job on the app's queue, carrying the current request id for the logs."""
     from sync.queue import get_queue

@@ -72,3 +72,23 @@ def test_eight_processes_with_an_expired_token_refresh_once(sandbox_app, sandbox
                          timeout=5).json()["refreshes"]
     assert after - before == 1
     os.remove(go)
+
+
+@pytest.mark.parametrize("provider_id", ["xero", "sage"])
+def test_keep_alive_refreshes_week_old_grants_before_they_idle_out(sandbox_app, sandbox, admin,
+                                                                 provider_id):
+    from models.integration import Connection
+    from sync.connections import keep_alive
+
+    client = sandbox_app.test_client()
+    sign_in(client, admin.email)
+    _, connection = connect(sandbox_app, client, provider_id)
+    with sandbox_app.app_context(), models.db.connection_context():
+        old_refresh = load_tokens(connection).refresh_token
+        assert keep_alive() == 0  # a fresh grant is left alone
+        Connection.update(refreshed_at=time.time() - 8 * 86400).where(
+            Connection.id == connection.id).execute()
+        assert keep_alive() == 1
+        renewed = Connection.get_by_id(connection.id)
+        assert load_tokens(renewed).refresh_token != old_refresh  # rotated and saved
+        assert time.time() - renewed.refreshed_at < 60

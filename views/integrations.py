@@ -10,8 +10,6 @@ from flask import flash
 from flask import make_response
 from flask import request
 from flask import url_for
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 
 from models.integration import CONNECTED
 from models.integration import MAPPING_ROLES
@@ -25,6 +23,7 @@ from sync.connections import provider_for
 from sync.queue import get_redis
 from sync.ratelimit import RedisGate
 from sync.runtime import enqueue
+from sync.runtime import fetch_job
 from views._access import admin_required
 from views._access import login_required
 from views._htmx import client_redirect
@@ -112,7 +111,7 @@ def _origin(url):
     return f"{parsed.scheme}://{parsed.netloc}"
 
 
-def _connection_or_404(connection_id):
+def connection_or_404(connection_id):
     return Connection.get_or_none(Connection.id == connection_id) or abort(404)
 
 
@@ -120,7 +119,7 @@ def _connection_or_404(connection_id):
 @admin_required
 def refresh_start(connection_id):
     """Queue a refresh of the ledger lists; the banner then polls for the result."""
-    connection = _connection_or_404(connection_id)
+    connection = connection_or_404(connection_id)
     if connection.status != CONNECTED:
         flash("Reconnect first: lists can only be read from a working connection.", "warning")
         return client_redirect(url_for("integrations.index"))
@@ -132,11 +131,7 @@ def refresh_start(connection_id):
 @login_required
 def refresh_status(job_id):
     """Read-only poll of a refresh job."""
-    try:
-        job = Job.fetch(job_id, connection=get_redis())
-    except (NoSuchJobError, ValueError):
-        abort(404)
-    return _refresh_banner(job)
+    return _refresh_banner(fetch_job(job_id) or abort(404))
 
 
 def _refresh_banner(job):
@@ -150,7 +145,7 @@ def _refresh_banner(job):
 @admin_required
 def disconnect_connection(connection_id):
     """Disconnect: revoke at the provider and stop syncing; mappings and links are kept."""
-    connection = _connection_or_404(connection_id)
+    connection = connection_or_404(connection_id)
     name = REGISTRY[connection.provider].name
     if disconnect(connection):
         flash(f"{name} is disconnected. What is already in the ledger stays there.", "success")

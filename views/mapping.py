@@ -3,7 +3,6 @@
 import datetime
 
 from flask import Blueprint
-from flask import abort
 from flask import request
 
 from models import db
@@ -16,6 +15,7 @@ from models.integration import LedgerTaxRate
 from providers import REGISTRY
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
+from views.integrations import connection_or_404
 
 bp = Blueprint("mapping", __name__, url_prefix="/integrations")
 
@@ -59,15 +59,11 @@ def _context(connection, values=None, errors=None, saved=False):
     }
 
 
-def _connection_or_404(connection_id):
-    return Connection.get_or_none(Connection.id == connection_id) or abort(404)
-
-
 @bp.get("/<int:connection_id>/configure")
 @admin_required
 def form(connection_id):
     """Show the mapping form."""
-    connection = _connection_or_404(connection_id)
+    connection = connection_or_404(connection_id)
     return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
                                    **_context(connection))
 
@@ -105,7 +101,7 @@ def _validate(connection, form_data):
 @admin_required
 def save(connection_id):
     """Save the mapping and options (applies to future syncs only)."""
-    connection = _connection_or_404(connection_id)
+    connection = connection_or_404(connection_id)
     values, errors = _validate(connection, request.form)
     if errors:
         return render_page_or_fragment("mapping/form.html", "mapping/_form.html",

@@ -5,12 +5,10 @@ from flask import abort
 from flask import render_template
 from flask import url_for
 from flask_login import current_user
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 
 from sync.jobs import worker_check
-from sync.queue import get_redis
 from sync.runtime import enqueue
+from sync.runtime import fetch_job
 from views._access import admin_required
 from views.health import system_status
 
@@ -47,9 +45,6 @@ def worker_check_start():
 @admin_required
 def worker_check_status(job_id):
     """Read-only poll of the check job; the finished state stops polling."""
-    try:
-        job = Job.fetch(job_id, connection=get_redis())
-    except (NoSuchJobError, ValueError):
-        abort(404)
+    job = fetch_job(job_id) or abort(404)
     return render_template("settings/_worker_check.html", job=job, status=job.get_status(),
                            poll_url=url_for("settings.worker_check_status", job_id=job.id))
