@@ -103,8 +103,11 @@ def _register_control(app, clock, sandboxes):
         target = pick()
         if target is None:
             return {"error": "unknown provider"}, 404
-        tenant = target.seed_tenant(body.get("tenant"), body.get("preset", "uk"),
-                                    body.get("name"))
+        try:
+            tenant = target.seed_tenant(body.get("tenant"), body.get("preset", "uk"),
+                                        body.get("name"))
+        except (ValueError, KeyError) as exc:
+            return {"error": f"cannot seed: {exc}"}, 400
         return {"tenant": tenant}
 
     @app.post("/_control/clients")

@@ -48,7 +48,9 @@ _CURRENCY_NAMES = {"USD": "United States Dollar", "GBP": "British Pound Sterling
 
 def seed_company(ledger, preset):
     """Fill an empty company (a `QboLedger`) with the preset's lists; return the company name."""
-    data = _PRESETS.get(preset) or _PRESETS["us"]
+    if preset not in _PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; use one of {sorted(_PRESETS)}")
+    data = _PRESETS[preset]
     ledger.country, ledger.currency = data["country"], data["currency"]
     ledger.currency_name = _CURRENCY_NAMES[data["currency"]]
     ids = {}

@@ -351,3 +351,13 @@ def test_seeded_business_appears_under_its_country(sandbox):
              .json()["$items"]}
     assert rates["IE_STANDARD"] == 23.0
     assert api.get("/businesses").json()["$items"][0]["displayed_as"] == "Dublin Traders"
+
+
+def test_seeding_an_unknown_preset_is_a_clear_400(sandbox):
+    import requests
+
+    for provider in ("xero", "qbo", "sage", "zoho"):
+        response = requests.post(f"{sandbox.url}/_control/seed",
+                                 json={"provider": provider, "preset": "atlantis"}, timeout=5)
+        assert response.status_code == 400, provider
+        assert "cannot seed" in response.json()["error"]
