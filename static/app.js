@@ -88,3 +88,8 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// A dropdown menu closes once one of its entries is chosen.
+document.addEventListener("click", function (event) {
+  var entry = event.target.closest("details.dropdown ul a");
+  if (entry) { entry.closest("details").removeAttribute("open"); }
+});

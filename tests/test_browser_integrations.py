@@ -62,7 +62,7 @@ def test_tabs_connect_modal_and_mapping_save(sandbox_app, admin):
         page.wait_for_selector("button[value=allow]")
         page.click("button[value=allow]")
         if "/choose" in page.url:
-            page.click("button[type=submit]:not([name=cancel])")
+            page.click("main button:has-text('Connect this organisation')")
         page.wait_for_selector("#mapping-form")
 
         # Map every role and save: the confirmation appears in place.
