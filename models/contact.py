@@ -26,8 +26,6 @@ class Contact(BaseModel):
     country = CharField(max_length=2, default="GB")
     vat_number = CharField(max_length=40, default="")
     care_of = ForeignKeyField("self", null=True, backref="sites", on_delete="SET NULL")
-    # The ledger's id for this contact. The integration work moves it to per-provider links.
-    ledger_contact_id = CharField(max_length=100, default="")
     created_at = DateTimeField(default=datetime.datetime.now)
     updated_at = DateTimeField(default=datetime.datetime.now)
 

@@ -10,6 +10,7 @@ from peewee import ForeignKeyField
 from peewee import TextField
 
 from models import BaseModel
+from models.contact import Contact
 from models.fields import JSONField
 
 CONNECTED = "connected"
@@ -137,3 +138,15 @@ class LedgerItem(BaseModel):
 
     class Meta:
         indexes = ((("connection", "remote_id"), True),)
+
+
+class ContactLink(BaseModel):
+    """Which ledger contact one of the firm's contacts is in one connection; kept on disconnect."""
+
+    connection = ForeignKeyField(Connection, backref="contact_links", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, backref="ledger_links", on_delete="CASCADE")
+    remote_id = CharField(max_length=100)
+    linked_at = DateTimeField(default=_now)
+
+    class Meta:
+        indexes = ((("connection", "contact"), True), (("connection", "remote_id"), False))

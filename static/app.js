@@ -62,7 +62,7 @@ document.addEventListener("click", function (event) {
 // on its label or the Edit button), and a changed value needs a confirmation before saving.
 function unlockLedgerId() {
   var input = document.getElementById("ledger-contact-id");
-  if (!input) { return; }
+  if (!input || input.disabled) { return; }  // disabled: no accounting package is connected
   input.readOnly = false;
   input.setAttribute("data-unlocked", "1");
   input.focus();
@@ -75,7 +75,7 @@ document.addEventListener("click", function (event) {
 });
 document.addEventListener("submit", function (event) {
   var input = event.target.querySelector("#ledger-contact-id");
-  if (!input) { return; }
+  if (!input || input.disabled) { return; }
   if (event.submitter && event.submitter.hasAttribute("data-skip-ledger-confirm")) { return; }
   var before = input.getAttribute("data-original") || "";
   var after = input.value.trim();

@@ -4,14 +4,16 @@ import re
 
 from conftest import csrf_token
 from docs_helpers import add_contact
+from link_helpers import add_connection
+from link_helpers import ledger_id
 
 import models
 from models.contact import Contact
+from services.contact_links import set_link
 
 
 def _form(contact, **changes):
-    values = {"kind": contact.kind, "name": contact.name, "country": "GB",
-              "ledger_contact_id": contact.ledger_contact_id}
+    values = {"kind": contact.kind, "name": contact.name, "country": "GB"}
     values.update(changes)
     return values
 
@@ -52,45 +54,69 @@ def test_create_and_edit_with_a_care_of_parent(app, staff_client):
 
 def test_the_ledger_id_field_is_locked_until_unlocked(app, staff_client):
     contact = add_contact(app)
+    add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
     html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
     field = re.search(r'<input id="ledger-contact-id"[^>]*>', html).group(0)
-    assert "readonly" in field and 'name="ledger_contact_id"' in field
+    assert "readonly" in field and 'name="ledger_remote_id"' in field
+    assert "disabled" not in field
     assert 'id="ledger-contact-id-label" data-unlock-ledger-id' in html
+    assert "Ledger account id in Xero (Harbour Lettings Ltd)" in html
     assert 'id="ledger-contact-id-unlock"' in html
     assert 'name="ledger_id_confirmed" id="ledger-id-confirmed" value="0"' in html
     assert "<script" not in html.split("</head>")[1]  # behaviour lives in static/app.js
 
 
-def test_a_ledger_id_change_needs_the_confirmation(app, staff_client):
+def test_with_no_connection_the_field_cannot_be_unlocked(app, staff_client):
     contact = add_contact(app)
+    html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    field = re.search(r'<input id="ledger-contact-id"[^>]*>', html).group(0)
+    assert "disabled" in field and "name=" not in field
+    assert "Connect an accounting package first" in html
+    assert "data-unlock-ledger-id" not in html and 'id="ledger-contact-id-unlock"' not in html
     token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
     refused = staff_client.post(f"/contacts/{contact.id}/edit", data={
-        "csrf_token": token, **_form(contact, ledger_contact_id="xero-123")})
+        "csrf_token": token, **_form(contact, ledger_remote_id="xero-123"),
+        "ledger_id_confirmed": "1"})
+    assert refused.status_code == 422
+    assert "Connect an accounting package first" in refused.get_data(as_text=True)
+    cleared = staff_client.post(f"/contacts/{contact.id}/ledger-id/clear",
+                                data={"csrf_token": token}, follow_redirects=True)
+    assert "there is no ledger account id to clear" in cleared.get_data(as_text=True)
+
+
+def test_a_ledger_id_change_needs_the_confirmation(app, staff_client):
+    contact = add_contact(app)
+    connection = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
+    token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
+    shown = {"csrf_token": token, "ledger_connection": str(connection.id)}
+    refused = staff_client.post(f"/contacts/{contact.id}/edit", data={
+        **shown, **_form(contact, ledger_remote_id="xero-123")})
     assert refused.status_code == 422
     assert "confirm the change" in refused.get_data(as_text=True)
-    assert _stored(app, contact.id).ledger_contact_id == ""
+    assert ledger_id(app, connection, contact) == ""
     accepted = staff_client.post(f"/contacts/{contact.id}/edit", data={
-        "csrf_token": token, **_form(contact, ledger_contact_id="xero-123"),
+        **shown, **_form(contact, ledger_remote_id="xero-123"),
         "ledger_id_confirmed": "1"})
     assert accepted.status_code == 302
-    assert _stored(app, contact.id).ledger_contact_id == "xero-123"
+    assert ledger_id(app, connection, contact) == "xero-123"
     # Saving other fields with the field untouched keeps it, with no confirmation needed.
-    contact = _stored(app, contact.id)
     staff_client.post(f"/contacts/{contact.id}/edit", data={
-        "csrf_token": token, **_form(contact, phone="0117 496 0000")})
-    stored = _stored(app, contact.id)
-    assert (stored.phone, stored.ledger_contact_id) == ("0117 496 0000", "xero-123")
+        **shown, **_form(contact, phone="0117 496 0000",
+                                     ledger_remote_id="xero-123")})
+    assert _stored(app, contact.id).phone == "0117 496 0000"
+    assert ledger_id(app, connection, contact) == "xero-123"
 
 
 def test_one_click_clear(app, staff_client):
     contact = add_contact(app)
+    connection = add_connection(app, "qbo", "realm-1", "Harbour Lettings Ltd")
     with app.app_context(), models.db.connection_context():
-        Contact.update(ledger_contact_id="qbo-77").where(Contact.id == contact.id).execute()
+        set_link(connection, contact, "qbo-77")
     html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
-    assert 'id="ledger-contact-id-clear"' in html
+    assert 'id="ledger-contact-id-clear"' in html and 'value="qbo-77"' in html
     token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
     staff_client.post(f"/contacts/{contact.id}/ledger-id/clear", data={"csrf_token": token})
-    assert _stored(app, contact.id).ledger_contact_id == ""
+    assert ledger_id(app, connection, contact) == ""
 
 
 def test_contact_pages_cover_everyone_once(app, staff_client, monkeypatch):

@@ -13,6 +13,14 @@ from models import db
 from models.contact import CONTACT_KINDS
 from models.contact import Contact
 from models.document import Document
+from models.integration import Connection
+from services.contact_links import REMOTE_ID_MAX
+from services.contact_links import cached_ledger_contact
+from services.contact_links import connection_label
+from services.contact_links import linked_contact_ids
+from services.contact_links import links_of
+from services.contact_links import remote_id_in
+from services.contact_links import set_link
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
 from services.document_list import name_contains
@@ -22,7 +30,7 @@ from views._htmx import render_page_or_fragment
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 PAGE_SIZE = 50
-LEDGER_ID_MAX = 100
+NO_CONNECTION = "Connect an accounting package first"
 
 
 def _get(contact_id):
@@ -50,8 +58,10 @@ def index():
         rows = rows[:PAGE_SIZE]
         next_url = url_for("contacts.index", kind=kind or None, q=q or None,
                            after_name=rows[-1].name, after_id=rows[-1].id)
+    linked = linked_contact_ids(Connection.active_connection(), [row.id for row in rows])
     return render_page_or_fragment("contacts/index.html", "contacts/_results.html", rows=rows,
-                                   kind=kind, q=q, kinds=CONTACT_KINDS, next_url=next_url)
+                                   kind=kind, q=q, kinds=CONTACT_KINDS, next_url=next_url,
+                                   linked=linked)
 
 
 @bp.get("/<int:contact_id>")
@@ -63,28 +73,56 @@ def detail(contact_id):
                  .order_by(Document.issue_date.desc(), Document.id.desc()).limit(20))
     sites = Contact.select().where(Contact.care_of == contact).order_by(Contact.name).limit(100)
     return render_template("contacts/detail.html", contact=contact, documents=documents,
-                           sites=sites)
+                           sites=sites, links=links_of(contact))
+
+
+def _ledger_note(connection, remote_id):
+    """What to say next to the ledger id field about the stored id, or None."""
+    if not remote_id:
+        return None
+    cached = cached_ledger_contact(connection, remote_id)
+    if cached is None:
+        return (f"{remote_id} is saved, but it is not among the ledger contacts last read from "
+                f"{connection_label(connection)}. Check the id, or refresh lists on "
+                "Integrations if the contact is new in the ledger.")
+    if not cached.active:
+        return f"{remote_id} is {cached.name}, which is inactive or archived in the ledger."
+    return None
 
 
 def _render_form(contact, values, errors=(), status=200):
+    connection = Connection.active_connection()
+    stored_id = remote_id_in(connection, contact)
     return render_template("contacts/form.html", contact=contact, values=values,
                            errors=list(errors), error_fields={e["field"] for e in errors},
-                           kinds=CONTACT_KINDS), status
+                           kinds=CONTACT_KINDS, connection=connection,
+                           connection_label=connection_label(connection) if connection else None,
+                           stored_ledger_id=stored_id, no_connection=NO_CONNECTION,
+                           ledger_note=_ledger_note(connection, stored_id)), status
 
 
-def _ledger_id_change(contact, form, errors):
+def _ledger_id_change(connection, contact, form, errors):
     """The new ledger id when the user unlocked the field and confirmed the change, else None."""
-    wanted = (form.get("ledger_contact_id") or "").strip()
-    current = contact.ledger_contact_id if contact else ""
-    if wanted == current:
+    wanted = (form.get("ledger_remote_id") or "").strip()
+    if wanted == remote_id_in(connection, contact):
+        return None
+    if connection is None:
+        errors.add("ledger_remote_id", f"{NO_CONNECTION}: a ledger account id belongs to a "
+                                       "connected organisation.")
+        return None
+    if form.get("ledger_connection") != str(connection.id):
+        # The form showed another connection's link (or none): never write into the wrong one.
+        errors.add("ledger_remote_id", "The connected accounting package changed while this form "
+                                       f"was open; the field now shows the id in "
+                                       f"{connection_label(connection)}. Check it and save again.")
         return None
     if form.get("ledger_id_confirmed") != "1":
-        errors.add("ledger_contact_id", "The ledger account id was not changed: unlock the field "
-                                        "and confirm the change.")
+        errors.add("ledger_remote_id", "The ledger account id was not changed: unlock the field "
+                                       "and confirm the change.")
         return None
-    if len(wanted) > LEDGER_ID_MAX:
-        errors.add("ledger_contact_id", f"The ledger account id is at most {LEDGER_ID_MAX} "
-                                        "characters.")
+    if len(wanted) > REMOTE_ID_MAX:
+        errors.add("ledger_remote_id", f"The ledger account id is at most {REMOTE_ID_MAX} "
+                                       "characters.")
         return None
     return wanted
 
@@ -95,24 +133,27 @@ def _save(contact):
     cleaned, errors = clean_contact(form.to_dict(), number)
     if contact is None and not errors and Contact.get_or_none(Contact.number == cleaned["number"]):
         errors.add("number", f"A contact with A number {cleaned['number']} already exists.")
-    ledger_id = _ledger_id_change(contact, form, errors)
+    connection = Connection.active_connection()
+    ledger_id = _ledger_id_change(connection, contact, form, errors)
     if errors:
-        values = {**form.to_dict(),
-                  "ledger_contact_id": contact.ledger_contact_id if contact else ""}
+        values = {**form.to_dict(), "ledger_remote_id": remote_id_in(connection, contact)}
         return _render_form(contact, values, errors, 422)
     with db.atomic():
         saved, outcome = upsert_contact(cleaned)
         if ledger_id is not None:
-            saved.ledger_contact_id = ledger_id
-            saved.save()
+            set_link(connection, saved, ledger_id)
             outcome = "updated"
     flash(f"{saved.name} saved." if outcome != "unchanged" else "Nothing changed.", "success")
+    if ledger_id and _ledger_note(connection, ledger_id):
+        # Saved anyway (the cached list may be stale), but shown again beside the field.
+        return redirect(url_for("contacts.edit", contact_id=saved.id))
     return redirect(url_for("contacts.detail", contact_id=saved.id))
 
 
 def _values(contact):
     values = {field: getattr(contact, field) for field in Contact.EDITABLE}
-    values.update(number=contact.number, ledger_contact_id=contact.ledger_contact_id,
+    values.update(number=contact.number,
+                  ledger_remote_id=remote_id_in(Connection.active_connection(), contact),
                   care_of_number=contact.care_of.number if contact.care_of_id else "")
     return values
 
@@ -139,9 +180,13 @@ def edit(contact_id):
 @bp.post("/<int:contact_id>/ledger-id/clear")
 @login_required
 def clear_ledger_id(contact_id):
-    """Clear the ledger account id in one click."""
+    """Clear the contact's ledger account id in the active connection in one click."""
     contact = _get(contact_id)
-    contact.ledger_contact_id = ""
-    contact.save()
-    flash(f"The ledger account id of {contact.name} is cleared.", "success")
+    connection = Connection.active_connection()
+    if connection is None:
+        flash(f"{NO_CONNECTION}: there is no ledger account id to clear.", "error")
+    else:
+        set_link(connection, contact, "")
+        flash(f"The ledger account id of {contact.name} in {connection_label(connection)} is "
+              "cleared.", "success")
     return redirect(url_for("contacts.edit", contact_id=contact.id))

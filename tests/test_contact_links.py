@@ -1,0 +1,222 @@
+"""Contact links per connection: kept on disconnect, restored on reconnect, shown on the screens."""
+
+import re
+
+import oauth_dance
+import pytest
+from conftest import csrf_token
+from conftest import sign_in
+from connect_helpers import return_from_provider
+from connect_helpers import start_connect
+from docs_helpers import add_contact
+from link_helpers import add_connection
+from link_helpers import add_ledger_contact
+from link_helpers import ledger_id
+
+import models
+from models.integration import Connection
+from models.integration import ContactLink
+from models.integration import LedgerContact
+from providers.base import Organisation
+from providers.base import TokenSet
+from services.contact_links import set_link
+from sync.connect import complete
+from sync.connect import disconnect
+from sync.connect import stash_grant
+from sync.lists import refresh_lists_now
+
+
+def _link(app, connection, contact, remote_id):
+    with app.app_context(), models.db.connection_context():
+        set_link(connection, contact, remote_id)
+
+
+def _reconnect(app, provider, organisation_id, name):
+    """What the connect flow does once the admin has chosen an organisation."""
+    tokens = TokenSet(access_token="a", refresh_token="r", expires_at=4e9)
+    with app.app_context(), models.db.connection_context():
+        pending = stash_grant(provider, tokens, [Organisation(id=organisation_id, name=name)])
+        return complete(pending, organisation_id)
+
+
+def _disconnect(app, connection):
+    with app.app_context(), models.db.connection_context():
+        disconnect(connection)
+
+
+def _field(html):
+    return re.search(r'<input id="ledger-contact-id"[^>]*>', html).group(0)
+
+
+def test_a_link_survives_disconnect_and_comes_back_on_reconnect(app, staff_client):
+    contact = add_contact(app)
+    connection = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
+    _link(app, connection, contact, "xero-42")
+    _disconnect(app, connection)
+    assert ledger_id(app, connection, contact) == "xero-42"
+    html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert "Connect an accounting package first" in html and "xero-42" not in _field(html)
+    detail = staff_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert "xero-42" in detail and "not connected now" in detail
+    again, _ = _reconnect(app, "xero", "org-1", "Harbour Lettings Ltd")
+    assert again.id == connection.id
+    assert 'value="xero-42"' in _field(staff_client.get(f"/contacts/{contact.id}/edit")
+                                       .get_data(as_text=True))
+
+
+def test_a_different_organisation_of_the_same_package_has_no_link(app, staff_client):
+    contact = add_contact(app)
+    first = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
+    _link(app, first, contact, "xero-42")
+    _disconnect(app, first)
+    second, _ = _reconnect(app, "xero", "org-2", "Quay Trading Ltd")
+    assert second.id != first.id
+    html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert "Ledger account id in Xero (Quay Trading Ltd)" in html
+    assert 'value=""' in _field(html) and 'id="ledger-contact-id-clear"' not in html
+    listing = staff_client.get("/contacts/").get_data(as_text=True)
+    row = re.search(rf'id="contact-row-{contact.id}">.*?</tr>', listing, re.S).group(0)
+    assert "Linked" not in row and "—" in row
+    # Linking in the new organisation leaves the old organisation's link alone.
+    token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
+    staff_client.post(f"/contacts/{contact.id}/edit", data={
+        "csrf_token": token, "kind": "customer", "name": contact.name, "country": "GB",
+        "ledger_remote_id": "quay-7", "ledger_id_confirmed": "1",
+        "ledger_connection": str(second.id)})
+    assert (ledger_id(app, first, contact), ledger_id(app, second, contact)) == (
+        "xero-42", "quay-7")
+    listing = staff_client.get("/contacts/").get_data(as_text=True)
+    row = re.search(rf'id="contact-row-{contact.id}">.*?</tr>', listing, re.S).group(0)
+    assert "Linked" in row
+
+
+def test_a_form_opened_under_another_connection_changes_no_link(app, staff_client):
+    contact = add_contact(app)
+    first = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
+    html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    shown = re.search(r'name="ledger_connection" value="(\d+)"', html).group(1)
+    assert shown == str(first.id)
+    _disconnect(app, first)
+    second, _ = _reconnect(app, "xero", "org-2", "Quay Trading Ltd")
+    token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
+    refused = staff_client.post(f"/contacts/{contact.id}/edit", data={
+        "csrf_token": token, "kind": "customer", "name": contact.name, "country": "GB",
+        "ledger_remote_id": "xero-42", "ledger_id_confirmed": "1", "ledger_connection": shown})
+    assert refused.status_code == 422
+    assert "changed while this form was open" in refused.get_data(as_text=True)
+    assert (ledger_id(app, first, contact), ledger_id(app, second, contact)) == ("", "")
+
+
+def test_the_detail_page_lists_every_link_with_the_ledger_contact(app, staff_client):
+    contact = add_contact(app)
+    old = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd", active=False)
+    qbo = add_connection(app, "qbo", "realm-9", "Harbour Lettings (QBO)")
+    sage = add_connection(app, "sage", "biz-3", "Harbour Sage Books", active=False)
+    add_ledger_contact(app, qbo, "qbo-1", "Harbour View Lettings Limited")
+    add_ledger_contact(app, old, "xero-42", "Harbour View (old)", active=False)
+    _link(app, qbo, contact, "qbo-1")
+    _link(app, old, contact, "xero-42")
+    _link(app, sage, contact, "sage-missing")
+    html = staff_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    section = html.split('id="ledger-links"')[1].split("</article>")[0]
+    rows = re.findall(r'<tr class="ledger-link[^"]*">.*?</tr>', section, re.S)
+    assert len(rows) == 3
+    assert "QuickBooks" in rows[0] and "active" in rows[0]  # the active connection first
+    assert "Harbour Lettings (QBO)" in rows[0] and "Harbour View Lettings Limited" in rows[0]
+    assert "ledger-link-flagged" not in rows[0]
+    xero = next(r for r in rows if "xero-42" in r)
+    assert "Xero" in xero and "Harbour View (old)" in xero and "inactive or archived" in xero
+    sage_row = next(r for r in rows if "sage-missing" in r)
+    assert "Sage" in sage_row and "Harbour Sage Books" in sage_row
+    assert "not among the ledger contacts last read" in sage_row
+
+
+def test_an_id_missing_from_the_cache_is_saved_and_said_beside_the_field(app, staff_client):
+    contact = add_contact(app)
+    connection = add_connection(app, "zoho", "zorg-1", "Harbour Books")
+    add_ledger_contact(app, connection, "z-100", "Harbour View Lettings")
+    token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
+    form = {"csrf_token": token, "kind": "customer", "name": contact.name, "country": "GB",
+            "ledger_id_confirmed": "1", "ledger_connection": str(connection.id)}
+    unknown = staff_client.post(f"/contacts/{contact.id}/edit",
+                                data={**form, "ledger_remote_id": "z-999"})
+    assert unknown.headers["Location"].endswith(f"/contacts/{contact.id}/edit")
+    assert ledger_id(app, connection, contact) == "z-999"
+    html = staff_client.get(unknown.headers["Location"]).get_data(as_text=True)
+    note = re.search(r'<small id="ledger-id-note"[^>]*>([^<]+)</small>', html).group(1)
+    assert "z-999 is saved, but it is not among the ledger contacts last read" in note
+    assert 'aria-describedby="ledger-id-note"' in _field(html)
+    known = staff_client.post(f"/contacts/{contact.id}/edit",
+                              data={**form, "ledger_remote_id": "z-100"})
+    assert known.headers["Location"].endswith(f"/contacts/{contact.id}")
+    assert 'id="ledger-id-note"' not in staff_client.get(
+        f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    with app.app_context(), models.db.connection_context():
+        LedgerContact.update(active=False).where(LedgerContact.remote_id == "z-100").execute()
+    html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert "z-100 is Harbour View Lettings, which is inactive or archived" in html
+
+
+def test_deleting_a_connection_deletes_its_links_only(app):
+    contact = add_contact(app)
+    keep = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd", active=False)
+    drop = add_connection(app, "qbo", "realm-1", "Harbour (QBO)")
+    _link(app, keep, contact, "xero-42")
+    _link(app, drop, contact, "qbo-1")
+    with app.app_context(), models.db.connection_context():
+        drop.delete_instance()
+        assert [link.remote_id for link in ContactLink.select()] == ["xero-42"]
+
+
+@pytest.fixture
+def sandbox_admin(app_config, sandbox, tmp_path, monkeypatch, admin):
+    """An app whose providers point at the sandbox, a signed-in admin client, the Xero tenants."""
+    from app import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
+    client = app.test_client()
+    sign_in(client, admin.email)
+    tenants = list(sandbox.app.extensions["sandbox"]["providers"]["xero"].tenants)
+    return app, client, tenants
+
+
+def _connect_xero(app, web, tenants, tenant_id):
+    """Grant every tenant at the sandbox's consent page, then choose one in Ledgerlink."""
+    callback = oauth_dance.consent(start_connect(web, "xero"), "http://localhost/integrations/",
+                                   choose={"tenant": tenants})
+    assert return_from_provider(web, callback).headers["Location"].endswith("/choose")
+    web.post("/integrations/xero/choose", data={
+        "organisation": tenant_id, "csrf_token": csrf_token(web, "/integrations/xero/choose")})
+    with app.app_context(), models.db.connection_context():
+        return Connection.get(Connection.active == True)  # noqa: E712
+
+
+def test_through_the_screens_with_xero_in_the_sandbox(sandbox_admin):
+    app, web, tenants = sandbox_admin
+    assert len(tenants) >= 2
+    contact = add_contact(app)
+    connection = _connect_xero(app, web, tenants, tenants[0])
+    with app.app_context(), models.db.connection_context():
+        refresh_lists_now(connection.id)
+        ledger_contact = LedgerContact.select().where(
+            LedgerContact.connection == connection, LedgerContact.active == True  # noqa: E712
+        ).order_by(LedgerContact.name).first()
+    token = csrf_token(web, f"/contacts/{contact.id}/edit")
+    saved = web.post(f"/contacts/{contact.id}/edit", data={
+        "csrf_token": token, "kind": "customer", "name": contact.name, "country": "GB",
+        "ledger_remote_id": ledger_contact.remote_id, "ledger_id_confirmed": "1",
+        "ledger_connection": str(connection.id)})
+    assert saved.headers["Location"].endswith(f"/contacts/{contact.id}")  # found in the cache
+    web.post(f"/integrations/{connection.id}/disconnect",
+             data={"csrf_token": csrf_token(web, "/integrations/")})
+    other = _connect_xero(app, web, tenants, tenants[1])
+    assert other.id != connection.id
+    assert ledger_id(app, other, contact) == ""
+    web.post(f"/integrations/{other.id}/disconnect",
+             data={"csrf_token": csrf_token(web, "/integrations/")})
+    again = _connect_xero(app, web, tenants, tenants[0])
+    assert again.id == connection.id
+    assert ledger_id(app, again, contact) == ledger_contact.remote_id
+    detail = web.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert ledger_contact.name in detail and again.organisation_name in detail
