@@ -26,15 +26,16 @@ def return_from_provider(client, callback_url):
     return client.get(f"{parsed.path}?{parsed.query}")
 
 
-def connect(app, client, provider_id, organisation_index=0, decision="allow"):
-    """The whole flow; returns (final response, Connection or None)."""
+def connect(app, client, provider_id, organisation_index=0, decision="allow", avoid=None):
+    """The whole flow, granting every organisation offered; returns (response, Connection)."""
     authorize_url = start_connect(client, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/",
-                                   decision=decision)
+                                   decision=decision, select_all=True)
     response = return_from_provider(client, callback)
     if response.headers.get("Location", "").endswith(f"/integrations/{provider_id}/choose"):
         page = client.get(f"/integrations/{provider_id}/choose").get_data(as_text=True)
-        options = re.findall(r'name="organisation" value="([^"]+)"', page)
+        options = [o for o in re.findall(r'name="organisation" value="([^"]+)"', page)
+                   if o != avoid]
         token = csrf_token(client, f"/integrations/{provider_id}/choose")
         response = client.post(f"/integrations/{provider_id}/choose",
                                data={"organisation": options[organisation_index],

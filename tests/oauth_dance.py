@@ -13,6 +13,7 @@ class _FormParser(HTMLParser):
         super().__init__()
         self.action, self.fields, self.choices, self.in_form = None, [], {}, False
         self.method = "post"
+        self.checkboxes = {}
         self._select = None
 
     def handle_starttag(self, tag, attrs):
@@ -28,6 +29,8 @@ class _FormParser(HTMLParser):
                 return
             if kind in ("checkbox", "radio"):
                 self.choices.setdefault(name, []).append(attrs.get("value", "on"))
+                if kind == "checkbox":
+                    self.checkboxes.setdefault(name, []).append(attrs.get("value", "on"))
                 if "checked" in attrs:
                     self.fields.append((name, attrs.get("value", "on")))
             else:
@@ -46,11 +49,13 @@ class _FormParser(HTMLParser):
             self._select = None
 
 
-def consent(authorize_url, redirect_prefix, choose=None, decision="allow", max_steps=5):
+def consent(authorize_url, redirect_prefix, choose=None, decision="allow", max_steps=5,
+            select_all=False):
     """Follow the provider's pages, submitting each form, until it redirects to redirect_prefix.
 
     `choose` maps a field name to the values to pick instead of the defaults (e.g. several
-    organisations). Returns the callback URL the provider sent the browser to.
+    organisations); `select_all` ticks every checkbox offered (grant every organisation).
+    Returns the callback URL the provider sent the browser to.
     """
     browser = requests.Session()
     response = browser.get(authorize_url, allow_redirects=False, timeout=10)
@@ -65,8 +70,12 @@ def consent(authorize_url, redirect_prefix, choose=None, decision="allow", max_s
         parser = _FormParser()
         parser.feed(response.text)
         assert parser.action is not None, f"no form on {response.url}: {response.text[:300]}"
-        fields = [(n, v) for n, v in parser.fields if n not in (choose or {})]
-        for name, values in (choose or {}).items():
+        picks = dict(choose or {})
+        if select_all:
+            picks.update({name: values for name, values in parser.checkboxes.items()
+                          if name not in picks})
+        fields = [(n, v) for n, v in parser.fields if n not in picks]
+        for name, values in picks.items():
             fields.extend((name, value) for value in values)
         target = urljoin(response.url, parser.action)
         if parser.method == "get":

@@ -262,3 +262,21 @@ def test_item_providers_offer_existing_items_or_creation(sandbox_app, admin_web,
         mapping = AccountMapping.get(AccountMapping.role == "labour_sales")
         assert mapping.item_remote_id == item.remote_id
         assert AccountMapping.get(AccountMapping.role == "materials_sales").item_remote_id is None
+
+
+@pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if REGISTRY[p].multi_organisation])
+def test_a_different_organisation_starts_clean_with_a_warning(sandbox_app, admin_web,
+                                                             provider_id):
+    _, first = connect(sandbox_app, admin_web, provider_id, organisation_index=0)
+    with _db(sandbox_app):
+        refresh_lists_now(first.id)
+    _map_all(sandbox_app, admin_web, first)
+    token = csrf_token(admin_web, "/integrations/")
+    admin_web.post(f"/integrations/{first.id}/disconnect", data={"csrf_token": token})
+    response, second = connect(sandbox_app, admin_web, provider_id, avoid=first.organisation_id)
+    assert second.id != first.id
+    page = admin_web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "starts with no account mapping" in page
+    with _db(sandbox_app):
+        assert AccountMapping.select().where(AccountMapping.connection == first.id).count() == 4
+        assert AccountMapping.select().where(AccountMapping.connection == second.id).count() == 0

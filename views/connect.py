@@ -115,8 +115,10 @@ def choose(provider_id):
         return _finish(pending_id, request.form.get("organisation", ""))
     existing = {c.organisation_id for c in Connection.select().where(
         Connection.provider == provider_id)}
+    reconnecting = Connection.get_or_none(Connection.id == (grant.get("reconnect_id") or 0))
     return render_template("integrations/choose.html", provider=provider,
-                           organisations=grant["organisations"], existing=existing)
+                           organisations=grant["organisations"], existing=existing,
+                           reconnecting=reconnecting)
 
 
 def _finish(pending_id, organisation_id):
@@ -138,4 +140,8 @@ def _finish(pending_id, organisation_id):
     else:
         flash(f"Connected to {name}: {connection.organisation_name}. Now map your accounts.",
               "success")
+        if Connection.select().where(Connection.id != connection.id).exists():
+            flash("This organisation is new to Ledgerlink, so it starts with no account mapping "
+                  "and no contact links. Those of the organisations connected before are kept, "
+                  "untouched, for when you reconnect them.", "info")
     return redirect(url_for("mapping.form", connection_id=connection.id))
