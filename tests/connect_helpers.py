@@ -26,7 +26,8 @@ def return_from_provider(client, callback_url):
     return client.get(f"{parsed.path}?{parsed.query}")
 
 
-def connect(app, client, provider_id, organisation_index=0, decision="allow", avoid=None):
+def connect(app, client, provider_id, organisation_index=0, decision="allow", avoid=None,
+            organisation=None):
     """The whole flow, granting every organisation offered; returns (response, Connection)."""
     authorize_url = start_connect(client, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/",
@@ -35,7 +36,7 @@ def connect(app, client, provider_id, organisation_index=0, decision="allow", av
     if response.headers.get("Location", "").endswith(f"/integrations/{provider_id}/choose"):
         page = client.get(f"/integrations/{provider_id}/choose").get_data(as_text=True)
         options = [o for o in re.findall(r'name="organisation" value="([^"]+)"', page)
-                   if o != avoid]
+                   if o != avoid and organisation in (None, o)]
         token = csrf_token(client, f"/integrations/{provider_id}/choose")
         response = client.post(f"/integrations/{provider_id}/choose",
                                data={"organisation": options[organisation_index],

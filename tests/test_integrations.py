@@ -194,7 +194,8 @@ def test_disconnect_then_reconnect_restores_the_mapping(sandbox_app, admin_web, 
     with _db(sandbox_app):
         gone = Connection.get_by_id(connection.id)
         assert gone.status == "disconnected" and gone.tokens is None and not gone.active
-    _, again = connect(sandbox_app, admin_web, provider_id)
+    _, again = connect(sandbox_app, admin_web, provider_id,
+                       organisation=connection.organisation_id)
     assert again.id == connection.id and again.mappings_confirmed is False
     form = admin_web.get(f"/integrations/{again.id}/configure").get_data(as_text=True)
     assert "restored from your last connection" in form
