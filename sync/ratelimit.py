@@ -19,6 +19,9 @@ PUBLISHED = {
 }
 HEADROOM = 0.9
 MAX_WAIT_SECONDS = 20.0  # wait this long for budget in-process; beyond, the job reschedules
+# When the provider says a window is used up, pause the tenant this long (its windows reset at
+# times we cannot see; a 429's Retry-After, when one comes, is more exact and wins).
+EXHAUSTED_PAUSE = {"minute_remaining": 60, "day_remaining": 3600}
 
 QUOTA_HEADERS = {
     "X-DayLimit-Remaining": "day_remaining",
@@ -112,12 +115,22 @@ class RedisGate:
         quota = {field: headers[name] for name, field in QUOTA_HEADERS.items() if name in headers}
         if quota:
             self.redis.hset(self.key + ":quota", mapping={**quota, "at": int(time.time())})
+        waits = [EXHAUSTED_PAUSE[field] for field, value in quota.items()
+                 if str(value).strip() == "0"]
         if status_code == 429:
             try:
-                wait = float(headers.get("Retry-After", 60))
+                waits = [float(headers.get("Retry-After", 60))]
             except ValueError:
-                wait = 60.0
-            self.redis.set(self.key + ":pause", time.time() + wait, ex=max(1, int(wait) + 1))
+                waits = [60.0]
+        if waits:
+            self.pause(max(waits))
+
+    def pause(self, seconds):
+        """Hold every worker's calls to this tenant for `seconds` (never shortening a pause)."""
+        until = time.time() + seconds
+        current = float(self.redis.get(self.key + ":pause") or 0)
+        if until > current:
+            self.redis.set(self.key + ":pause", until, ex=max(1, int(seconds) + 1))
 
     def quota(self):
         """The last remaining-quota figures the provider reported, as ints."""

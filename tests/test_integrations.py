@@ -155,6 +155,7 @@ def test_mapping_save_validation_and_archived_flag(sandbox_app, admin_web, provi
             LedgerAccount.remote_id == data["bank"]).execute()
     form = admin_web.get(f"/integrations/{connection.id}/configure").get_data(as_text=True)
     assert 'id="archived-bank"' in form
+    assert "Connection health" in form and "Access token" in form
     assert "Points at archived accounts: Bank" in admin_web.get("/integrations/").get_data(
         as_text=True)
 

@@ -68,3 +68,19 @@ def test_quota_headers_are_kept_for_the_ui(redis_url):
     gate.before()
     gate.after(200, {"X-DayLimit-Remaining": "4321", "X-MinLimit-Remaining": "59"})
     assert RedisGate(redis, "xero", "t2").quota()["day_remaining"] == 4321
+
+
+def test_a_used_up_window_in_the_quota_headers_pauses_the_tenant(redis_url):
+    redis = get_redis(redis_url)
+    gate = RedisGate(redis, "xero", "t3", sleep=FakeSleep(), max_wait=5)
+    gate.before()
+    gate.after(200, {"X-MinLimit-Remaining": "0", "X-DayLimit-Remaining": "100"})
+    with pytest.raises(RateLimited) as caught:
+        RedisGate(redis, "xero", "t3", sleep=FakeSleep(), max_wait=5).before()
+    assert 55 < caught.value.retry_after <= 60
+    day = RedisGate(redis, "xero", "t4", sleep=FakeSleep(), max_wait=5)
+    day.before()
+    day.after(200, {"X-DayLimit-Remaining": "0"})
+    with pytest.raises(RateLimited) as caught:
+        RedisGate(redis, "xero", "t4", sleep=FakeSleep(), max_wait=5).before()
+    assert caught.value.retry_after > 3000

@@ -16,6 +16,7 @@ from providers import REGISTRY
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
 from views.integrations import connection_or_404
+from views.integrations import health
 
 bp = Blueprint("mapping", __name__, url_prefix="/integrations")
 
@@ -65,6 +66,7 @@ def form(connection_id):
     """Show the mapping form."""
     connection = connection_or_404(connection_id)
     return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
+                                   health=health(connection) if connection.tokens else None,
                                    **_context(connection))
 
 
