@@ -413,8 +413,23 @@ class Provider:
         raise NotImplementedError
 
     # documents
+    def keeps_our_numbers(self, ctx):
+        """Whether sales documents pushed to this organisation keep our number (as the ledger's
+        number or its reference), so a second document with it comes back DUPLICATE.
+
+        False when the ledger numbers them itself and drops ours (QuickBooks without custom
+        transaction numbers): a repeated number is then no duplicate there, and the number the
+        ledger gave (PushResult.remote_number) is the one to find the document by.
+        """
+        return True
+
     def find_documents(self, ctx, kind, numbers):
-        """Documents of a kind whose number or reference is among `numbers`: {number: Remote}."""
+        """Documents of a kind whose number or reference is among `numbers`: {number: Remote}.
+
+        For purchase documents pass our number and the supplier's reference: some ledgers keep
+        the supplier's as the document number and have nowhere searchable for ours (Xero,
+        QuickBooks), others file ours as the reference (Sage, Zoho).
+        """
         raise NotImplementedError
 
     def push(self, ctx, documents):

@@ -155,6 +155,10 @@ class QuickBooksOnline(QboLists, Provider):
             ctx.extra[key] = bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))
         return ctx.extra[key]
 
+    def keeps_our_numbers(self, ctx):
+        """Our sales numbers are kept only with custom transaction numbers on."""
+        return self.custom_numbers(ctx)
+
     def push(self, ctx, documents):
         """Create up to 30 documents: one POST for one document, else one /batch call."""
         return push_documents(self, ctx, documents)

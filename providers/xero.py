@@ -179,7 +179,12 @@ class XeroProvider(Provider, XeroApi):
         if element.get("HasValidationErrors") or element.get("StatusAttributeString") == "ERROR":
             code, message = translated(messages_of(element))
             raise ProviderError(code, message)
-        return contact_from(element)
+        # Xero derives IsCustomer/IsSupplier from transactions, so a new contact has neither:
+        # report it as the kind we created it for.
+        contact = contact_from(element)
+        contact.is_customer = contact.is_customer or new_contact.kind == "customer"
+        contact.is_supplier = contact.is_supplier or new_contact.kind == "supplier"
+        return contact
 
     # --- documents ---------------------------------------------------------------------------
 

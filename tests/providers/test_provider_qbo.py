@@ -254,6 +254,7 @@ def test_duplicate_number_single_and_inside_a_batch(provider, ctx):
 def test_numbering_by_quickbooks_when_custom_numbers_are_off(provider, sandbox):
     uk = connect(provider, UK_REALM)
     uk_ctx = ApiContext(uk.access_token, UK_REALM)
+    assert provider.keeps_our_numbers(uk_ctx) is False  # the contract's flag for this case
     doc = document(1, number="OURS-1", contact="customer:25",
                    lines=[line(account="6", tax="15")], currency="GBP")
     [result] = provider.push(uk_ctx, [doc])
