@@ -4,6 +4,7 @@ Providers never import Flask, peewee or RQ. The caller (the sync layer) owns tok
 refresh locking and the shared rate budget, and hands each call an `ApiContext`.
 """
 
+import abc
 import enum
 from dataclasses import dataclass
 from dataclasses import field
@@ -318,7 +319,7 @@ class UncertainError(ProviderError):
     """The request may have been applied (timeout after sending)."""
 
 
-class Provider:
+class Provider(abc.ABC):
     """Base class: one subclass per accounting package, registered in `providers.REGISTRY`."""
 
     id = ""
@@ -363,54 +364,54 @@ class Provider:
         return bool(self.settings.sandbox_url)
 
     # OAuth
+    @abc.abstractmethod
     def authorization_request(self, state=None):
         """Build the URL to send the admin to, with `state` (and PKCE where supported)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def exchange_code(self, callback_url, auth_request):
         """Finish the dance from the full callback URL; return a TokenSet (checks state)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def organisations(self, tokens):
         """The organisations this grant reaches."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def refresh(self, tokens):
         """Use the refresh token; return the new TokenSet (raises AuthError on invalid_grant)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def revoke(self, tokens, organisation_id=None):
         """Revoke the grant / disconnect the organisation at the provider."""
-        raise NotImplementedError
 
     # lists
+    @abc.abstractmethod
     def accounts(self, ctx):
         """Chart of accounts, archived ones included (flagged inactive)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def tax_rates(self, ctx):
         """Tax rates / codes."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def contacts(self, ctx, cursor=None):
         """One page of contacts."""
-        raise NotImplementedError
 
     def items(self, ctx):
         """Service items and the income account each posts to (providers with needs_items)."""
         return []
 
+    @abc.abstractmethod
     def search_contacts(self, ctx, name):
         """Contacts whose name matches."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def get_contact(self, ctx, contact_id):
         """One contact by ledger id, or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def create_contact(self, ctx, new_contact):
         """Create a customer or supplier; return the Contact."""
-        raise NotImplementedError
 
     # documents
     def keeps_our_numbers(self, ctx):
@@ -423,6 +424,7 @@ class Provider:
         """
         return True
 
+    @abc.abstractmethod
     def find_documents(self, ctx, kind, numbers):
         """Documents of a kind whose number or reference is among `numbers`: {number: Remote}.
 
@@ -430,19 +432,18 @@ class Provider:
         the supplier's as the document number and have nowhere searchable for ours (Xero,
         QuickBooks), others file ours as the reference (Sage, Zoho).
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def push(self, ctx, documents):
         """Create documents (at most `batch_size`); one PushResult per document, in order."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Attach a PDF to a created document."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def get_document(self, ctx, kind, remote_id):
         """Read a document back (totals, status, amount paid), or None."""
-        raise NotImplementedError
 
     def quota(self):
         """The last remaining-quota figures the provider reported."""
