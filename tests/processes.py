@@ -60,10 +60,10 @@ def wait_for(url, status=200, timeout=30):
     last = None
     while time.monotonic() < deadline:
         try:
-            last = requests.get(url, timeout=2)
+            last = requests.get(url, timeout=5)
             if last.status_code == status:
                 return last
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or slow to answer on a loaded machine
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} did not answer {status}; last: {last and last.text}")

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 
-import requests
 from conftest import worker_env
 from processes import ROOT
 from processes import free_port
@@ -33,7 +32,7 @@ def test_serve_brings_up_web_worker_and_cron(app, tmp_path):
         deadline = time.monotonic() + 20
         while not health["checks"]["scheduler"]["ok"] and time.monotonic() < deadline:
             time.sleep(0.3)
-            health = requests.get(url, timeout=5).json()
+            health = wait_for(url, timeout=20).json()
         assert health["checks"]["scheduler"]["ok"] is True
         login = wait_for(f"http://127.0.0.1:{port}/auth/login")
         assert "Sign in to Ledgerlink" in login.text
