@@ -72,6 +72,35 @@ def discard_grant(pending_id):
     get_redis().delete(_pending_key(pending_id or ""))
 
 
+def check_organisation(pending_id, organisation_id):
+    """Read the chosen organisation's accounts and taxes with the new grant, before saving.
+
+    A grant that cannot read them (lapsed subscription, removed organisation, refused access)
+    raises ConnectError with the provider's plain message, and nothing is stored.
+    """
+    from providers.base import ApiContext
+    from sync.lists import fetch_lists
+    from sync.ratelimit import RedisGate
+
+    payload = pending_grant(pending_id)
+    if payload is None:
+        raise ConnectError("The sign-in took too long and has expired. Start connecting again.")
+    chosen = next((o for o in payload["organisations"] if o.id == organisation_id), None)
+    if chosen is None:
+        raise ConnectError("Choose one of the organisations offered.")
+    tokens = token_vault.decrypt(_keys(), payload["tokens"])
+    provider = provider_for(payload["provider"])
+    ctx = ApiContext(access_token=tokens.access_token, organisation_id=organisation_id,
+                     extra={**tokens.extra, **(chosen.extra or {})},
+                     gate=RedisGate(get_redis(), payload["provider"], organisation_id))
+    try:
+        return fetch_lists(provider, ctx, contacts=False)
+    except ProviderError as exc:
+        log.info("organisation check for %s failed: %s", payload["provider"], exc.code)
+        raise ConnectError(f"{provider.name} did not let Ledgerlink read {chosen.name}: "
+                           f"{exc.message}") from exc
+
+
 def complete(pending_id, organisation_id):
     """Create or restore the connection for the chosen organisation and make it active.
 

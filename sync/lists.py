@@ -13,7 +13,6 @@ from models.integration import LedgerContact
 from models.integration import LedgerItem
 from models.integration import LedgerTaxRate
 from sync.connections import call_with_refresh
-from sync.connections import provider_for
 from sync.runtime import ledger_job
 
 MAX_CONTACT_PAGES = 500
@@ -50,6 +49,11 @@ def _tax_rows(rates):
              "for_sales": r.for_sales, "for_purchases": r.for_purchases} for r in rates]
 
 
+def _item_rows(items):
+    return [{"remote_id": i.id, "name": i.name, "income_account_id": i.income_account_id,
+             "active": i.active} for i in items]
+
+
 def _contact_rows(contacts):
     return [{"remote_id": c.id, "name": c.name, "is_customer": c.is_customer,
              "is_supplier": c.is_supplier, "email": c.email or "",
@@ -67,26 +71,36 @@ def _all_contacts(provider, ctx):
     return contacts
 
 
-def refresh_lists_now(connection_id, contacts=True):
-    """Read accounts, tax rates (and contacts) from the ledger; return the counts."""
-    connection = Connection.get_by_id(connection_id)
-    accounts = call_with_refresh(connection, lambda p, ctx: p.accounts(ctx))
-    rates = call_with_refresh(connection, lambda p, ctx: p.tax_rates(ctx))
-    counts = {
-        "accounts": _upsert(LedgerAccount, connection, _account_rows(accounts)),
-        "tax_rates": _upsert(LedgerTaxRate, connection, _tax_rows(rates)),
-    }
-    if provider_for(connection.provider).needs_items:
-        items = call_with_refresh(connection, lambda p, ctx: p.items(ctx))
-        rows = [{"remote_id": i.id, "name": i.name, "income_account_id": i.income_account_id,
-                 "active": i.active} for i in items]
-        counts["items"] = _upsert(LedgerItem, connection, rows)
+def fetch_lists(provider, ctx, contacts=True):
+    """Read accounts, tax rates, items (where the ledger needs them) and contacts."""
+    lists = {"accounts": provider.accounts(ctx), "tax_rates": provider.tax_rates(ctx)}
+    if provider.needs_items:
+        lists["items"] = provider.items(ctx)
     if contacts:
-        rows = _contact_rows(call_with_refresh(connection, _all_contacts))
-        counts["contacts"] = _upsert(LedgerContact, connection, rows)
+        lists["contacts"] = _all_contacts(provider, ctx)
+    return lists
+
+
+def store_lists(connection, lists):
+    """Upsert fetched lists into the connection's cache; return the counts."""
+    rows = {
+        "accounts": (LedgerAccount, _account_rows),
+        "tax_rates": (LedgerTaxRate, _tax_rows),
+        "items": (LedgerItem, _item_rows),
+        "contacts": (LedgerContact, _contact_rows),
+    }
+    counts = {name: _upsert(model, connection, to_rows(lists[name]))
+              for name, (model, to_rows) in rows.items() if name in lists}
     Connection.update(lists_refreshed_at=datetime.datetime.now()).where(
-        Connection.id == connection_id).execute()
+        Connection.id == connection.id).execute()
     return counts
+
+
+def refresh_lists_now(connection_id, contacts=True):
+    """Read the ledger's lists through the connection and cache them; return the counts."""
+    connection = Connection.get_by_id(connection_id)
+    lists = call_with_refresh(connection, lambda p, ctx: fetch_lists(p, ctx, contacts))
+    return store_lists(connection, lists)
 
 
 @ledger_job

@@ -282,3 +282,61 @@ def test_a_different_organisation_starts_clean_with_a_warning(sandbox_app, admin
     with _db(sandbox_app):
         assert AccountMapping.select().where(AccountMapping.connection == first.id).count() == 4
         assert AccountMapping.select().where(AccountMapping.connection == second.id).count() == 0
+
+
+@pytest.mark.parametrize("fault", ["subscription_expired", "organisation_disconnected"])
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_a_ledger_in_trouble_never_leaves_a_half_made_connection(sandbox_app, admin_web, sandbox,
+                                                                 provider_id, fault):
+    """Either connecting fails with a plain message and stores nothing, or the ledger could be
+    read (a lapsed QuickBooks company stays readable) and the connection is whole."""
+    requests.post(f"{sandbox.url}/_control/faults", json={"provider": provider_id, fault: True},
+                  timeout=5)
+    response, connection = connect(sandbox_app, admin_web, provider_id)
+    page = admin_web.get(response.headers["Location"]).get_data(as_text=True)
+    with _db(sandbox_app):
+        if connection is None:
+            errors = re.findall(r'class="flash flash-error">([^<]+)', page)
+            assert errors and all(len(e) > 30 and "Traceback" not in e for e in errors)
+            assert Connection.select().count() == 0
+            assert LedgerAccount.select().count() == 0
+        else:
+            assert connection.status == "connected"
+            assert LedgerAccount.select().where(
+                LedgerAccount.connection == connection).count() > 0
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS[:1])
+def test_a_provider_refusing_the_code_is_a_plain_message(sandbox_app, admin_web, provider_id):
+    import oauth_dance
+
+    authorize_url = start_connect(admin_web, provider_id)
+    callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
+    forged = re.sub(r"code=[^&]+", "code=not-a-real-code", callback)
+    response = return_from_provider(admin_web, forged)
+    page = admin_web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "refused the sign-in" in page
+    with _db(sandbox_app):
+        assert Connection.select().count() == 0
+
+
+@pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if REGISTRY[p].multi_organisation])
+def test_organisation_that_cannot_be_read_is_not_saved(sandbox_app, admin_web, sandbox,
+                                                       provider_id):
+    import oauth_dance
+
+    authorize_url = start_connect(admin_web, provider_id)
+    callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/",
+                                   select_all=True)
+    assert return_from_provider(admin_web, callback).headers["Location"].endswith("/choose")
+    page = admin_web.get(f"/integrations/{provider_id}/choose").get_data(as_text=True)
+    chosen = re.findall(r'name="organisation" value="([^"]+)"', page)[0]
+    requests.post(f"{sandbox.url}/_control/faults",
+                  json={"provider": provider_id, "errors_next": 20}, timeout=5)
+    token = csrf_token(admin_web, f"/integrations/{provider_id}/choose")
+    response = admin_web.post(f"/integrations/{provider_id}/choose",
+                              data={"organisation": chosen, "csrf_token": token})
+    page = admin_web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "did not let Ledgerlink read" in page
+    with _db(sandbox_app):
+        assert Connection.select().count() == 0

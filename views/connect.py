@@ -17,6 +17,7 @@ from providers.base import AuthorizationRequest
 from providers.base import ProviderError
 from sync import lists
 from sync.connect import ConnectError
+from sync.connect import check_organisation
 from sync.connect import complete
 from sync.connect import discard_grant
 from sync.connect import pending_grant
@@ -122,18 +123,17 @@ def choose(provider_id):
 
 
 def _finish(pending_id, organisation_id):
-    try:
+    try:  # accounts and taxes first, for the mapping form and to prove the grant works
+        fetched = check_organisation(pending_id, organisation_id)
         connection, restored = complete(pending_id, organisation_id)
     except ConnectError as exc:
         discard_grant(pending_id)
+        session.pop(SESSION_KEY + "_grant", None)
         return _back(str(exc))
     session.pop(SESSION_KEY + "_grant", None)
     name = REGISTRY[connection.provider].name
-    try:  # accounts and taxes now, for the mapping form; contacts in the background
-        lists.refresh_lists_now(connection.id, contacts=False)
-        enqueue(lists.refresh_lists, connection.id, job_timeout=600)
-    except ProviderError as exc:
-        flash(f"Connected, but reading the lists from {name} failed: {exc.message}", "warning")
+    lists.store_lists(connection, fetched)
+    enqueue(lists.refresh_lists, connection.id, job_timeout=600)  # contacts in the background
     if restored:
         flash(f"Reconnected to {connection.organisation_name}. Your earlier account mapping is "
               "back: check it and save to confirm.", "success")
