@@ -5,6 +5,7 @@ refresh locking and the shared rate budget, and hands each call an `ApiContext`.
 """
 
 import abc
+import dataclasses
 import enum
 from dataclasses import dataclass
 from dataclasses import field
@@ -337,6 +338,10 @@ class Provider(abc.ABC):
     oauth = None  # providers.oauth.OAuthEndpoints
 
     def __init__(self, settings):
+        if settings.sandbox_url and not settings.client_id:
+            # With only a sandbox URL, use the sandbox's built-in client for this provider.
+            settings = dataclasses.replace(settings, client_id=f"sandbox-{self.id}-client",
+                                           client_secret=f"sandbox-{self.id}-secret")
         self.settings = settings
 
     def endpoint(self, spec):

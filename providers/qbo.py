@@ -4,7 +4,6 @@ Every call goes to /v3/company/<realmId>/... with minorversion=75; writes carry 
 Sales lines need an Item, so the provider finds or creates a Service item per income account.
 """
 
-import dataclasses
 import hashlib
 import json
 import time
@@ -28,8 +27,6 @@ from providers.qbo_push import push_documents
 MINOR_VERSION = "75"
 SCOPE = "com.intuit.quickbooks.accounting"
 # The sandbox's built-in app, used when only the sandbox URL is configured.
-SANDBOX_CLIENT_ID = "sandbox-qbo-client"
-SANDBOX_CLIENT_SECRET = "sandbox-qbo-secret"  # noqa: S105 (a public demo value)
 ATTACHMENT_MAX_BYTES = 100 * 1024 * 1024
 
 
@@ -55,9 +52,6 @@ class QuickBooksOnline(QboLists, Provider):
                                  revoke="developer:/v2/oauth2/tokens/revoke", client_auth="basic")
 
     def __init__(self, settings):
-        if settings.sandbox_url and not settings.client_id:
-            settings = dataclasses.replace(settings, client_id=SANDBOX_CLIENT_ID,
-                                           client_secret=SANDBOX_CLIENT_SECRET)
         super().__init__(settings)
         if settings.options.get("environment") == "development":  # Intuit's sandbox companies
             self.bases = {**self.bases, "api": "https://sandbox-quickbooks.api.intuit.com",

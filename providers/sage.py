@@ -41,8 +41,6 @@ from providers.sage_wire import to_tax_rate
 from providers.sage_wire import token_lifetimes
 from providers.sage_wire import translate
 
-SANDBOX_CLIENT_ID = "sandbox-sage-client"
-SANDBOX_CLIENT_SECRET = "sandbox-sage-secret"  # noqa: S105 - the local sandbox's public client
 MAX_ATTACHMENT_BYTES = 2_621_440  # 2.5 MB
 PAGE_SIZE = 200  # Sage's maximum items_per_page
 
@@ -61,13 +59,6 @@ class SageProvider(Provider):
     oauth = OAuthEndpoints(authorize="auth:/oauth2/auth/central",
                            token="oauth:/token",  # noqa: S106 - a URL path, not a secret
                            revoke="oauth:/revoke", client_auth="body", pkce=True)
-
-    def __init__(self, settings):
-        if settings.sandbox_url and not settings.client_id:
-            # With only a sandbox URL, use the sandbox's built-in client.
-            settings = dataclasses.replace(settings, client_id=SANDBOX_CLIENT_ID,
-                                           client_secret=SANDBOX_CLIENT_SECRET)
-        super().__init__(settings)
 
     def scopes(self):
         """`full_access` (or `readonly` through options); Sage has nothing finer."""

@@ -3,7 +3,6 @@
 Facts: ../shared/reference/providers-xero-qbo.md. Every API call goes through providers.http.
 """
 
-import dataclasses
 import hashlib
 import json
 import time
@@ -49,8 +48,6 @@ BROAD_SCOPES = ("offline_access", "accounting.settings.read", "accounting.contac
 COVERED_BY = {"accounting.settings.read": {"accounting.settings"},
               "accounting.invoices": {"accounting.transactions"},
               "accounting.transactions": {"accounting.invoices"}}
-SANDBOX_CLIENT_ID = "sandbox-xero-client"
-SANDBOX_CLIENT_SECRET = "sandbox-xero-secret"  # noqa: S105 - the local sandbox's public default
 REFRESH_LIFETIME = 60 * 86400
 MAX_ATTACHMENT = 10 * 1024 * 1024
 
@@ -73,10 +70,6 @@ class XeroProvider(Provider, XeroApi):
                                       client_auth="basic", pkce=True)
 
     def __init__(self, settings):
-        if settings.sandbox_url and not settings.client_id:
-            # With only a sandbox URL, use the sandbox's built-in client.
-            settings = dataclasses.replace(settings, client_id=SANDBOX_CLIENT_ID,
-                                           client_secret=SANDBOX_CLIENT_SECRET)
         super().__init__(settings)
         self._quota = Quota()
 

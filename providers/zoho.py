@@ -1,7 +1,6 @@
 """Zoho Books v3: OAuth per data centre, `Zoho-oauthtoken` calls to the stored `api_domain`
 with `organization_id`, lists, and documents (see providers.zoho_push)."""
 
-import dataclasses
 import re
 from decimal import Decimal
 
@@ -24,9 +23,6 @@ from providers.oauth import OAuthEndpoints
 from providers.oauth import StateMismatch
 from providers.zoho_errors import translate
 from providers.zoho_push import ZohoDocuments
-
-SANDBOX_CLIENT_ID = "sandbox-zoho-client"
-SANDBOX_CLIENT_SECRET = "sandbox-zoho-secret"  # noqa: S105 - the sandbox's published demo client
 
 # Zoho's accounts servers (multi-DC); a callback naming any other host is refused.
 _REAL_ACCOUNTS = re.compile(
@@ -67,10 +63,6 @@ class ZohoBooks(ZohoDocuments, Provider):
         "its token when you disconnect).")
 
     def __init__(self, settings):
-        if settings.sandbox_url and not settings.client_id:
-            # The sandbox's default client, so the demo works with no Zoho app registered.
-            settings = dataclasses.replace(settings, client_id=SANDBOX_CLIENT_ID,
-                                           client_secret=SANDBOX_CLIENT_SECRET)
         super().__init__(settings)
         self.items_by_account = {}  # (organisation, account id) -> item id, per instance
 

@@ -72,6 +72,17 @@ def discard_grant(pending_id):
     get_redis().delete(_pending_key(pending_id or ""))
 
 
+def _chosen(pending_id, organisation_id):
+    """(payload, chosen Organisation, TokenSet) of a stashed grant, or ConnectError."""
+    payload = pending_grant(pending_id)
+    if payload is None:
+        raise ConnectError("The sign-in took too long and has expired. Start connecting again.")
+    chosen = next((o for o in payload["organisations"] if o.id == organisation_id), None)
+    if chosen is None:
+        raise ConnectError("Choose one of the organisations offered.")
+    return payload, chosen, token_vault.decrypt(_keys(), payload["tokens"])
+
+
 def check_organisation(pending_id, organisation_id):
     """Read the chosen organisation's accounts and taxes with the new grant, before saving.
 
@@ -82,13 +93,7 @@ def check_organisation(pending_id, organisation_id):
     from sync.lists import fetch_lists
     from sync.ratelimit import RedisGate
 
-    payload = pending_grant(pending_id)
-    if payload is None:
-        raise ConnectError("The sign-in took too long and has expired. Start connecting again.")
-    chosen = next((o for o in payload["organisations"] if o.id == organisation_id), None)
-    if chosen is None:
-        raise ConnectError("Choose one of the organisations offered.")
-    tokens = token_vault.decrypt(_keys(), payload["tokens"])
+    payload, chosen, tokens = _chosen(pending_id, organisation_id)
     provider = provider_for(payload["provider"])
     ctx = ApiContext(access_token=tokens.access_token, organisation_id=organisation_id,
                      extra={**tokens.extra, **(chosen.extra or {})},
@@ -106,14 +111,8 @@ def complete(pending_id, organisation_id):
 
     Returns (connection, restored) where restored says earlier mappings came back.
     """
-    payload = pending_grant(pending_id)
-    if payload is None:
-        raise ConnectError("The sign-in took too long and has expired. Start connecting again.")
-    chosen = next((o for o in payload["organisations"] if o.id == organisation_id), None)
-    if chosen is None:
-        raise ConnectError("Choose one of the organisations offered.")
+    payload, chosen, tokens = _chosen(pending_id, organisation_id)
     provider_id = payload["provider"]
-    tokens = token_vault.decrypt(_keys(), payload["tokens"])
     with db.atomic():
         other = Connection.active_connection()
         if other is not None and (other.provider, other.organisation_id) != (

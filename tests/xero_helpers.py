@@ -7,11 +7,9 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin
 
-import requests
+import oauth_dance
 import yaml
 from jsonschema import Draft4Validator
 from jsonschema import FormatChecker
@@ -130,35 +128,15 @@ def validate_request(method, path, body):
     return op["operationId"]
 
 
-class _FormReader(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.hidden, self.choices = "", {}, []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.action = attrs.get("action", "")
-        if tag == "input" and attrs.get("type") == "hidden":
-            self.hidden[attrs["name"]] = attrs.get("value", "")
-        if tag == "input" and attrs.get("type") in ("checkbox", "radio"):
-            self.choices.append(attrs["value"])
-
-
 def consent(url, choose=None, decision="allow", user="owner@example.com"):
-    """Open the sandbox's authorize page, submit the consent form (choosing tenants by index or
-    all of them) and return the callback URL from the redirect, without following it."""
-    session = requests.Session()
-    page = session.get(url, timeout=10)
-    assert page.status_code == 200, page.text
-    form = _FormReader()
-    form.feed(page.text)
-    chosen = form.choices if choose is None else [form.choices[i] for i in choose]
-    data = dict(form.hidden, user=user, decision=decision, tenant=chosen)
-    answer = session.post(urljoin(url, form.action), data=data, allow_redirects=False,
-                          timeout=10)
-    assert answer.status_code in (302, 303), answer.text
-    return answer.headers["Location"]
+    """Submit the sandbox's consent form (tenants by index, or all of them) and return the
+    callback URL from the redirect, without following it."""
+    picks = {"user": [user]}
+    if choose is not None:
+        tenants = oauth_dance.choices(url, "tenant")
+        picks["tenant"] = [tenants[i] for i in choose]
+    return oauth_dance.consent(url, REDIRECT_URI, choose=picks, decision=decision,
+                               select_all=choose is None)
 
 
 def settings(sandbox, **options):

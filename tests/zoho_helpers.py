@@ -4,13 +4,12 @@ dance that drives the sandbox's consent form over real HTTP."""
 import copy
 import functools
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs
 from urllib.parse import urlencode
-from urllib.parse import urljoin
 from urllib.parse import urlparse
 
+import oauth_dance
 import requests
 import yaml
 from openapi_schema_validator import OAS30ReadValidator
@@ -152,33 +151,12 @@ def _variant_of(name, known):
                                                                             "contains"))
 
 
-class _FormParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields, self.choices = "", {}, {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.action = attrs.get("action", "")
-        elif tag == "input" and attrs.get("type") == "hidden":
-            self.fields[attrs["name"]] = attrs.get("value", "")
-        elif tag == "input" and attrs.get("type") == "radio":
-            self.choices.setdefault(attrs["name"], []).append(attrs["value"])
-
-
 def consent(authorize_url, decision="allow", location="eu", user="owner@example.com"):
-    """GET the sandbox's authorize page, submit its form; return the callback URL (unfollowed)."""
-    page = requests.get(authorize_url, timeout=10)
-    assert page.status_code == 200, page.text
-    form = _FormParser()
-    form.feed(page.text)
-    assert location in form.choices.get("location", []), form.choices
-    data = {**form.fields, "user": user, "location": location, "decision": decision}
-    answer = requests.post(urljoin(authorize_url, form.action), data=data, timeout=10,
-                           allow_redirects=False)
-    assert answer.status_code in (302, 303), answer.text
-    return answer.headers["Location"]
+    """Submit the sandbox's authorize form for a data centre; return the callback URL."""
+    assert location in oauth_dance.choices(authorize_url, "location")
+    redirect = parse_qs(urlparse(authorize_url).query)["redirect_uri"][0]
+    return oauth_dance.consent(authorize_url, redirect, decision=decision,
+                               choose={"user": [user], "location": [location]})
 
 
 REDIRECT_URI = "http://127.0.0.1:5000/integrations/zoho/callback"

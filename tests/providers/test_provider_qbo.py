@@ -24,8 +24,6 @@ from providers.base import ProviderSettings
 from providers.base import PushStatus
 from providers.oauth import ConsentDenied
 from providers.oauth import StateMismatch
-from providers.qbo import SANDBOX_CLIENT_ID
-from providers.qbo import SANDBOX_CLIENT_SECRET
 from providers.qbo import QuickBooksOnline
 from sandbox.core import Limits
 
@@ -99,7 +97,7 @@ def test_registered_and_sandbox_defaults_are_explicit(sandbox):
     assert REGISTRY["qbo"] is QuickBooksOnline
     only_url = get_provider("qbo", ProviderSettings(sandbox_url=sandbox.url))
     assert (only_url.settings.client_id, only_url.settings.client_secret) == \
-        (SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET) == ("sandbox-qbo-client", "sandbox-qbo-secret")
+        ("sandbox-qbo-client", "sandbox-qbo-secret")
     assert only_url.missing_settings() == [] and only_url.is_sandbox
     assert only_url.endpoint("api:/v3/company/1/query") == \
         f"{sandbox.url}/qbo/api/v3/company/1/query"
