@@ -66,6 +66,10 @@ def create_app(test_config=None):
 
     init_cli(app)
 
+    from models.money import format_price
+
+    app.add_template_filter(format_price, "price")
+
     @app.context_processor
     def _layout():
         return {"navigation": [item for item in _navigation() if item[0] in app.view_functions]}

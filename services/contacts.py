@@ -4,10 +4,17 @@ from models.contact import CONTACT_KINDS
 from models.contact import Contact
 from services.validation import Errors
 from services.validation import clean_choice
+from services.validation import clean_country
 from services.validation import clean_email
 from services.validation import clean_number
 from services.validation import clean_text
 
+# How the contact form labels each field, for its error list.
+FIELD_LABELS = {"kind": "Kind", "number": "Account number", "name": "Name", "email": "Email",
+                "phone": "Phone", "vat_number": "VAT number", "address_line1": "Address line 1",
+                "address_line2": "Address line 2", "city": "Town or city",
+                "postcode": "Postcode", "country": "Country", "care_of_number": "Billed care of",
+                "ledger_remote_id": "Ledger account id"}
 TEXT_LIMITS = {"name": 200, "phone": 40, "address_line1": 200, "address_line2": 200,
                "city": 100, "postcode": 20, "vat_number": 40}
 
@@ -15,23 +22,21 @@ TEXT_LIMITS = {"name": 200, "phone": 40, "address_line1": 200, "address_line2": 
 def clean_contact(data, number):
     """Validate contact fields; return (cleaned dict, Errors). care_of_number names a parent."""
     errors = Errors()
-    cleaned = {"number": clean_number(number, "number", errors, "A number")}
+    cleaned = {"number": clean_number(number, "number", errors, "account number")}
     cleaned["kind"] = clean_choice(data.get("kind"), "kind", errors, CONTACT_KINDS)
     for field, limit in TEXT_LIMITS.items():
         cleaned[field] = clean_text(data.get(field), field, errors, limit,
                                     required=field == "name")
     cleaned["email"] = clean_email(data.get("email"), "email", errors)
-    country = str(data.get("country") or "GB").strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        errors.add("country", "The country must be a two-letter ISO 3166 code, such as GB.")
-    cleaned["country"] = country
+    cleaned["country"] = clean_country(data.get("country"), "country", errors)
     cleaned["postcode"] = cleaned["postcode"].upper()
     parent_number = str(data.get("care_of_number") or "").strip().upper()
     cleaned["care_of"] = None
     if parent_number:
         parent = Contact.get_or_none(Contact.number == parent_number)
         if parent is None:
-            errors.add("care_of_number", f"There is no contact with A number {parent_number}.")
+            errors.add("care_of_number", f"There is no contact with account number "
+                                         f"{parent_number}.")
         elif parent_number == cleaned["number"]:
             errors.add("care_of_number", "A contact cannot be billed care of itself.")
         else:

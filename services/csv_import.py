@@ -4,7 +4,8 @@ Previewing imports the file inside a transaction and rolls it back, so it shows 
 commit will do (a credit note may refer to an invoice earlier in the same file) and writes
 nothing; commit re-reads the same file and writes every document in one transaction, or none.
 Re-importing a file finds each document by number and leaves identical ones unchanged, so it
-never makes duplicates.
+never makes duplicates. Dates may be written as spreadsheets save them (15/11/2026), read day or
+month first as the firm's Settings say.
 """
 
 import csv
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from models import db
+from models.contact import Contact
 from models.document import DocumentLocked
 from models.money import MoneyError
 from models.money import to_decimal
@@ -43,11 +45,17 @@ class ImportPlan:
     row_errors: list = field(default_factory=list)
     file_errors: list = field(default_factory=list)
     row_count: int = 0
+    date_order: str = "dmy"
 
     @property
     def ok(self):
         """True when the file can be committed."""
         return not self.row_errors and not self.file_errors
+
+    @property
+    def changes_nothing(self):
+        """True when every document in a clean file is already there exactly as it has it."""
+        return self.ok and all(outcome == "unchanged" for _, _, outcome in self.documents)
 
     def counts(self):
         """How many documents each outcome has."""
@@ -57,12 +65,20 @@ class ImportPlan:
         return totals
 
 
-def template_csv():
-    """The column layout with two example rows."""
+def template_contact():
+    """The customer the template's example rows use: the first by account number, or None."""
+    return (Contact.select().where(Contact.kind == "customer").order_by(Contact.number).first())
+
+
+def template_csv(contact=None):
+    """The column layout with two example rows, for an existing customer when there is one."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerows(EXAMPLE_ROWS)
+    column = COLUMNS.index("contact_number")
+    for row in EXAMPLE_ROWS:
+        writer.writerow([*row[:column], contact.number if contact else row[column],
+                         *row[column + 1:]])
     return out.getvalue()
 
 
@@ -167,17 +183,25 @@ def _row_for(field_name, members):
     if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
         index = int(parts[1])
         return members[min(index, len(members) - 1)][0], parts[-1]
+    if parts[0] == "lines":
+        return members[0][0], ""  # about the document's lines together, such as its total
     return members[0][0], parts[0]
 
 
 def _apply(groups, plan, max_lines):
-    """Upsert each document in file order (so a credit note may follow its invoice)."""
+    """Upsert each document in file order (so a credit note may follow its invoice).
+
+    A document with a problem in any of its rows is still upserted (inside the preview's rolled
+    back transaction, so a credit note after it can be checked) but never listed as one that
+    will be created or updated.
+    """
     for key, members in groups.items():
         first = members[0][1]
         data = {column: first.get(column, "") for column in HEADER_COLUMNS}
         data["lines"] = [{column: row.get(column, "") for column in LINE_COLUMNS}
                          for _, row in members]
-        cleaned, errors = clean_document(data, key, max_lines)
+        rows_with_errors = {row for row, _, _ in plan.row_errors}
+        cleaned, errors = clean_document(data, key, max_lines, date_order=plan.date_order)
         for error in errors:
             row_number, column = _row_for(error["field"], members)
             plan.row_errors.append((row_number, column, error["message"]))
@@ -190,11 +214,12 @@ def _apply(groups, plan, max_lines):
             plan.row_errors.append((members[0][0], "number", f"{key} is synced to the ledger "
                                     "and cannot change; raise a credit note instead."))
             continue
-        plan.documents.append((cleaned, members[0][0], outcome))
+        if not rows_with_errors & {row for row, _ in members}:
+            plan.documents.append((cleaned, members[0][0], outcome))
 
 
-def _run(raw, max_kb, max_rows, max_lines, write):
-    plan = ImportPlan()
+def _run(raw, max_kb, max_rows, max_lines, write, date_order):
+    plan = ImportPlan(date_order=date_order)
     text = _decode(raw, plan, max_kb)
     if text is None:
         return plan
@@ -207,11 +232,11 @@ def _run(raw, max_kb, max_rows, max_lines, write):
     return plan
 
 
-def plan_import(raw, max_kb, max_rows, max_lines):
+def plan_import(raw, max_kb, max_rows, max_lines, date_order="dmy"):
     """Check a file by importing it in a transaction that is rolled back; return the plan."""
-    return _run(raw, max_kb, max_rows, max_lines, write=False)
+    return _run(raw, max_kb, max_rows, max_lines, write=False, date_order=date_order)
 
 
-def commit_import(raw, max_kb, max_rows, max_lines):
+def commit_import(raw, max_kb, max_rows, max_lines, date_order="dmy"):
     """Import the file in one transaction: every document, or none when any has a problem."""
-    return _run(raw, max_kb, max_rows, max_lines, write=True)
+    return _run(raw, max_kb, max_rows, max_lines, write=True, date_order=date_order)

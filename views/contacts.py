@@ -12,6 +12,7 @@ from peewee import Tuple
 from models import db
 from models.contact import CONTACT_KINDS
 from models.contact import Contact
+from models.countries import country_choices
 from models.document import Document
 from models.integration import Connection
 from services.contact_links import REMOTE_ID_MAX
@@ -21,10 +22,12 @@ from services.contact_links import linked_contact_ids
 from services.contact_links import links_of
 from services.contact_links import remote_id_in
 from services.contact_links import set_link
+from services.contacts import FIELD_LABELS
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
 from services.document_list import name_contains
 from services.document_list import prefix_condition
+from services.validation import labelled
 from views._access import login_required
 from views._htmx import render_page_or_fragment
 
@@ -94,7 +97,8 @@ def _render_form(contact, values, errors=(), status=200):
     connection = Connection.active_connection()
     stored_id = remote_id_in(connection, contact)
     return render_template("contacts/form.html", contact=contact, values=values,
-                           errors=list(errors), error_fields={e["field"] for e in errors},
+                           errors=labelled(errors, FIELD_LABELS),
+                           error_fields={e["field"] for e in errors}, countries=country_choices(),
                            kinds=CONTACT_KINDS, connection=connection,
                            connection_label=connection_label(connection) if connection else None,
                            stored_ledger_id=stored_id, no_connection=NO_CONNECTION,
@@ -132,7 +136,8 @@ def _save(contact):
     number = contact.number if contact else form.get("number", "")
     cleaned, errors = clean_contact(form.to_dict(), number)
     if contact is None and not errors and Contact.get_or_none(Contact.number == cleaned["number"]):
-        errors.add("number", f"A contact with A number {cleaned['number']} already exists.")
+        errors.add("number", f"A contact with account number {cleaned['number']} already "
+                             "exists.")
     connection = Connection.active_connection()
     ledger_id = _ledger_id_change(connection, contact, form, errors)
     if errors:

@@ -20,7 +20,10 @@ from models.document import SENT_METHODS
 from models.document import Document
 from models.document import DocumentFile
 from models.document import DocumentLocked
+from models.firm import FirmProfile
 from services.document_list import list_documents
+from services.invoice_pdf import SUPPLIER_NOT_SENT
+from services.invoice_pdf import pdf_refusal
 from services.invoice_pdf import render_invoice_pdf
 from services.pdf_check import check_pdf_upload
 from views._access import login_required
@@ -60,7 +63,10 @@ def _render_detail(document, status=200):
     return render_template("documents/detail.html", document=document,
                            lines=document.ordered_lines(), sent_methods=SENT_METHODS,
                            attachment=DocumentFile.get_or_none(DocumentFile.document == document),
-                           sync_url=sync_url(), lock_message=LOCK_MESSAGE), status
+                           sync_url=sync_url(), lock_message=LOCK_MESSAGE,
+                           credit_notes=document.active_credit_notes(),
+                           credited=document.credited_total(),
+                           firm_missing=FirmProfile.current().missing_for_documents()), status
 
 
 @bp.get("/<int:document_id>")
@@ -75,6 +81,9 @@ def detail(document_id):
 def toggle_sent(document_id):
     """Set Sent yes/no and how; answers with the toggle itself for htmx."""
     document = get_document(document_id)
+    if not document.is_sales:
+        flash(SUPPLIER_NOT_SENT, "error")
+        return redirect(url_for("documents.detail", document_id=document.id))
     sent = request.form.get("sent") == "1"
     method = request.form.get("method", "manual")
     if method not in SENT_METHODS:
@@ -108,6 +117,10 @@ def pdf(document_id):
     """The attached PDF, or one rendered from the document; ?download=1 saves it."""
     document = get_document(document_id)
     attachment = DocumentFile.get_or_none(DocumentFile.document == document)
+    refusal = None if attachment else pdf_refusal(document, request.args.get("download") == "1")
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("documents.detail", document_id=document.id))
     content = bytes(attachment.content) if attachment else render_invoice_pdf(document)
     return send_file(BytesIO(content), mimetype="application/pdf",
                      as_attachment=request.args.get("download") == "1",

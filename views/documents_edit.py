@@ -18,8 +18,11 @@ from models.document import LOCK_MESSAGE
 from models.document import STATUSES
 from models.document import Document
 from models.document import DocumentLocked
+from services.documents import FIELD_LABELS
 from services.documents import clean_document
+from services.documents import credit_position
 from services.documents import upsert_document
+from services.validation import labelled
 from views._access import login_required
 from views.documents import bp
 from views.documents import get_document
@@ -63,8 +66,9 @@ def _render_form(document, values, lines, errors=(), status=200):
     contacts = Contact.select(Contact.number, Contact.name).order_by(Contact.name).limit(1000)
     return render_template(
         "documents/form.html", document=document, values=values, lines=lines or [BLANK_LINE],
-        errors=list(errors), error_fields={e["field"] for e in errors}, kinds=KINDS,
-        statuses=STATUSES, categories=CATEGORIES, contacts=contacts), status
+        errors=labelled(errors, FIELD_LABELS), error_fields={e["field"] for e in errors},
+        kinds=KINDS, statuses=STATUSES, categories=CATEGORIES, contacts=contacts,
+        credit=credit_position(values.get("original_number"), document)), status
 
 
 def _save(document, number):
@@ -102,8 +106,13 @@ def new():
               "due_date": (today + datetime.timedelta(days=30)).isoformat()}
     original = Document.get_or_none(Document.id == request.args.get("original", type=int))
     if original is not None:
-        values.update(original_number=original.number, contact_number=original.contact.number,
-                      currency=original.currency, reference=f"Credit for {original.number}")
+        # A credit note starts as a copy of its invoice: same contact, currency and lines.
+        copied, lines = _values_from_document(original)
+        values.update(kind=original.credit_note_kind or values["kind"], due_date="",
+                      original_number=original.number, contact_number=copied["contact_number"],
+                      care_of_number=copied["care_of_number"], currency=original.currency,
+                      reference=f"Credit for {original.number}")
+        return _render_form(None, values, lines)
     return _render_form(None, values, [BLANK_LINE])
 
 

@@ -10,10 +10,13 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from models.document import KINDS
+from models.firm import FirmProfile
 from services.csv_import import COLUMNS
 from services.csv_import import REQUIRED
 from services.csv_import import commit_import
 from services.csv_import import plan_import
+from services.csv_import import template_contact
 from services.csv_import import template_csv
 from sync.queue import get_redis
 from views._access import login_required
@@ -28,19 +31,25 @@ def _limits():
     return config["CSV_MAX_KB"], config["CSV_MAX_ROWS"], config["API_MAX_LINES"]
 
 
+def _page(status=200, **context):
+    return render_template("documents/import.html", columns=COLUMNS, required=REQUIRED,
+                           max_kb=current_app.config["CSV_MAX_KB"], kinds=KINDS,
+                           date_order=FirmProfile.current().csv_date_order,
+                           example_contact=template_contact(), **context), status
+
+
 @bp.get("/import")
 @login_required
 def import_form():
     """The upload form and the column layout."""
-    return render_template("documents/import.html", columns=COLUMNS, required=REQUIRED,
-                           max_kb=current_app.config["CSV_MAX_KB"])
+    return _page()
 
 
 @bp.get("/import/template.csv")
 @login_required
 def import_template():
-    """The CSV template with example rows."""
-    return Response(template_csv(), mimetype="text/csv",
+    """The CSV template with example rows (for an existing customer when there is one)."""
+    return Response(template_csv(template_contact()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=documents-template.csv"})
 
 
@@ -51,15 +60,16 @@ def import_preview():
     upload = request.files.get("file")
     max_kb = current_app.config["CSV_MAX_KB"]
     raw = upload.stream.read(max_kb * 1024 + 1) if upload and upload.filename else b""
-    plan = plan_import(raw, *_limits())
+    date_order = FirmProfile.current().csv_date_order
+    plan = plan_import(raw, *_limits(), date_order=date_order)
     token = None
-    if plan.ok and plan.documents:
+    if plan.ok and plan.documents and not plan.changes_nothing:
         token = uuid.uuid4().hex
-        get_redis().set(_KEY.format(token), raw, ex=PENDING_SECONDS)
-    status = 200 if plan.ok else 422
-    return render_template("documents/import.html", columns=COLUMNS, required=REQUIRED,
-                           max_kb=max_kb, plan=plan, token=token,
-                           filename=upload.filename if upload else ""), status
+        key = _KEY.format(token)
+        get_redis().hset(key, mapping={"file": raw, "date_order": date_order})
+        get_redis().expire(key, PENDING_SECONDS)
+    return _page(200 if plan.ok else 422, plan=plan, token=token,
+                 filename=upload.filename if upload else "")
 
 
 @bp.post("/import/<token>")
@@ -67,15 +77,15 @@ def import_preview():
 def import_commit(token):
     """Write the previewed file in one transaction (all or nothing)."""
     key = _KEY.format(token if token.isalnum() else "-")
-    raw = get_redis().get(key)
-    if raw is None:
+    pending = get_redis().hgetall(key)
+    if not pending:
         flash("That preview has expired. Upload the file again.", "error")
         return redirect(url_for("documents.import_form"))
-    plan = commit_import(raw, *_limits())
+    # The commit reads dates as the preview did, whatever Settings say by now.
+    plan = commit_import(pending[b"file"], *_limits(),
+                         date_order=pending[b"date_order"].decode())
     if not plan.ok:
-        return render_template("documents/import.html", columns=COLUMNS, required=REQUIRED,
-                               max_kb=current_app.config["CSV_MAX_KB"], plan=plan,
-                               token=None, filename=""), 422
+        return _page(422, plan=plan, token=None, filename="")
     get_redis().delete(key)
     counts = plan.counts()
     flash(f"Imported: {counts.get('created', 0)} created, {counts.get('updated', 0)} updated, "

@@ -22,7 +22,11 @@ def settings_context(**extra):
 
     tokens = ApiToken.select().order_by(ApiToken.revoked_at.is_null(False),
                                         ApiToken.created_at.desc())
-    return {"checks": system_status(), "firm": FirmProfile.current(), "tokens": tokens, **extra}
+    from models.countries import country_choices
+    from models.firm import DATE_ORDERS
+
+    return {"checks": system_status(), "firm": FirmProfile.current(), "tokens": tokens,
+            "countries": country_choices(), "date_orders": DATE_ORDERS, **extra}
 
 
 @bp.get("/")

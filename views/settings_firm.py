@@ -10,19 +10,25 @@ from flask_login import current_user
 
 from models import db
 from models.api_token import ApiToken
+from models.firm import DATE_ORDERS
 from models.firm import FirmProfile
 from services.pdf_check import image_type
 from services.validation import Errors
+from services.validation import clean_country
 from services.validation import clean_email
 from services.validation import clean_text
+from services.validation import labelled
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
 from views.settings import bp
 from views.settings import settings_context
 
 FIRM_LIMITS = {"name": 200, "address_line1": 200, "address_line2": 200, "city": 100,
-               "postcode": 20, "country": 2, "vat_number": 40, "phone": 40,
-               "payment_terms": 2000}
+               "postcode": 20, "vat_number": 40, "phone": 40, "payment_terms": 2000}
+FIRM_LABELS = {"name": "Firm name", "vat_number": "VAT number", "address_line1": "Address line 1",
+               "address_line2": "Address line 2", "city": "Town or city", "postcode": "Postcode",
+               "country": "Country", "email": "Email", "phone": "Phone",
+               "payment_terms": "Payment terms", "logo": "Logo", "date_order": "Dates in CSV files"}
 
 NAME_NEEDED = "Give the token a name, such as the system that will use it."
 
@@ -41,7 +47,10 @@ def save_firm():
     values = {field: clean_text(request.form.get(field), field, errors, limit)
               for field, limit in FIRM_LIMITS.items()}
     values["email"] = clean_email(request.form.get("email"), "email", errors)
-    values["country"] = values["country"].upper()
+    values["country"] = clean_country(request.form.get("country"), "country", errors)
+    values["date_order"] = request.form.get("date_order", "")
+    if values["date_order"] not in ("", *DATE_ORDERS):
+        errors.add("date_order", "Choose how CSV files write dates from the list.")
     upload = request.files.get("logo")
     logo = upload.read() if upload and upload.filename else None
     if logo is not None:
@@ -50,7 +59,10 @@ def save_firm():
         elif image_type(logo) is None:
             errors.add("logo", "The logo must be a PNG or JPEG image.")
     if errors:
-        return _firm_page(422, firm_errors=errors)
+        # Everything typed comes back as it was; only a chosen logo file must be chosen again.
+        return _firm_page(422, firm_errors=labelled(errors, FIRM_LABELS),
+                          firm_values=request.form.to_dict(),
+                          firm_error_fields={e["field"] for e in errors})
     for field, value in values.items():
         setattr(firm, field, value)
     if logo is not None:
