@@ -18,6 +18,7 @@ from services.contacts import clean_contact
 from services.contacts import upsert_contact
 from services.documents import clean_document
 from services.documents import upsert_document
+from services.invoice_pdf import SUPPLIER_NOT_SENT
 from views.api import ApiError
 from views.api import bp
 from views.api import read_json
@@ -140,6 +141,9 @@ def mark_sent(number):
     document = Document.get_or_none(Document.number == number.upper())
     if document is None:
         raise _not_found("document", number)
+    if not document.is_sales:
+        raise ApiError(422, "invalid", "The input has errors; see `errors`.",
+                       [{"field": "sent", "message": SUPPLIER_NOT_SENT}])
     sent = payload.get("sent", True)
     method = payload.get("method", "manual") if sent else ""
     if document.sent == sent and document.sent_method == method:
