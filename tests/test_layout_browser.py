@@ -98,6 +98,7 @@ def screens(records):
         "contact": f"/contacts/{customer.id}",
         "edit contact": f"/contacts/{customer.id}/edit",
         "settings": "/settings/",
+        "integrations": "/integrations/",
     }
 
 
