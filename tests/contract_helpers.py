@@ -144,7 +144,7 @@ def document(conn, kind, number, local_id=1):
         issue_date=date(2026, 3, 2), due_date=date(2026, 4, 1), currency=currency(conn),
         lines=lines, net_total=net_total, tax_total=tax_total, gross_total=net_total + tax_total,
         supplier_reference="" if kind.is_sales else f"SUP-{number}",
-        original_number="CT-SI-1001" if kind == DocumentKind.SALES_CREDIT else "",
+        original_number="CT-SI-1001" if kind == DocumentKind.SALES_CREDIT_NOTE else "",
         idempotency_key=f"contract-{local_id}-{number}")
 
 

@@ -1,16 +1,66 @@
-"""Translate QuickBooks Online `Fault`s and HTTP statuses into our stable error codes."""
+"""Calling QuickBooks Online: /v3/company/<realmId>/... with minorversion, the query language,
+and `Fault`s and HTTP statuses translated into our stable error codes."""
 
 import re
 
+from providers import http
 from providers.base import AuthError
 from providers.base import ProviderError
 from providers.errors import message_for
+
+MINOR_VERSION = "75"
 
 _REFERENCE_CODES = {"customer": "contact_missing", "vendor": "contact_missing",
                     "taxcode": "tax_invalid", "item": "item_invalid", "account": "account_invalid",
                     "accounts": "account_invalid"}
 _REFERENCE = re.compile(r"\b(Customer|Vendor|TaxCode|Item|Accounts?)(?:Ref)?\b(?: element)?"
                         r"(?: id)? \w+", re.I)
+
+
+class QboApi:
+    """The calling half of QuickBooksOnline: one way to send a request and read its answer."""
+
+    page_size = 1000  # the query language's maximum MAXRESULTS
+
+    def api(self, ctx, method, path, write=False, params=None, **kwargs):
+        """One API call; returns the JSON body or raises a translated ProviderError."""
+        url = self.endpoint(f"api:/v3/company/{ctx.organisation_id}{path}")
+        headers = {"Authorization": f"Bearer {ctx.access_token}", "Accept": "application/json"}
+        response = http.call(ctx, method, url, write=write, headers=headers,
+                             params={**(params or {}), "minorversion": MINOR_VERSION}, **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        fault = body.get("Fault") or body.get("fault")
+        if response.status_code >= 400 or fault:
+            raise translate(fault, response.status_code)
+        return body
+
+    def query(self, ctx, text):
+        """Run a query; return the QueryResponse."""
+        return self.api(ctx, "GET", "/query", params={"query": text}).get("QueryResponse", {})
+
+    def query_all(self, ctx, entity, where=""):
+        """Every record of an entity, page by page."""
+        out, start = [], 1
+        while True:
+            page = self.query(ctx, f"select * from {entity} {where} STARTPOSITION {start} "
+                                   f"MAXRESULTS {self.page_size}").get(entity, [])
+            out += page
+            if len(page) < self.page_size:
+                return out
+            start += len(page)
+
+    def read(self, ctx, entity, remote_id):
+        """One record by id, or None when QuickBooks has none (error 610)."""
+        try:
+            return self.api(ctx, "GET", f"/{entity.lower()}/{remote_id}")[entity]
+        except ProviderError as error:
+            if isinstance(error, AuthError) or "610" not in error.detail:
+                raise
+            return None
 
 
 def first_error(fault):

@@ -1,15 +1,22 @@
-"""QuickBooks Online document bodies (Invoice, CreditMemo, Bill, VendorCredit) and read-back."""
+"""QuickBooks Online JSON in and out: document bodies (Invoice, CreditMemo, Bill, VendorCredit)
+and read-back, accounts, tax codes, customers and vendors, items."""
 
 import hashlib
 import json
 import uuid
 from decimal import Decimal
 
+from providers.base import Account
+from providers.base import AccountType
+from providers.base import Contact
 from providers.base import DocumentKind
+from providers.base import Item
 from providers.base import RemoteDocument
+from providers.base import TaxRate
 
-ENTITIES = {DocumentKind.SALES_INVOICE: "Invoice", DocumentKind.SALES_CREDIT: "CreditMemo",
-            DocumentKind.PURCHASE_INVOICE: "Bill", DocumentKind.PURCHASE_CREDIT: "VendorCredit"}
+ENTITIES = {DocumentKind.SALES_INVOICE: "Invoice", DocumentKind.SALES_CREDIT_NOTE: "CreditMemo",
+            DocumentKind.SUPPLIER_INVOICE: "Bill",
+            DocumentKind.SUPPLIER_CREDIT_NOTE: "VendorCredit"}
 KINDS = {entity: kind for kind, entity in ENTITIES.items()}
 DOC_NUMBER_MAX = 21
 REQUEST_ID_MAX = 50
@@ -22,7 +29,7 @@ def raw_contact_id(contact_id):
 
 
 def document_number(document):
-    """The DocNumber we would send: ours for sales, the supplier's for purchases."""
+    """The DocNumber we would send: ours for sales, the supplier's for supplier documents."""
     if document.kind.is_sales:
         return document.number
     return document.supplier_reference or document.number
@@ -109,3 +116,78 @@ def request_id_for(*parts):
     """A deterministic `requestid` for a non-document write (a retry replays the first answer)."""
     raw = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:REQUEST_ID_MAX]
+
+
+# --- lists --------------------------------------------------------------------------------
+
+ACCOUNT_TYPES = {"Income": AccountType.INCOME, "Other Income": AccountType.INCOME,
+                 "Expense": AccountType.EXPENSE, "Other Expense": AccountType.EXPENSE,
+                 "Cost of Goods Sold": AccountType.COST_OF_SALES, "Bank": AccountType.BANK}
+
+
+def quote(text):
+    """A string literal for the query language (backslash-escaped quotes)."""
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def account_from(record):
+    """A QuickBooks Account as ours."""
+    return Account(id=record["Id"], code=record.get("AcctNum", ""), name=record["Name"],
+                   type=ACCOUNT_TYPES.get(record.get("AccountType"), AccountType.OTHER),
+                   active=record.get("Active", True), provider_type=record.get("AccountType", ""),
+                   tax_rate_id=(record.get("TaxCodeRef") or {}).get("value"))
+
+
+def tax_rate_from(code, rates):
+    """A TaxCode as our TaxRate, its rate the sum of its component TaxRates (`rates` by id)."""
+    sales = _rate_ids(code.get("SalesTaxRateList"))
+    purchases = _rate_ids(code.get("PurchaseTaxRateList"))
+    chosen = sales or purchases
+    total = sum((_decimal(rates.get(i, {}).get("RateValue", 0)) for i in chosen), _decimal(0))
+    us_pseudo = code["Id"] in ("TAX", "NON")
+    return TaxRate(id=code["Id"], name=code.get("Name", code["Id"]), rate=total,
+                   active=code.get("Active", True), for_sales=bool(sales) or us_pseudo,
+                   for_purchases=bool(purchases) or code["Id"] == "NON")
+
+
+def contact_from(entity, record):
+    """A Customer or Vendor as our Contact, its id "customer:58" / "vendor:41"."""
+    email = (record.get("PrimaryEmailAddr") or {}).get("Address", "")
+    return Contact(id=f"{entity.lower()}:{record['Id']}", name=record.get("DisplayName", ""),
+                   is_customer=entity == "Customer", is_supplier=entity == "Vendor", email=email,
+                   account_number=record.get("AcctNum", ""), active=record.get("Active", True))
+
+
+def contact_body(entity, new_contact):
+    """The create body for a Customer or Vendor."""
+    body = {"DisplayName": new_contact.name.strip(), "CompanyName": new_contact.name.strip()}
+    if new_contact.email:
+        body["PrimaryEmailAddr"] = {"Address": new_contact.email}
+    if new_contact.phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": new_contact.phone}
+    address = {f"Line{i + 1}": line for i, line in enumerate(new_contact.address_lines[:5])}
+    address.update({k: v for k, v in (("City", new_contact.city),
+                                      ("PostalCode", new_contact.postcode),
+                                      ("Country", new_contact.country)) if v})
+    if address:
+        body["BillAddr"] = address
+    if new_contact.account_number:
+        body["AcctNum"] = new_contact.account_number
+    if new_contact.vat_number and entity == "Vendor":
+        body["TaxIdentifier"] = new_contact.vat_number
+    return body
+
+
+def item_from(record):
+    """A QuickBooks Item as ours."""
+    return Item(id=record["Id"], name=record["Name"],
+                income_account_id=(record.get("IncomeAccountRef") or {}).get("value"),
+                active=record.get("Active", True))
+
+
+def _rate_ids(rate_list):
+    return [d["TaxRateRef"]["value"] for d in (rate_list or {}).get("TaxRateDetail", [])]
+
+
+def _decimal(value):
+    return Decimal(str(value))

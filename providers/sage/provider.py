@@ -6,7 +6,6 @@ Documents are created one by one (no bulk endpoint) with an `idempotency_id` eac
 """
 
 import base64
-import dataclasses
 import uuid
 
 from providers import http
@@ -23,29 +22,29 @@ from providers.base import PushStatus
 from providers.base import RateLimited
 from providers.base import TransientError
 from providers.base import UncertainError
+from providers.base import push_each
+from providers.base import with_refresh_expiry
 from providers.errors import message_for
 from providers.oauth import OAuthEndpoints
-from providers.sage_wire import ACCOUNT_ATTRIBUTES
-from providers.sage_wire import COLLECTIONS
-from providers.sage_wire import CONTACT_ATTRIBUTES
-from providers.sage_wire import DOCUMENT_ATTRIBUTES
-from providers.sage_wire import contact_body
-from providers.sage_wire import document_body
-from providers.sage_wire import number_of
-from providers.sage_wire import or_none
-from providers.sage_wire import push_failure
-from providers.sage_wire import to_account
-from providers.sage_wire import to_contact
-from providers.sage_wire import to_remote
-from providers.sage_wire import to_tax_rate
-from providers.sage_wire import token_lifetimes
-from providers.sage_wire import translate
+from providers.sage.api import PAGE_SIZE
+from providers.sage.api import SageApi
+from providers.sage.api import or_none
+from providers.sage.wire import ACCOUNT_ATTRIBUTES
+from providers.sage.wire import COLLECTIONS
+from providers.sage.wire import CONTACT_ATTRIBUTES
+from providers.sage.wire import DOCUMENT_ATTRIBUTES
+from providers.sage.wire import contact_body
+from providers.sage.wire import document_body
+from providers.sage.wire import number_of
+from providers.sage.wire import to_account
+from providers.sage.wire import to_contact
+from providers.sage.wire import to_remote
+from providers.sage.wire import to_tax_rate
 
 MAX_ATTACHMENT_BYTES = 2_621_440  # 2.5 MB
-PAGE_SIZE = 200  # Sage's maximum items_per_page
 
 
-class SageProvider(Provider):
+class SageProvider(SageApi, Provider):
     """Sage Business Cloud Accounting (UK, Ireland, Canada)."""
 
     id = "sage"
@@ -54,6 +53,9 @@ class SageProvider(Provider):
     multi_organisation = True
     supports_pkce = True
     batch_size = 25  # documents per push call; Sage itself takes one per request
+    refresh_token_days = 31  # each refresh rotates it and starts 31 days afresh
+    # Per business; "mb_per_hour" is the data Sage lets through in any 60 minutes.
+    rate_limits = {"per_minute": 200, "mb_per_hour": 100}
     bases = {"auth": "https://www.sageone.com", "oauth": "https://oauth.accounting.sage.com",
              "api": "https://api.accounting.sage.com"}
     oauth = OAuthEndpoints(authorize="auth:/oauth2/auth/central",
@@ -76,7 +78,7 @@ class SageProvider(Provider):
 
     def exchange_code(self, callback_url, auth_request):
         """Trade the callback's code for tokens; remember the country Sage reports."""
-        tokens = token_lifetimes(oauth.exchange_code(self, callback_url, auth_request))
+        tokens = _with_refresh_expiry(oauth.exchange_code(self, callback_url, auth_request))
         country = oauth.callback_params(callback_url).get("country")
         if country:
             tokens.extra["country"] = country.upper()
@@ -84,7 +86,7 @@ class SageProvider(Provider):
 
     def refresh(self, tokens):
         """Use the single-use refresh token; the caller must store the new pair at once."""
-        return token_lifetimes(oauth.refresh(self, tokens))
+        return _with_refresh_expiry(oauth.refresh(self, tokens))
 
     def organisations(self, tokens):
         """The businesses the grant reaches (`GET /businesses`)."""
@@ -157,16 +159,7 @@ class SageProvider(Provider):
 
     def push(self, ctx, documents):
         """Create each document: search its reference first, then POST with idempotency_id."""
-        results, stop = [], None
-        for document in documents:
-            if stop is not None:
-                results.append(dataclasses.replace(stop, local_id=document.local_id))
-                continue
-            result = self._push_one(ctx, document)
-            if result.status in (PushStatus.RATE_LIMITED, PushStatus.AUTH):
-                stop = result  # the rest would fail the same way; do not spend calls
-            results.append(result)
-        return results
+        return push_each(documents, lambda document: self._push_one(ctx, document))
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Attach a PDF where Sage accepts one (purchase documents only)."""
@@ -198,18 +191,15 @@ class SageProvider(Provider):
 
     def _push_one(self, ctx, document):
         where = COLLECTIONS[document.kind]
-        try:
-            existing = self._find(ctx, document.kind, document.number)
-            if existing is not None:
-                remote = to_remote(document.kind, existing)
-                detail = f"Sage already has {where.label} {remote.number or remote.remote_id} " \
-                         f"with reference {document.number}"
-                return PushResult(document.local_id, PushStatus.DUPLICATE, remote.remote_id,
-                                  remote.number, remote.url, "duplicate_number",
-                                  message_for("duplicate_number", detail))
-            item = self._send(ctx, "POST", f"/{where.path}", document_body(document))
-        except ProviderError as exc:
-            return push_failure(document.local_id, exc)
+        existing = self._find(ctx, document.kind, document.number)
+        if existing is not None:
+            remote = to_remote(document.kind, existing)
+            detail = f"Sage already has {where.label} {remote.number or remote.remote_id} " \
+                     f"with reference {document.number}"
+            return PushResult(document.local_id, PushStatus.DUPLICATE, remote.remote_id,
+                              remote.number, remote.url, "duplicate_number",
+                              message_for("duplicate_number", detail))
+        item = self._send(ctx, "POST", f"/{where.path}", document_body(document))
         return PushResult(document.local_id, PushStatus.CREATED, item["id"],
                           number_of(document.kind, item), to_remote(document.kind, item).url)
 
@@ -223,24 +213,8 @@ class SageProvider(Provider):
                 return item
         return None
 
-    def _send(self, ctx, method, path, body=None, params=None):
-        headers = {"Authorization": f"Bearer {ctx.access_token}", "Accept": "application/json"}
-        if ctx.organisation_id:
-            headers["X-Business"] = ctx.organisation_id
-        response = http.call(ctx, method, self.endpoint(f"api:/v3.1{path}"),
-                             write=method != "GET", headers=headers, params=params, json=body)
-        if response.status_code >= 400:
-            raise translate(response)
-        return response.json()
 
-    def _get(self, ctx, path, params=None):
-        return self._send(ctx, "GET", path, params=params)
-
-    def _all(self, ctx, path, params):
-        items, page = [], 1
-        while True:
-            body = self._get(ctx, path, {**params, "items_per_page": PAGE_SIZE, "page": page})
-            items.extend(body["$items"])
-            if not body.get("$next"):
-                return items
-            page += 1
+def _with_refresh_expiry(tokens):
+    """Sage reports the refresh token's lifetime (31 days); keep it as refresh_expires_at."""
+    tokens.extra.pop("requested_by_id", None)
+    return with_refresh_expiry(tokens, tokens.extra.pop("refresh_token_expires_in", None))

@@ -1,26 +1,16 @@
-"""Sage Accounting v3.1 wire format: request bodies we send, responses we read, errors we
-translate into our stable codes."""
+"""Sage Accounting v3.1 wire format: request bodies we send and responses we read."""
 
 import re
-import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from providers.base import Account
 from providers.base import AccountType
-from providers.base import AuthError
 from providers.base import Contact
 from providers.base import DocumentKind
-from providers.base import ProviderError
-from providers.base import PushResult
-from providers.base import PushStatus
-from providers.base import RateLimited
 from providers.base import RemoteDocument
 from providers.base import TaxRate
-from providers.base import TransientError
-from providers.base import UncertainError
-from providers.errors import message_for
 
 
 @dataclass(frozen=True)
@@ -38,15 +28,15 @@ class Collection:
 COLLECTIONS = {
     DocumentKind.SALES_INVOICE: Collection("sales_invoices", "sales_invoice", "invoice_lines",
                                            "invoice_number", None, "sales invoice"),
-    DocumentKind.SALES_CREDIT: Collection("sales_credit_notes", "sales_credit_note",
-                                          "credit_note_lines", "credit_note_number", None,
-                                          "sales credit note"),
-    DocumentKind.PURCHASE_INVOICE: Collection("purchase_invoices", "purchase_invoice",
+    DocumentKind.SALES_CREDIT_NOTE: Collection("sales_credit_notes", "sales_credit_note",
+                                               "credit_note_lines", "credit_note_number", None,
+                                               "sales credit note"),
+    DocumentKind.SUPPLIER_INVOICE: Collection("purchase_invoices", "purchase_invoice",
                                               "invoice_lines", None, "PURCHASE_INVOICE",
                                               "purchase invoice"),
-    DocumentKind.PURCHASE_CREDIT: Collection("purchase_credit_notes", "purchase_credit_note",
-                                             "credit_note_lines", None, "PURCHASE_CREDIT_NOTE",
-                                             "purchase credit note"),
+    DocumentKind.SUPPLIER_CREDIT_NOTE: Collection("purchase_credit_notes", "purchase_credit_note",
+                                                  "credit_note_lines", None,
+                                                  "PURCHASE_CREDIT_NOTE", "purchase credit note"),
 }
 
 ACCOUNT_TYPES = {"SALES": AccountType.INCOME, "OTHER_INCOME": AccountType.INCOME,
@@ -172,78 +162,3 @@ def to_remote(kind, item):
         tax_total=Decimal(str(item.get("tax_amount", 0))),
         status=(item.get("status") or {}).get("id", ""),
         amount_paid=Decimal(str(item.get("total_paid", 0))), url=link_of(item))
-
-
-def _errors(response):
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    return [e for e in body if isinstance(e, dict)] if isinstance(body, list) else []
-
-
-def _code_for(error):
-    source, text = error.get("$source") or "", error.get("$message") or ""
-    if "already been taken" in text or "already been used" in text:
-        if source in ("invoice_number", "credit_note_number", "vendor_reference"):
-            return "duplicate_number"
-        if source == "reference":
-            return "duplicate_contact_reference"
-    if source.endswith("contact_id") or re.search(r"\b(Customer|Supplier|Contact)\b", text):
-        return "contact_missing"
-    if "ledger_account" in source or "LedgerAccount" in text:
-        return "account_invalid"
-    if "tax_rate" in source or "tax_amount" in source or "TaxRate" in text:
-        return "tax_invalid"
-    return None
-
-
-def translate(response):
-    """A ProviderError (AuthError for access problems) for a 4xx answer from Sage."""
-    errors = _errors(response)
-    detail = "; ".join(f"{e.get('$source') or 'base'}: {e.get('$message')}" for e in errors)
-    detail = f"Sage said: {detail}" if detail else f"HTTP {response.status_code}"
-    if response.status_code == 401:
-        lapsed = any("subscription" in (e.get("$message") or "").lower() for e in errors)
-        code = "subscription" if lapsed else "reconnect"
-        return AuthError(code, message_for(code), detail=detail)
-    if response.status_code == 403:
-        return AuthError("organisation_removed", message_for("organisation_removed"),
-                         detail=detail)
-    codes = [c for c in map(_code_for, errors) if c]
-    code = codes[0] if codes else ("not_found" if response.status_code == 404 else "validation")
-    error = ProviderError(code, message_for(code, detail), detail=detail)
-    error.status = response.status_code
-    return error
-
-
-_FAILURES = ((RateLimited, PushStatus.RATE_LIMITED), (AuthError, PushStatus.AUTH),
-             (UncertainError, PushStatus.UNCERTAIN), (TransientError, PushStatus.TRANSIENT))
-
-
-def push_failure(local_id, exc):
-    """The PushResult for a failed push: by error class, else duplicate or invalid content."""
-    status = next((s for cls, s in _FAILURES if isinstance(exc, cls)), None)
-    if status is None:
-        status = PushStatus.DUPLICATE if exc.code == "duplicate_number" else PushStatus.INVALID
-    return PushResult(local_id, status, code=exc.code, message=exc.message,
-                      retry_after=exc.retry_after)
-
-
-def or_none(read):
-    """The result of `read()`, or None when Sage answered 404."""
-    try:
-        return read()
-    except ProviderError as exc:
-        if getattr(exc, "status", None) == 404:
-            return None
-        raise
-
-
-def token_lifetimes(tokens):
-    """Sage reports the refresh token's lifetime (31 days); keep it as refresh_expires_at."""
-    lifetime = tokens.extra.pop("refresh_token_expires_in", None)
-    if lifetime is not None:
-        tokens.refresh_expires_at = time.time() + float(lifetime)
-    tokens.extra.pop("requested_by_id", None)
-    return tokens

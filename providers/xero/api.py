@@ -9,8 +9,8 @@ from providers.base import Quota
 from providers.base import RateLimited
 from providers.base import RequestGate
 from providers.errors import message_for
-from providers.xero_payloads import messages_of
-from providers.xero_payloads import translated
+from providers.xero.wire import messages_of
+from providers.xero.wire import translated
 
 
 class _Watch(RequestGate):

@@ -5,7 +5,6 @@ Facts: ../shared/reference/providers-xero-qbo.md. Every API call goes through pr
 
 import hashlib
 import json
-import time
 from urllib.parse import quote
 
 from requests.auth import HTTPBasicAuth
@@ -21,24 +20,22 @@ from providers.base import ProviderError
 from providers.base import PushResult
 from providers.base import PushStatus
 from providers.base import Quota
-from providers.base import RateLimited
+from providers.base import with_refresh_expiry
 from providers.errors import message_for
-from providers.xero_api import XeroApi
-from providers.xero_payloads import KINDS
-from providers.xero_payloads import account_from
-from providers.xero_payloads import contact_from
-from providers.xero_payloads import contact_payload
-from providers.xero_payloads import document_payload
-from providers.xero_payloads import idempotency_key
-from providers.xero_payloads import messages_of
-from providers.xero_payloads import needs_unitdp4
-from providers.xero_payloads import pushed_number
-from providers.xero_payloads import remote_from
-from providers.xero_payloads import tax_rate_from
-from providers.xero_payloads import translated
-from providers.xero_payloads import where_quote
-from providers.xero_push import existing_purchases
-from providers.xero_push import failure_result
+from providers.xero.api import XeroApi
+from providers.xero.wire import KINDS
+from providers.xero.wire import account_from
+from providers.xero.wire import contact_from
+from providers.xero.wire import contact_payload
+from providers.xero.wire import document_payload
+from providers.xero.wire import idempotency_key
+from providers.xero.wire import messages_of
+from providers.xero.wire import needs_unitdp4
+from providers.xero.wire import pushed_number
+from providers.xero.wire import remote_from
+from providers.xero.wire import tax_rate_from
+from providers.xero.wire import translated
+from providers.xero.wire import where_quote
 
 GRANULAR_SCOPES = ("offline_access", "accounting.settings.read", "accounting.contacts",
                    "accounting.invoices", "accounting.attachments")
@@ -48,11 +45,10 @@ BROAD_SCOPES = ("offline_access", "accounting.settings.read", "accounting.contac
 COVERED_BY = {"accounting.settings.read": {"accounting.settings"},
               "accounting.invoices": {"accounting.transactions"},
               "accounting.transactions": {"accounting.invoices"}}
-REFRESH_LIFETIME = 60 * 86400
 MAX_ATTACHMENT = 10 * 1024 * 1024
 
 
-class XeroProvider(Provider, XeroApi):
+class XeroProvider(XeroApi, Provider):
     """Xero Accounting API."""
 
     id = "xero"
@@ -60,7 +56,9 @@ class XeroProvider(Provider, XeroApi):
     description = "Xero Accounting: one sign-in can connect several organisations."
     multi_organisation = True
     supports_pkce = True
-    batch_size = 50
+    batch_size = 50  # Xero's recommended most elements per request
+    refresh_token_days = 60  # counted from issue; every refresh rotates it
+    rate_limits = {"per_minute": 60, "concurrent": 5, "per_day": 5000}
     bases = {"login": "https://login.xero.com", "identity": "https://identity.xero.com",
              "api": "https://api.xero.com", "accounting": "https://api.xero.com/api.xro/2.0",
              "go": "https://go.xero.com"}
@@ -90,8 +88,8 @@ class XeroProvider(Provider, XeroApi):
 
     def exchange_code(self, callback_url, auth_request):
         """Trade the callback's code for tokens; more scopes than asked is fine, fewer is not."""
-        tokens = oauth_flow.exchange_code(self, callback_url, auth_request)
-        tokens = self._with_refresh_expiry(tokens)
+        tokens = self._with_refresh_expiry(oauth_flow.exchange_code(self, callback_url,
+                                                                    auth_request))
         granted = set(tokens.scope.split())
         missing = [s for s in self.scopes() if tokens.scope and s not in granted
                    and not COVERED_BY.get(s, set()) & granted]
@@ -104,10 +102,8 @@ class XeroProvider(Provider, XeroApi):
         """Rotate the token pair (the new refresh token must be saved before use)."""
         return self._with_refresh_expiry(oauth_flow.refresh(self, tokens))
 
-    @staticmethod
-    def _with_refresh_expiry(tokens):
-        tokens.refresh_expires_at = time.time() + REFRESH_LIFETIME
-        return tokens
+    def _with_refresh_expiry(self, tokens):
+        return with_refresh_expiry(tokens, self.refresh_token_days * 86400)
 
     def organisations(self, tokens):
         """Organisations from GET /connections; the connection id is kept for disconnecting."""
@@ -229,8 +225,8 @@ class XeroProvider(Provider, XeroApi):
 
     def _push_group(self, ctx, endpoint, documents, indexes, results):
         try:
-            for i, remote in existing_purchases(self, ctx, endpoint,
-                                                [(i, documents[i]) for i in indexes]):
+            for i, remote in self._existing_purchases(ctx, endpoint,
+                                                      [(i, documents[i]) for i in indexes]):
                 results[i] = PushResult(documents[i].local_id, PushStatus.DUPLICATE,
                                         remote_id=remote.remote_id, remote_number=remote.number,
                                         url=remote.url, code="duplicate_number",
@@ -247,9 +243,10 @@ class XeroProvider(Provider, XeroApi):
                 params["unitdp"] = 4
             key = idempotency_key(endpoint, docs, json.dumps(payload, sort_keys=True))
             body = self._write(ctx, "PUT", f"/{endpoint}", payload, key, params=params)
-        except (ProviderError, RateLimited) as exc:
+        except ProviderError as exc:
             for i in indexes:
-                results[i] = results[i] or failure_result(documents[i], exc)
+                results[i] = results[i] or PushResult.from_error(
+                    documents[i].local_id, exc, remote_number=pushed_number(documents[i]))
             return
         for i, element in zip(todo, body.get(endpoint, []), strict=False):
             results[i] = self._element_result(documents[i], element)
@@ -269,6 +266,36 @@ class XeroProvider(Provider, XeroApi):
         return PushResult(doc.local_id, PushStatus.CREATED, remote_id=remote_id,
                           remote_number=element.get(number_field, ""),
                           url=self.link(doc.kind, remote_id))
+
+    def _existing_purchases(self, ctx, endpoint, indexed_docs):
+        """(index, RemoteDocument) for bills / supplier credits already in Xero with the same
+        contact and number: Xero does not stop a second one, so we look first (one GET)."""
+        wanted = {}
+        for i, doc in indexed_docs:
+            if not doc.kind.is_sales:
+                wanted[(doc.contact_id, pushed_number(doc))] = (i, doc)
+        if not wanted:
+            return []
+        kind = next(doc.kind for _, doc in wanted.values())
+        _, xero_type, id_field, number_field, _ = KINDS[kind]
+        if endpoint == "Invoices":
+            params = {"InvoiceNumbers": ",".join(sorted({n for _, n in wanted})),
+                      "ContactIDs": ",".join(sorted({c for c, _ in wanted})),
+                      "Statuses": "DRAFT,SUBMITTED,AUTHORISED,PAID"}
+        else:
+            params = {"where": " OR ".join(
+                f'Type=="{xero_type}" AND {number_field}=={where_quote(n)}'
+                for n in sorted({n for _, n in wanted}))}
+        body = self._get(ctx, f"/{endpoint}", params=params)
+        found = []
+        for raw in body.get(endpoint, []):
+            if raw.get("Type") != xero_type or raw.get("Status") in ("DELETED", "VOIDED"):
+                continue
+            key = ((raw.get("Contact") or {}).get("ContactID"), raw.get(number_field))
+            if key in wanted:
+                i, doc = wanted.pop(key)
+                found.append((i, remote_from(raw, self.link(doc.kind, raw[id_field]))))
+        return found
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """PUT the PDF's bytes to the document's Attachments (shown online for sales).

@@ -18,13 +18,14 @@ from providers.errors import message_for
 KINDS = {
     DocumentKind.SALES_INVOICE: ("Invoices", "ACCREC", "InvoiceID", "InvoiceNumber",
                                  "/AccountsReceivable/View.aspx?InvoiceID="),
-    DocumentKind.PURCHASE_INVOICE: ("Invoices", "ACCPAY", "InvoiceID", "InvoiceNumber",
+    DocumentKind.SUPPLIER_INVOICE: ("Invoices", "ACCPAY", "InvoiceID", "InvoiceNumber",
                                     "/AccountsPayable/View.aspx?InvoiceID="),
-    DocumentKind.SALES_CREDIT: ("CreditNotes", "ACCRECCREDIT", "CreditNoteID", "CreditNoteNumber",
-                                "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID="),
-    DocumentKind.PURCHASE_CREDIT: ("CreditNotes", "ACCPAYCREDIT", "CreditNoteID",
-                                   "CreditNoteNumber",
-                                   "/AccountsPayable/ViewCreditNote.aspx?creditNoteID="),
+    DocumentKind.SALES_CREDIT_NOTE: ("CreditNotes", "ACCRECCREDIT", "CreditNoteID",
+                                     "CreditNoteNumber",
+                                     "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID="),
+    DocumentKind.SUPPLIER_CREDIT_NOTE: ("CreditNotes", "ACCPAYCREDIT", "CreditNoteID",
+                                        "CreditNoteNumber",
+                                        "/AccountsPayable/ViewCreditNote.aspx?creditNoteID="),
 }
 KIND_BY_TYPE = {spec[1]: kind for kind, spec in KINDS.items()}
 ACCOUNT_TYPES = {"REVENUE": AccountType.INCOME, "SALES": AccountType.INCOME,
@@ -74,7 +75,7 @@ def document_payload(doc):
         if not element["Reference"]:
             del element["Reference"]
     else:
-        # Xero keeps the supplier's own number on bills; purchase documents have no Reference.
+        # Xero keeps the supplier's own number on bills; supplier documents have no Reference.
         element[number_field] = doc.supplier_reference or doc.number
     return element
 
@@ -102,7 +103,7 @@ def needs_unitdp4(documents):
 
 
 def pushed_number(doc):
-    """The number Xero files the document under (the supplier's, for purchase documents)."""
+    """The number Xero files the document under (the supplier's, for supplier documents)."""
     if doc.kind.is_sales:
         return doc.number if doc.use_our_number else ""
     return doc.supplier_reference or doc.number

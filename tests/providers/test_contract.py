@@ -18,9 +18,9 @@ from providers.base import PushStatus
 from providers.base import RateLimited
 
 PROVIDERS = list(REGISTRY)
-NUMBERS = {DocumentKind.SALES_INVOICE: "CT-SI-1001", DocumentKind.SALES_CREDIT: "CT-SC-1001",
-           DocumentKind.PURCHASE_INVOICE: "CT-PI-1001",
-           DocumentKind.PURCHASE_CREDIT: "CT-PC-1001"}
+NUMBERS = {DocumentKind.SALES_INVOICE: "CT-SI-1001", DocumentKind.SALES_CREDIT_NOTE: "CT-SC-1001",
+           DocumentKind.SUPPLIER_INVOICE: "CT-PI-1001",
+           DocumentKind.SUPPLIER_CREDIT_NOTE: "CT-PC-1001"}
 
 
 @pytest.fixture(params=PROVIDERS)

@@ -161,12 +161,12 @@ def test_duplicate_numbers(xero):
     provider.push(ctx, [sale])
     [again] = provider.push(ctx, [document(DocumentKind.SALES_INVOICE, cid, "S-1", local_id=2)])
     assert again.status == PushStatus.DUPLICATE and again.code == "duplicate_number"
-    bill = document(DocumentKind.PURCHASE_INVOICE, cid, "P-1", supplier_reference="INV-55")
+    bill = document(DocumentKind.SUPPLIER_INVOICE, cid, "P-1", supplier_reference="INV-55")
     [created] = provider.push(ctx, [bill])
-    [dupe] = provider.push(ctx, [document(DocumentKind.PURCHASE_INVOICE, cid, "P-2",
+    [dupe] = provider.push(ctx, [document(DocumentKind.SUPPLIER_INVOICE, cid, "P-2",
                                           local_id=3, supplier_reference="INV-55")])
     assert dupe.status == PushStatus.DUPLICATE and dupe.remote_id == created.remote_id
-    [fine] = provider.push(ctx, [document(DocumentKind.PURCHASE_INVOICE, other, "P-3",
+    [fine] = provider.push(ctx, [document(DocumentKind.SUPPLIER_INVOICE, other, "P-3",
                                           local_id=4, supplier_reference="INV-55")])
     assert fine.status == PushStatus.CREATED
 
@@ -183,7 +183,7 @@ def test_batch_of_fifty_with_one_invalid_and_call_counts(xero, box):
     assert results[7].status == PushStatus.INVALID and results[7].code == "account_invalid"
     assert "archived" in results[7].message
     assert sum(r.status == PushStatus.CREATED for r in results) == 49
-    bills = [document(DocumentKind.PURCHASE_INVOICE, cid, f"P-{i}", local_id=i)
+    bills = [document(DocumentKind.SUPPLIER_INVOICE, cid, f"P-{i}", local_id=i)
              for i in range(50)]
     before = calls(box)
     assert {r.status for r in provider.push(ctx, bills)} == {PushStatus.CREATED}
