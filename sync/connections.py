@@ -27,9 +27,8 @@ from sync.ratelimit import RedisGate
 log = logging.getLogger("ledgerlink.connections")
 
 REFRESH_MARGIN_SECONDS = 120  # refresh when the access token has less than this left
-# How long an unused refresh token lives, in days (None: until revoked). Xero counts from issue,
-# QuickBooks from last use (rolling), Sage 31 days; Zoho's never lapse. See shared/reference.
-REFRESH_TOKEN_DAYS = {"xero": 60, "qbo": 100, "sage": 31, "zoho": None}
+# How long an unused refresh token lives, in days (None: until revoked): the providers' facts.
+REFRESH_TOKEN_DAYS = {pid: provider.refresh_token_days for pid, provider in REGISTRY.items()}
 KEEP_ALIVE_AFTER_SECONDS = 7 * 86400  # refresh anything older, so no refresh token idles out
 LOCK_TIMEOUT_SECONDS = 60
 

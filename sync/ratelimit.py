@@ -7,16 +7,11 @@ that tenant; the remaining-quota headers are kept for the Integrations page.
 import time
 import uuid
 
+from providers import REGISTRY
+from providers.base import Provider
 from providers.base import RateLimited
 from providers.errors import message_for
 
-# Published limits per tenant (see shared/reference): calls per minute, per second, at once.
-PUBLISHED = {
-    "xero": {"per_minute": 60, "concurrent": 5, "per_day": 5000},
-    "qbo": {"per_minute": 500, "per_second": 10, "concurrent": 10},
-    "sage": {"per_minute": 200},
-    "zoho": {"per_minute": 100},
-}
 HEADROOM = 0.9
 MAX_WAIT_SECONDS = 20.0  # wait this long for budget in-process; beyond, the job reschedules
 # When the provider says a window is used up, pause the tenant this long (its windows reset at
@@ -32,8 +27,8 @@ QUOTA_HEADERS = {
 
 
 def budget(provider_id):
-    """Our budget for a provider: the published limits with headroom."""
-    published = PUBLISHED.get(provider_id, {"per_minute": 60})
+    """Our budget for a provider: its published limits (`rate_limits`) with headroom."""
+    published = REGISTRY.get(provider_id, Provider).rate_limits  # Provider: a default
     return {k: max(1, int(v * HEADROOM)) if k != "concurrent" else v for k, v in published.items()}
 
 
