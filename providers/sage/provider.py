@@ -162,7 +162,7 @@ class SageProvider(SageApi, Provider):
         return push_each(documents, lambda document: self._push_one(ctx, document))
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
-        """Attach a PDF where Sage accepts one (purchase documents only)."""
+        """Attach a PDF where Sage accepts one (supplier documents only)."""
         context = COLLECTIONS[kind].attach_context
         if context is None:
             return AttachResult(ok=False, supported=False,
