@@ -1,12 +1,13 @@
-"""Xero sandbox data: demo tenants, Xero's date and money formats, and its `where` filter."""
+"""Xero sandbox tenants: the demo data, new and seeded tenants, ids and dates, and contacts
+(checks, search and the views the API returns)."""
 
-import re
+import copy
 import uuid
 from datetime import UTC
 from datetime import date
 from datetime import datetime
-from decimal import ROUND_HALF_UP
-from decimal import Decimal
+
+from sandbox.xero.query import where_matches
 
 # A UK chart in the style of Xero's demo company: (code, name, type, tax type, status).
 UK_ACCOUNTS = [
@@ -69,77 +70,109 @@ def ms_date(value):
     return f"/Date({int(value * 1000)}+0000)/"
 
 
-_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+CONTACT_SUMMARY = ("ContactID", "ContactStatus", "Name", "FirstName", "LastName",
+                   "EmailAddress", "AccountNumber", "ContactNumber", "IsSupplier", "IsCustomer",
+                   "UpdatedDateUTC", "HasAttachments")
+DUPLICATE_CONTACT = ("The contact name {name} is already assigned to another contact. The "
+                     "contact name must be unique across all active contacts.")
 
 
-def parse_date(raw):
-    """A date from `YYYY-MM-DD`, `YYYY-MM-DDThh:mm:ss` or `/Date(ms)/`; None if unreadable."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    match = _MS_DATE.match(raw)
-    try:
-        if match:
-            return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC).date()
-        return date.fromisoformat(raw[:10])
-    except ValueError:
-        return None
+def new_tenant(name, now, short_code):
+    """An empty UK tenant (collections) and its metadata (organisation, numbering settings)."""
+    tenant_id = new_id()
+    tenant = {"name": name, "accounts": [], "tax_rates": [], "contacts": {}, "invoices": {},
+              "credit_notes": {}, "attachments": {}}
+    meta = {"organisation": {
+        "OrganisationID": tenant_id, "APIKey": "", "Name": name, "LegalName": name,
+        "PaysTax": True, "Version": "UK", "OrganisationType": "COMPANY", "BaseCurrency": "GBP",
+        "CountryCode": "GB", "IsDemoCompany": False, "OrganisationStatus": "ACTIVE",
+        "FinancialYearEndDay": 31, "FinancialYearEndMonth": 3, "SalesTaxBasis": "ACCRUALS",
+        "SalesTaxPeriod": "QUARTERLY1", "DefaultSalesTax": "Tax Exclusive",
+        "DefaultPurchasesTax": "Tax Exclusive", "CreatedDateUTC": ms_date(now),
+        "Timezone": "GMTSTANDARDTIME", "OrganisationEntityType": "COMPANY",
+        "ShortCode": short_code, "Class": "STANDARD", "Edition": "BUSINESS",
+        "Addresses": [], "Phones": [], "ExternalLinks": []},
+        "settings": {"invoice_prefix": "INV-", "invoice_next": 1, "credit_note_prefix": "CN-",
+                     "credit_note_next": 1, "payment_terms_days": 30}}
+    return tenant_id, tenant, meta
 
 
-def money(value, places=2):
-    """Round half away from zero, as Xero does per line."""
-    quantum = Decimal(1).scaleb(-places)
-    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+def seed_uk(tenant, now):
+    """The demo-company style UK chart, VAT rates and a few contacts."""
+    for code, name, kind, tax_type, status in UK_ACCOUNTS:
+        account = {"AccountID": new_id(), "Code": code, "Name": name, "Type": kind,
+                   "Status": status, "TaxType": tax_type, "Class": CLASS_BY_TYPE[kind],
+                   "EnablePaymentsToAccount": kind == "BANK", "ShowInExpenseClaims": False,
+                   "HasAttachments": False, "UpdatedDateUTC": ms_date(now),
+                   "Description": ""}
+        if kind == "BANK":
+            account.update(BankAccountNumber="12-34-56 12345678", BankAccountType="BANK",
+                           CurrencyCode="GBP")
+        if code in SYSTEM_ACCOUNTS:
+            account["SystemAccount"] = SYSTEM_ACCOUNTS[code]
+        tenant["accounts"].append(account)
+    for name, tax_type, rate, report, revenue, expenses in UK_TAX_RATES:
+        tenant["tax_rates"].append({
+            "Name": name, "TaxType": tax_type, "ReportTaxType": report, "Status": "ACTIVE",
+            "TaxComponents": [{"Name": "VAT", "Rate": float(rate), "IsCompound": False,
+                               "IsNonRecoverable": False}],
+            "CanApplyToAssets": expenses, "CanApplyToEquity": expenses,
+            "CanApplyToExpenses": expenses, "CanApplyToLiabilities": expenses,
+            "CanApplyToRevenue": revenue, "DisplayTaxRate": float(rate),
+            "EffectiveRate": float(rate)})
+    for name, email in UK_CONTACTS:
+        add_contact(tenant, {"Name": name, "EmailAddress": email}, now)
 
 
-def decimal_or_none(raw):
-    """A Decimal from a JSON number or numeric string, else None."""
-    if isinstance(raw, bool) or raw is None:
-        return None
-    try:
-        return Decimal(str(raw))
-    except ArithmeticError:
-        return None
+def add_contact(tenant, element, now):
+    """Store a contact built from a submitted element; return it."""
+    contact = {k: copy.deepcopy(v) for k, v in element.items()
+               if k in ("Name", "FirstName", "LastName", "EmailAddress", "AccountNumber",
+                        "ContactNumber", "TaxNumber", "CompanyNumber", "Addresses", "Phones",
+                        "DefaultCurrency", "BankAccountDetails")}
+    contact.update(ContactID=new_id(), ContactStatus="ACTIVE", Name=element["Name"].strip(),
+                   IsSupplier=False, IsCustomer=False, UpdatedDateUTC=ms_date(now),
+                   HasAttachments=False, HasValidationErrors=False, ContactGroups=[],
+                   ContactPersons=[])
+    contact.setdefault("Addresses", [])
+    contact.setdefault("Phones", [])
+    tenant["contacts"][contact["ContactID"]] = contact
+    return contact
 
 
-class WhereError(ValueError):
-    """A `where` expression the sandbox cannot parse (Xero answers 400)."""
+def contact_errors(tenant, element):
+    """Xero's checks on a new contact: a name, unique among active contacts."""
+    name = (element.get("Name") or "").strip() if isinstance(element, dict) else ""
+    if not name:
+        return ["The contact name must be specified."]
+    if len(name) > 255:
+        return ["The contact name must be 255 characters or fewer."]
+    for contact in tenant["contacts"].values():
+        if contact["ContactStatus"] == "ACTIVE" and contact["Name"].lower() == name.lower():
+            return [DUPLICATE_CONTACT.format(name=name)]
+    return []
 
 
-_CLAUSE = re.compile(
-    r'^\s*([A-Za-z][A-Za-z.]*)\s*(==|!=)\s*(?:"((?:[^"\\]|\\.)*)"|(true|false)'
-    r'|[Gg]uid\("([^"]*)"\))\s*$')
+def contact_view(contact, summary=False):
+    """A contact as the API returns it (summaryOnly drops the heavy fields)."""
+    if summary:
+        return {k: contact[k] for k in CONTACT_SUMMARY if k in contact}
+    return copy.deepcopy(contact)
 
 
-def parse_where(expression):
-    """Xero's `where` as a list of OR-groups of (field, op, value) AND-clauses."""
-    groups = []
-    for group in re.split(r"\s+(?:OR|\|\|)\s+", expression.strip()):
-        clauses = []
-        for clause in re.split(r"\s+(?:AND|&&)\s+", group):
-            match = _CLAUSE.match(clause)
-            if not match:
-                raise WhereError(f"could not parse {clause!r}")
-            field, op, text, flag, guid = match.groups()
-            if flag is not None:
-                value = flag == "true"
-            else:
-                value = guid if guid is not None else text.replace('\\"', '"')
-            clauses.append((field, op, value))
-        groups.append(clauses)
-    return groups
-
-
-def where_matches(groups, record):
-    """True when a record (a Xero JSON object) satisfies the parsed `where`."""
-    def value_of(path):
-        current = record
-        for part in path.split("."):
-            current = current.get(part) if isinstance(current, dict) else None
-        return current
-
-    def holds(field, op, value):
-        actual = value_of(field)
-        equal = actual == value
-        return equal if op == "==" else not equal
-
-    return any(all(holds(*clause) for clause in group) for group in groups)
+def search_contacts(tenant, term, groups, include_archived, ids):
+    """Contacts matching searchTerm (case-insensitive, several fields), where and IDs."""
+    term = (term or "").lower()
+    found = []
+    for contact in tenant["contacts"].values():
+        if contact["ContactStatus"] != "ACTIVE" and not include_archived and not ids:
+            continue
+        if ids and contact["ContactID"] not in ids:
+            continue
+        if groups and not where_matches(groups, contact):
+            continue
+        fields = ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
+        if term and not any(term in (contact.get(f) or "").lower() for f in fields):
+            continue
+        found.append(contact)
+    return sorted(found, key=lambda c: c["Name"].lower())

@@ -317,7 +317,7 @@ def test_doc_numbers_unique_per_type_with_fault_6140(conn, qbo, roomy, sandbox):
 def test_numbering_follows_custom_transaction_numbers(sandbox, roomy):
     tokens, realm = raw_connect(sandbox.url, UK_REALM)  # the UK company numbers itself
     conn = (sandbox.url, tokens["access_token"], realm)
-    body = invoice_body(customer="25", item="12", tax="15")  # UK ids: see qbo_seed
+    body = invoice_body(customer="25", item="12", tax="15")  # UK ids: see sandbox/qbo/seed.py
     created = [call(conn, "POST", "/invoice", json=body).json()["Invoice"] for _ in range(2)]
     assert [c["DocNumber"] for c in created] == ["1001", "1002"]
     assert created[0]["TotalAmt"] == 120 and created[0]["GlobalTaxCalculation"] == "TaxExcluded"

@@ -1,10 +1,10 @@
 """Every JSON body the Xero sandbox returns validates against Xero's own OpenAPI files."""
 
 import requests
-from test_xero_sandbox import Api
-from test_xero_sandbox import contact_id
-from test_xero_sandbox import invoice
-from test_xero_sandbox import sign_in
+from test_sandbox_xero import Api
+from test_sandbox_xero import contact_id
+from test_sandbox_xero import invoice
+from test_sandbox_xero import sign_in
 from xero_helpers import validate_response
 
 # The operations the sandbox implements with a JSON response (Accounting and Identity specs).
