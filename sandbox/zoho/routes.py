@@ -48,6 +48,14 @@ def _page(rows, list_key, as_array=False):
             "page_context": [context] if as_array else context}
 
 
+def _existing(tenant, collection, key, label):
+    """A record of the organisation by id, or Zoho's 404 "<label> does not exist."."""
+    record = tenant[collection].get(key)
+    if record is None:
+        raise ZohoError(NOT_FOUND, f"{label} does not exist.", 404)
+    return record
+
+
 def _name_filter(value, args, field):
     """Zoho's name filters: exact, _startswith and _contains (case-insensitive)."""
     value = value.lower()
@@ -137,9 +145,7 @@ def register_api(bp, sandbox):
 
     @route(bp, "/contacts/<contact_id>")
     def get_contact(grant, tenant, contact_id):
-        contact = tenant["contacts"].get(contact_id)
-        if contact is None:
-            raise ZohoError(NOT_FOUND, "Contact does not exist.", 404)
+        contact = _existing(tenant, "contacts", contact_id, "Contact")
         return ok({"contact": contact_detail(contact)})
 
     @route(bp, "/items")
@@ -175,9 +181,7 @@ def register_api(bp, sandbox):
 
     @route(bp, "/items/<item_id>")
     def get_item(grant, tenant, item_id):
-        item = tenant["items"].get(item_id)
-        if item is None:
-            raise ZohoError(NOT_FOUND, "Item does not exist.", 404)
+        item = _existing(tenant, "items", item_id, "Item")
         return ok({"item": dict(item)})
 
     for kind in KINDS.values():
@@ -213,9 +217,7 @@ def _register_documents(bp, sandbox, route, kind):
                   f"The {kind.label.lower()} has been created.")
 
     def get_document(grant, tenant, doc_id):
-        doc = tenant[kind.module].get(doc_id)
-        if doc is None:
-            raise ZohoError(NOT_FOUND, f"{kind.label} does not exist.", 404)
+        doc = _existing(tenant, kind.module, doc_id, kind.label)
         return ok({kind.single: documents.detail(kind, doc)})
 
     for func, suffix in ((list_documents, "list"), (create_document, "create"),
@@ -226,9 +228,7 @@ def _register_documents(bp, sandbox, route, kind):
     route(bp, f"/{kind.module}/<doc_id>")(get_document)
     if kind.module == "invoices":
         def mark_sent(grant, tenant, doc_id):
-            doc = tenant["invoices"].get(doc_id)
-            if doc is None:
-                raise ZohoError(NOT_FOUND, "Invoice does not exist.", 404)
+            doc = _existing(tenant, "invoices", doc_id, "Invoice")
             if doc["status"] == "draft":
                 doc["status"] = "sent"
             return ok({}, 200, "Invoice status has been changed to Sent.")
@@ -244,9 +244,7 @@ def _register_documents(bp, sandbox, route, kind):
 
 
 def _attach(sandbox, tenant, kind, doc_id):
-    doc = tenant[kind.module].get(doc_id)
-    if doc is None:
-        raise ZohoError(NOT_FOUND, f"{kind.label} does not exist.", 404)
+    doc = _existing(tenant, kind.module, doc_id, kind.label)
     upload = request.files.get("attachment")
     if upload is None:
         raise ZohoError(INVALID_VALUE, "Please select a file to attach.")
