@@ -101,7 +101,7 @@ def test_lists(xero, box):
     assert accounts["480"].active is False
     rates = {r.id: r for r in provider.tax_rates(ctx)}
     assert rates["OUTPUT2"].rate == Decimal("20") and rates["OUTPUT2"].for_purchases is False
-    from sandbox.xero_ledger import add_contact
+    from sandbox.xero.seed import add_contact
 
     tenant = box.tenants[ctx.organisation_id]
     for i in range(100):

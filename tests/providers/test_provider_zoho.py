@@ -160,7 +160,7 @@ def test_lists_accounts_taxes_and_contacts(sandbox, zoho, ctx):
 
 
 def test_contacts_page_by_200(sandbox, zoho, ctx):
-    from sandbox.zoho_seed import new_contact
+    from sandbox.zoho.seed import new_contact
 
     tenant = zoho_state(sandbox).tenants[UK_ORG]
     for index in range(200):

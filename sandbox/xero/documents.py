@@ -1,17 +1,21 @@
-"""Creating Xero invoices and credit notes in a sandbox tenant: validation, numbering, totals.
+"""Xero invoices and credit notes in a sandbox tenant: validation, numbering, totals, queries.
 
 Totals follow Xero: tax is worked out per line and rounded to 2 dp, then summed; a line's
 `TaxAmount`, when supplied, overrides the calculated tax (the spec allows the override).
 """
 
+import copy
+import re
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from datetime import timedelta
+from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
-from sandbox.xero_data import decimal_or_none
-from sandbox.xero_data import money
-from sandbox.xero_data import ms_date
-from sandbox.xero_data import new_id
-from sandbox.xero_data import parse_date
+from sandbox.xero.query import where_matches
+from sandbox.xero.seed import ms_date
+from sandbox.xero.seed import new_id
 
 # Endpoint -> (types it creates, id field, number field).
 KINDS = {
@@ -22,6 +26,38 @@ SALES_TYPES = ("ACCREC", "ACCRECCREDIT")
 CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
 DUPLICATE_MESSAGE = {"ACCREC": "Invoice # must be unique.",
                      "ACCRECCREDIT": "Credit Note # must be unique."}
+
+
+_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+def parse_date(raw):
+    """A date from `YYYY-MM-DD`, `YYYY-MM-DDThh:mm:ss` or `/Date(ms)/`; None if unreadable."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    match = _MS_DATE.match(raw)
+    try:
+        if match:
+            return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC).date()
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+
+
+def money(value, places=2):
+    """Round half away from zero, as Xero does per line."""
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def decimal_or_none(raw):
+    """A Decimal from a JSON number or numeric string, else None."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        return Decimal(str(raw))
+    except ArithmeticError:
+        return None
 
 
 def collection(tenant, endpoint):
@@ -186,3 +222,47 @@ def _assemble(element, doc_type, id_field, number_field, number, contact, status
     else:
         doc.update(RemainingCredit=float(total), AppliedAmount=0.0)
     return doc
+
+
+def document_view(doc, with_lines=True):
+    """A stored invoice or credit note as returned (lists omit line items unless paged)."""
+    out = copy.deepcopy(doc)
+    if not with_lines:
+        out.pop("LineItems", None)
+    return out
+
+
+def query_documents(tenant, store, groups, filters):
+    """Invoices or credit notes filtered by where and by the list parameters Xero offers."""
+    found = []
+    for doc in store.values():
+        if filters.get("ids") and doc.get("InvoiceID", doc.get("CreditNoteID")) \
+                not in filters["ids"]:
+            continue
+        if filters.get("numbers") and doc.get("InvoiceNumber") not in filters["numbers"]:
+            continue
+        if filters.get("contacts") and doc["Contact"]["ContactID"] not in filters["contacts"]:
+            continue
+        if filters.get("statuses"):
+            if doc["Status"] not in filters["statuses"]:
+                continue
+        elif doc["Status"] == "DELETED":
+            continue
+        if groups and not where_matches(groups, doc):
+            continue
+        term = (filters.get("term") or "").lower()
+        if term and not any(term in (doc.get(f) or "").lower()
+                            for f in ("InvoiceNumber", "CreditNoteNumber", "Reference")):
+            continue
+        found.append(doc)
+    return found
+
+
+def find_document(tenant, endpoint, key):
+    """A document by id, or an invoice by number (Xero accepts either in the path)."""
+    store = collection(tenant, endpoint)
+    if key in store:
+        return store[key]
+    if endpoint == "Invoices":
+        return next((d for d in store.values() if d.get("InvoiceNumber") == key), None)
+    return None

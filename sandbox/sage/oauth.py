@@ -1,14 +1,12 @@
 """Sage Accounting sandbox: the authorize pages (country step, then businesses), token, revoke."""
 
-from urllib.parse import urlencode
-
 from flask import jsonify
-from flask import redirect
 from flask import render_template_string
 from flask import request
 
 from sandbox.core import Grant
 from sandbox.core import OAuthError
+from sandbox.pages import back_to_client
 from sandbox.pages import consent_page
 
 LABEL = "Sage Business Cloud Accounting"
@@ -105,7 +103,7 @@ def register_oauth(bp, sandbox):
         form = request.form
         if not sandbox.client_ok(form.get("client_id"), form.get("client_secret")):
             return jsonify(error="invalid_client"), 401
-        sandbox.forget_refresh_tokens(form.get("token") or "")
+        _forget_refresh_tokens(sandbox, form.get("token") or "")
         return jsonify(success="ok")
 
 
@@ -117,6 +115,17 @@ def _refresh(sandbox, form):
             sandbox.oauth.revoke_grant(token.grant)
         raise OAuthError("invalid_grant")
     return sandbox.oauth.use_refresh_token(form.get("client_id"), value)
+
+
+def _forget_refresh_tokens(sandbox, value):
+    """Revoke: drop every refresh token of the grant; its access tokens live on (as Sage)."""
+    with sandbox.lock:
+        token = sandbox.oauth.refresh.get(value)
+        if token is None:
+            return
+        for key, other in list(sandbox.oauth.refresh.items()):
+            if other.grant is token.grant:
+                del sandbox.oauth.refresh[key]
 
 
 def _sage_token(sandbox, body):
@@ -137,7 +146,4 @@ def _check_client(sandbox, params):
 
 def _back(params, **values):
     """Redirect to the client's callback with values and the state."""
-    if params.get("state"):
-        values["state"] = params["state"]
-    separator = "&" if "?" in params["redirect_uri"] else "?"
-    return redirect(params["redirect_uri"] + separator + urlencode(values), code=302)
+    return back_to_client(params["redirect_uri"], **values, state=params.get("state"))

@@ -1,44 +1,51 @@
-"""The Xero sandbox's Accounting API routes (api.xro/2.0) and its sandbox-only helpers."""
+"""The Xero sandbox's API routes: connections (identity), the Accounting API (api.xro/2.0)
+and the sandbox-only pages and settings."""
 
 import copy
+from html import escape
 
 from flask import request
 
-from sandbox.xero_api_common import CONTACTS_READ
-from sandbox.xero_api_common import CONTACTS_WRITE
-from sandbox.xero_api_common import DOCS_READ
-from sandbox.xero_api_common import DOCS_WRITE
-from sandbox.xero_api_common import MAX_POST_BYTES
-from sandbox.xero_api_common import NOT_FOUND
-from sandbox.xero_api_common import SETTINGS_READ
-from sandbox.xero_api_common import A
-from sandbox.xero_api_common import flag
-from sandbox.xero_data import WhereError
-from sandbox.xero_data import ms_date
-from sandbox.xero_data import parse_date
-from sandbox.xero_data import parse_where
-from sandbox.xero_data import where_matches
-from sandbox.xero_documents import KINDS
-from sandbox.xero_documents import collection
-from sandbox.xero_documents import create_document
-from sandbox.xero_files import register_files
-from sandbox.xero_guard import problem
-from sandbox.xero_guard import validation_error
-from sandbox.xero_ledger import add_contact
-from sandbox.xero_ledger import contact_errors
-from sandbox.xero_ledger import contact_view
-from sandbox.xero_ledger import document_view
-from sandbox.xero_ledger import find_document
-from sandbox.xero_ledger import page_of
-from sandbox.xero_ledger import query_documents
-from sandbox.xero_ledger import search_contacts
+from sandbox.xero.documents import KINDS
+from sandbox.xero.documents import collection
+from sandbox.xero.documents import create_document
+from sandbox.xero.documents import document_view
+from sandbox.xero.documents import find_document
+from sandbox.xero.documents import parse_date
+from sandbox.xero.documents import query_documents
+from sandbox.xero.errors import NOT_FOUND
+from sandbox.xero.errors import problem
+from sandbox.xero.errors import validation_error
+from sandbox.xero.query import WhereError
+from sandbox.xero.query import parse_where
+from sandbox.xero.query import where_matches
+from sandbox.xero.seed import add_contact
+from sandbox.xero.seed import contact_errors
+from sandbox.xero.seed import contact_view
+from sandbox.xero.seed import ms_date
+from sandbox.xero.seed import search_contacts
+
+A = "/accounting"
+SETTINGS_READ = ("accounting.settings", "accounting.settings.read")
+CONTACTS_READ = ("accounting.contacts", "accounting.contacts.read")
+CONTACTS_WRITE = ("accounting.contacts",)
+DOCS_READ = ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
+             "accounting.transactions.read")
+DOCS_WRITE = ("accounting.invoices", "accounting.transactions")
+MAX_POST_BYTES = 3_500_000
 
 
-def register_accounting(bp, box, guard):
-    """Add the Accounting API routes to the Xero blueprint."""
+def register_api(bp, box, guard):
+    """Add the connections, Accounting API and sandbox-only routes to the Xero blueprint."""
+    _register_connections(bp, box, guard)
     _register_lists(bp, box, guard)
     _register_documents(bp, box, guard)
-    register_files(bp, box, guard)
+    _register_extras(bp, box)
+
+
+def flag(name):
+    """A boolean query parameter ("true" in any case)."""
+    return request.args.get(name, "").lower() == "true"
 
 
 def _where():
@@ -91,6 +98,40 @@ def _batch_outcome(key, results, flag_field):
     if failed:
         return validation_error(failed)
     return 200, {key: [item for _, item in results]}
+
+
+def page_of(records, page, page_size):
+    """Records of a 1-based page and Xero's pagination object."""
+    page_size = max(1, min(page_size or 100, 1000))
+    page = max(1, page)
+    count = len(records)
+    chunk = records[(page - 1) * page_size: page * page_size]
+    return chunk, {"page": page, "pageSize": page_size,
+                   "pageCount": (count + page_size - 1) // page_size, "itemCount": count}
+
+
+def _register_connections(bp, box, guard):
+    @bp.get("/api/connections")
+    @bp.get("/api/Connections", endpoint="connections_spec_case")
+    @guard.api(scopes=None, tenant=False)
+    def connections(grant):
+        event = request.args.get("authEventId")
+        listed = [c for c in box.user_connections(grant.user, grant.client_id)
+                  if not (event and c["authEventId"] != event)
+                  and not box.faults.organisation_disconnected]
+        return 200, [{k: v for k, v in c.items() if not k.startswith("_")} for c in listed]
+
+    @bp.delete("/api/connections/<conn_id>")
+    @bp.delete("/api/Connections/<conn_id>", endpoint="delete_connection_spec_case")
+    @guard.api(scopes=None, tenant=False, write=True)
+    def delete_connection(grant, conn_id):
+        with box.lock:
+            conn = box.connections.get(conn_id)
+            if conn is None or conn["_user"] != grant.user \
+                    or conn["_client"] != grant.client_id:
+                return problem(404, "Not Found", "Resource not found")
+            del box.connections[conn_id]
+        return 204, None
 
 
 def _register_lists(bp, box, guard):
@@ -211,3 +252,30 @@ def _document_routes(bp, box, guard, endpoint):
             results.append((True, document_view(outcome)) if ok
                            else (False, _echo(element, outcome)))
         return _batch_outcome(endpoint, results, "HasErrors")
+
+
+def _register_extras(bp, box):
+    @bp.get("/go/<path:page>")
+    def open_in_ledger(page):
+        """The sandbox's stand-in for go.xero.com: a plain page showing the document."""
+        key = request.args.get("InvoiceID") or request.args.get("creditNoteID") or ""
+        for tenant in box.tenants.values():
+            doc = tenant["invoices"].get(key) or tenant["credit_notes"].get(key)
+            if doc:
+                number = doc.get("InvoiceNumber", doc.get("CreditNoteNumber", ""))
+                return (f"<!doctype html><title>Xero sandbox</title><h1>{escape(doc['Type'])} "
+                        f"{escape(number)}</h1><p>{escape(tenant['name'])}: total "
+                        f"{doc['Total']:.2f}, status {escape(doc['Status'])}.</p>")
+        return "Not found in the Xero sandbox", 404
+
+    @bp.post("/_control/settings")
+    def numbering_settings():
+        """Sandbox only: change a tenant's invoice / credit note numbering settings."""
+        body = request.get_json(force=True)
+        meta = box.meta.get(body.get("tenant"))
+        if meta is None:
+            return {"error": "unknown tenant"}, 404
+        for key in meta["settings"]:
+            if key in body:
+                meta["settings"][key] = type(meta["settings"][key])(body[key])
+        return meta["settings"]

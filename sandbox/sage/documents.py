@@ -8,11 +8,11 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from sandbox.sage_data import ZERO_RATES
-from sandbox.sage_data import base
-from sandbox.sage_data import guid
-from sandbox.sage_data import stamp
-from sandbox.sage_errors import SageError
+from sandbox.sage.errors import SageError
+from sandbox.sage.seed import ZERO_RATES
+from sandbox.sage.seed import base
+from sandbox.sage.seed import guid
+from sandbox.sage.seed import stamp
 
 MAX_ATTACHMENT_BYTES = 2_621_440  # 2.5 MB
 # Attachment contexts Sage accepts for Accounting, and the collection each points at.

@@ -46,6 +46,9 @@ IE_TAX = [("IE_STANDARD", "Standard", 23.0), ("IE_LOWER", "Reduced", 13.5),
 
 PRESETS = {"uk": ("GB", "GBP", UK_TAX), "ie": ("IE", "EUR", IE_TAX)}
 
+# The businesses seeded on every reset: (name, preset).
+DEMO_BUSINESSES = [("Demo Trading Ltd", "uk"), ("Demo Services Ltd", "uk")]
+
 DEMO_CONTACTS = [("Acme Trading Ltd", "CUSTOMER", "ACME001", "accounts@acme.example"),
                  ("Bright Lights Cafe", "CUSTOMER", "BRIGHT01", "hello@bright.example"),
                  ("Paper Supplies plc", "VENDOR", "PAPER001", "sales@paper.example"),

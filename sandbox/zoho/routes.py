@@ -1,20 +1,22 @@
 """Zoho Books v3 resources in the sandbox: organisations, accounts, taxes, contacts, items,
 the four document modules and their attachments. Handlers run under the sandbox lock."""
 
+import functools
+
 from flask import request
 
-from sandbox import zoho_docs
-from sandbox.zoho_docs import INVALID_VALUE
-from sandbox.zoho_docs import KINDS
-from sandbox.zoho_docs import NOT_FOUND
-from sandbox.zoho_docs import ZohoError
-from sandbox.zoho_seed import contact_detail
-from sandbox.zoho_seed import contact_summary
-from sandbox.zoho_seed import new_contact
-from sandbox.zoho_seed import new_id
-
-DUPLICATE_CONTACT = 3062
-DUPLICATE_ITEM = 1001
+from sandbox.zoho import documents
+from sandbox.zoho.documents import KINDS
+from sandbox.zoho.errors import DUPLICATE_CONTACT
+from sandbox.zoho.errors import DUPLICATE_ITEM
+from sandbox.zoho.errors import INVALID_VALUE
+from sandbox.zoho.errors import NOT_FOUND
+from sandbox.zoho.errors import ZohoError
+from sandbox.zoho.guard import api_route
+from sandbox.zoho.seed import contact_detail
+from sandbox.zoho.seed import contact_summary
+from sandbox.zoho.seed import new_contact
+from sandbox.zoho.seed import new_id
 
 
 def ok(body, status=200, message="success"):
@@ -46,6 +48,14 @@ def _page(rows, list_key, as_array=False):
             "page_context": [context] if as_array else context}
 
 
+def _existing(tenant, collection, key, label):
+    """A record of the organisation by id, or Zoho's 404 "<label> does not exist."."""
+    record = tenant[collection].get(key)
+    if record is None:
+        raise ZohoError(NOT_FOUND, f"{label} does not exist.", 404)
+    return record
+
+
 def _name_filter(value, args, field):
     """Zoho's name filters: exact, _startswith and _contains (case-insensitive)."""
     value = value.lower()
@@ -60,8 +70,8 @@ def _name_filter(value, args, field):
 
 
 def register_api(bp, sandbox):
-    """Add the Books API routes to the Zoho blueprint."""
-    route = sandbox.api_route
+    """Add the Books API routes and the numbering control to the Zoho blueprint."""
+    route = functools.partial(api_route, sandbox)
 
     @route(bp, "/organizations", needs_org=False)
     def list_organizations(grant, tenant):
@@ -135,9 +145,7 @@ def register_api(bp, sandbox):
 
     @route(bp, "/contacts/<contact_id>")
     def get_contact(grant, tenant, contact_id):
-        contact = tenant["contacts"].get(contact_id)
-        if contact is None:
-            raise ZohoError(NOT_FOUND, "Contact does not exist.", 404)
+        contact = _existing(tenant, "contacts", contact_id, "Contact")
         return ok({"contact": contact_detail(contact)})
 
     @route(bp, "/items")
@@ -173,9 +181,7 @@ def register_api(bp, sandbox):
 
     @route(bp, "/items/<item_id>")
     def get_item(grant, tenant, item_id):
-        item = tenant["items"].get(item_id)
-        if item is None:
-            raise ZohoError(NOT_FOUND, "Item does not exist.", 404)
+        item = _existing(tenant, "items", item_id, "Item")
         return ok({"item": dict(item)})
 
     for kind in KINDS.values():
@@ -186,25 +192,33 @@ def register_api(bp, sandbox):
         # Paths the sandbox does not serve answer as Zoho does for an unknown URL.
         return {"code": 5, "message": "Invalid URL Passed"}, 404
 
+    @bp.post("/_control/numbering")
+    def numbering():
+        body = request.get_json(force=True)
+        try:
+            sandbox.set_numbering(body["tenant"], body["module"], body["auto"],
+                                  body.get("prefix"))
+        except KeyError as exc:
+            return {"error": f"unknown {exc.args[0]}"}, 400
+        return {"numbering": sandbox.tenants[body["tenant"]]["numbering"]}
+
 
 def _register_documents(bp, sandbox, route, kind):
     def list_documents(grant, tenant):
-        rows = [zoho_docs.summary(kind, d) for d in tenant[kind.module].values()
-                if zoho_docs.matches(kind, d, request.args)]
+        rows = [documents.summary(kind, d) for d in tenant[kind.module].values()
+                if documents.matches(kind, d, request.args)]
         return ok(_page(rows, kind.module, as_array=kind.module == "invoices"))
 
     def create_document(grant, tenant):
         body = _json_body()
         ignore = request.args.get("ignore_auto_number_generation", "").lower() == "true"
-        doc = zoho_docs.create(tenant, kind, body, ignore)
-        return ok({kind.single: zoho_docs.detail(kind, doc)}, 201,
+        doc = documents.create(tenant, kind, body, ignore)
+        return ok({kind.single: documents.detail(kind, doc)}, 201,
                   f"The {kind.label.lower()} has been created.")
 
     def get_document(grant, tenant, doc_id):
-        doc = tenant[kind.module].get(doc_id)
-        if doc is None:
-            raise ZohoError(NOT_FOUND, f"{kind.label} does not exist.", 404)
-        return ok({kind.single: zoho_docs.detail(kind, doc)})
+        doc = _existing(tenant, kind.module, doc_id, kind.label)
+        return ok({kind.single: documents.detail(kind, doc)})
 
     for func, suffix in ((list_documents, "list"), (create_document, "create"),
                          (get_document, "get")):
@@ -214,9 +228,7 @@ def _register_documents(bp, sandbox, route, kind):
     route(bp, f"/{kind.module}/<doc_id>")(get_document)
     if kind.module == "invoices":
         def mark_sent(grant, tenant, doc_id):
-            doc = tenant["invoices"].get(doc_id)
-            if doc is None:
-                raise ZohoError(NOT_FOUND, "Invoice does not exist.", 404)
+            doc = _existing(tenant, "invoices", doc_id, "Invoice")
             if doc["status"] == "draft":
                 doc["status"] = "sent"
             return ok({}, 200, "Invoice status has been changed to Sent.")
@@ -232,9 +244,7 @@ def _register_documents(bp, sandbox, route, kind):
 
 
 def _attach(sandbox, tenant, kind, doc_id):
-    doc = tenant[kind.module].get(doc_id)
-    if doc is None:
-        raise ZohoError(NOT_FOUND, f"{kind.label} does not exist.", 404)
+    doc = _existing(tenant, kind.module, doc_id, kind.label)
     upload = request.files.get("attachment")
     if upload is None:
         raise ZohoError(INVALID_VALUE, "Please select a file to attach.")

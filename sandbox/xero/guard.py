@@ -3,32 +3,17 @@ limits, injected faults, the Idempotency-Key replay, and Xero's response envelop
 
 import functools
 import json
-import random
-import time
 
 from flask import Response
 from flask import request
 
 from sandbox.core import OAuthError
 from sandbox.core import fingerprint
-from sandbox.xero_data import ms_date
-from sandbox.xero_data import new_id
-
-SERVER_ERROR = {"Title": "An error occurred", "Status": 500,
-                "Detail": "An error occurred in Xero. Check the API Status page "
-                          "http://status.developer.xero.com for current service status."}
-
-
-def problem(status, title, detail):
-    """Xero's problem body for 401/403/404/500 (Type, Title, Status, Detail, Instance)."""
-    return status, {"Type": None, "Title": title, "Status": status, "Detail": detail,
-                    "Instance": new_id()}
-
-
-def validation_error(elements, message="A validation exception occurred"):
-    """Xero's 400 ValidationException body."""
-    return 400, {"ErrorNumber": 10, "Type": "ValidationException", "Message": message,
-                 "Elements": elements}
+from sandbox.core import redact
+from sandbox.xero.errors import SERVER_ERROR
+from sandbox.xero.errors import problem
+from sandbox.xero.seed import ms_date
+from sandbox.xero.seed import new_id
 
 
 class Guard:
@@ -114,8 +99,7 @@ class Guard:
         box, faults = self.sandbox, self.sandbox.faults
         if faults.take("rate_limit_next"):
             return self._too_many("minute", max(1, int(box.clock.scaled(60))))
-        unlucky = faults.error_rate and random.random() < faults.error_rate
-        if faults.take("errors_next") or unlucky:
+        if faults.server_error_now():
             return problem(500, SERVER_ERROR["Title"], SERVER_ERROR["Detail"])
         key = request.headers.get("Idempotency-Key") if write else None
         digest = fingerprint(request.method, request.full_path, request.get_data())
@@ -134,8 +118,7 @@ class Guard:
             outcome = handler(*args, **kwargs)
         if key and outcome[0] < 500:
             box.idempotency.put(key, digest, outcome)
-        if write and faults.take("timeout_after_write_next"):
-            time.sleep(faults.timeout_seconds)  # the write stands; the reply never comes
+        if write and faults.hang_after_write():
             return 504, "Gateway Timeout", {"Content-Type": "text/plain"}
         return outcome
 
@@ -153,8 +136,6 @@ class Guard:
                         mimetype="application/json")
 
     def _record(self):
-        headers = {k: ("[redacted]" if k.lower() == "authorization" else v)
-                   for k, v in request.headers.items()}
         raw = request.get_data()
         if request.mimetype == "application/json":
             try:
@@ -163,8 +144,6 @@ class Guard:
                 body = {"unparsable": raw.decode(errors="replace")}
         else:
             body = {"bytes": len(raw), "content_type": request.mimetype} if raw else None
-        with self.sandbox.lock:
-            self.sandbox.requests.append({
-                "method": request.method, "path": request.path,
-                "query": request.query_string.decode(), "headers": headers, "body": body})
+        self.sandbox.record(request.method, request.path, request.query_string.decode(),
+                            redact(request.headers), body)
 

@@ -9,8 +9,11 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from decimal import InvalidOperation
 
-from sandbox.zoho_seed import TIMESTAMP
-from sandbox.zoho_seed import new_id
+from sandbox.zoho.errors import DUPLICATE_NUMBER
+from sandbox.zoho.errors import INVALID_VALUE
+from sandbox.zoho.errors import ZohoError
+from sandbox.zoho.seed import TIMESTAMP
+from sandbox.zoho.seed import new_id
 
 CENT = Decimal("0.01")
 
@@ -41,20 +44,6 @@ KINDS = {k.module: k for k in (
     Kind("vendorcredits", "vendor_credit", "vendor_credit_id", "vendor_credit_number",
          "vendor_id", "vendor", "Vendor Credit", "open"),
 )}
-
-# Zoho's error codes as the sandbox uses them (see sandbox/README.md for which are verified).
-INVALID_VALUE = 4
-DUPLICATE_NUMBER = 1001
-NOT_FOUND = 1002
-
-
-class ZohoError(Exception):
-    """An API error to answer as {"code": N, "message": "..."} with an HTTP status."""
-
-    def __init__(self, code, message, status=400):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-
 
 def money(value):
     """Round to pence."""

@@ -7,17 +7,19 @@ from flask import Response
 from flask import render_template_string
 from flask import request
 
-from sandbox.sage_data import base
-from sandbox.sage_data import contact
-from sandbox.sage_data import contact_reference
-from sandbox.sage_data import project
-from sandbox.sage_docs import KINDS
-from sandbox.sage_docs import create_attachment
-from sandbox.sage_docs import create_document
-from sandbox.sage_docs import search_documents
-from sandbox.sage_errors import SANDBOX_ERRORS
-from sandbox.sage_errors import SageError
-from sandbox.sage_errors import error_response
+from sandbox.sage.documents import KINDS
+from sandbox.sage.documents import create_attachment
+from sandbox.sage.documents import create_document
+from sandbox.sage.documents import search_documents
+from sandbox.sage.errors import SANDBOX_ERRORS
+from sandbox.sage.errors import SageError
+from sandbox.sage.errors import error_response
+from sandbox.sage.guard import guard
+from sandbox.sage.guard import write
+from sandbox.sage.seed import base
+from sandbox.sage.seed import contact
+from sandbox.sage.seed import contact_reference
+from sandbox.sage.seed import project
 
 API = "/api/v3.1"
 CONTACT_TYPES = {"CUSTOMER": "Customer", "VENDOR": "Supplier"}
@@ -73,7 +75,7 @@ def register_api(bp, sandbox):
         def wrap(handler):
             def view(**kwargs):
                 try:
-                    grant, business = sandbox.guard(needs_business)
+                    grant, business = guard(sandbox, needs_business)
                     return handler(grant, business, **kwargs)
                 except SANDBOX_ERRORS as exc:
                     return error_response(exc)
@@ -152,7 +154,7 @@ def register_api(bp, sandbox):
 
     @endpoint("/contacts", methods=("POST",))
     def create_contact(grant, business):
-        return _json(sandbox.write(business, "contacts", _new_contact), 201)
+        return _json(write(sandbox, business, "contacts", _new_contact), 201)
 
     @endpoint("/attachments")
     def attachments(grant, business):
@@ -222,7 +224,7 @@ def _register_documents(endpoint, sandbox, collection, tenant, one):
         def make(store, resource):
             return create_document(store, collection, resource, link)
 
-        return _json(sandbox.write(business, collection, make), 201)
+        return _json(write(sandbox, business, collection, make), 201)
 
     for handler in (listing, read, create):
         handler.__name__ = f"{collection}_{handler.__name__}"

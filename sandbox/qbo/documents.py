@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from decimal import InvalidOperation
 
-from sandbox import qbo_faults as faults
-from sandbox.qbo_faults import PACIFIC
-from sandbox.qbo_faults import QboFault
+from sandbox.qbo import errors
+from sandbox.qbo.errors import PACIFIC
+from sandbox.qbo.errors import QboFault
 
 SALES = ("Invoice", "CreditMemo")
 DOCUMENTS = {"Invoice": "Customer", "CreditMemo": "Customer", "Bill": "Vendor",
@@ -29,11 +29,11 @@ def create_document(ledger, entity, body, options=()):
     currency = (body.get("CurrencyRef") or {}).get("value", ledger.currency)
     multicurrency = ledger.preferences().get("CurrencyPrefs", {}).get("MultiCurrencyEnabled")
     if currency != ledger.currency and not multicurrency:
-        raise faults.business(f"Multicurrency is off, so every transaction must be in the home "
+        raise errors.business(f"Multicurrency is off, so every transaction must be in the home "
                               f"currency {ledger.currency} (this one is {currency}).")
     lines = body.get("Line")
     if not isinstance(lines, list) or not lines:
-        raise faults.required("Line")
+        raise errors.required("Line")
     inclusive = body.get("GlobalTaxCalculation") == "TaxInclusive"
     out_lines, net_total, tax_by_rate = [], Decimal(0), {}
     for line in lines:
@@ -73,15 +73,15 @@ def _line(ledger, entity, line, inclusive, tax_by_rate):
     if kind == "DescriptionOnly":
         return Decimal(0), Decimal(0)
     if kind is None:
-        raise faults.required("DetailType")
+        raise errors.required("DetailType")
     if kind != allowed:
-        raise faults.business(f"{kind} lines are not supported on {entity} in this sandbox.")
+        raise errors.business(f"{kind} lines are not supported on {entity} in this sandbox.")
     if "Amount" not in line:
-        raise faults.required("Amount")
+        raise errors.required("Amount")
     amount = _decimal(line["Amount"], "Amount")
     detail = line.get(kind)
     if not isinstance(detail, dict):
-        raise faults.required(kind)
+        raise errors.required(kind)
     if entity in SALES:
         _sales_detail(ledger, detail, amount)
     else:
@@ -115,7 +115,7 @@ def _sales_detail(ledger, detail, amount):
 def _tax_code(ledger, ref):
     if ref is None:
         if ledger.country != "US":
-            raise faults.business("Make sure all your transactions have a VAT rate before you "
+            raise errors.business("Make sure all your transactions have a VAT rate before you "
                                   "save.")
         return None
     return ledger.referenced("TaxCode", ref)
@@ -141,7 +141,7 @@ def _number(ledger, entity, record, allow_duplicates):
     if number is not None:
         number = str(number)
         if len(number) > DOC_NUMBER_MAX:
-            raise faults.too_long("DocNumber", DOC_NUMBER_MAX)
+            raise errors.too_long("DocNumber", DOC_NUMBER_MAX)
     elif entity in SALES and not ledger.preferences()["SalesFormsPrefs"]["CustomTxnNumbers"]:
         number = str(_next_number(ledger))
     if number is None:
@@ -153,7 +153,7 @@ def _number(ledger, entity, record, allow_duplicates):
     for other in ledger[entity].values():
         same_party = entity in SALES or other["VendorRef"]["value"] == record["VendorRef"]["value"]
         if same_party and (other.get("DocNumber") or "").lower() == number.lower():
-            raise faults.duplicate_number(number, TXN_TYPES[entity], other["Id"])
+            raise errors.duplicate_number(number, TXN_TYPES[entity], other["Id"])
 
 
 def _next_number(ledger):

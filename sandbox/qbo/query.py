@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from decimal import InvalidOperation
 
-from sandbox.qbo_faults import QboFault
+from sandbox.qbo.errors import QboFault
 
 MAX_RESULTS = 1000
 DEFAULT_RESULTS = 100

@@ -5,14 +5,13 @@ code, a revoked refresh token, or a request sent to the wrong data centre's acco
 """
 
 from collections import deque
-from urllib.parse import urlencode
 
 from flask import abort
-from flask import redirect
 from flask import request
 
 from sandbox.core import Grant
 from sandbox.core import OAuthError
+from sandbox.pages import back_to_client
 from sandbox.pages import consent_page
 
 # Data centres the sandbox serves: location -> (accounts service, API service, label).
@@ -81,8 +80,7 @@ def register_oauth(bp, sandbox):
 def _decide(sandbox, params, redirect_uri):
     state = params.get("state")
     if params.get("decision") != "allow":
-        query = {"error": "access_denied", **({"state": state} if state else {})}
-        return redirect(f"{redirect_uri}?{urlencode(query)}")
+        return back_to_client(redirect_uri, error="access_denied", state=state)
     location = params.get("location", "eu")
     if location not in DATA_CENTRES:
         abort(400)
@@ -91,9 +89,8 @@ def _decide(sandbox, params, redirect_uri):
                   scope=params.get("scope", ""), organisations=organisations,
                   extra={"dc": location, "offline": params.get("access_type") == "offline"})
     code = sandbox.oauth.issue_code(grant, redirect_uri)
-    query = {**({"state": state} if state else {}), "code": code, "location": location,
-             "accounts-server": service_url(DATA_CENTRES[location][0])}
-    return redirect(f"{redirect_uri}?{urlencode(query)}")
+    return back_to_client(redirect_uri, state=state, code=code, location=location,
+                          **{"accounts-server": service_url(DATA_CENTRES[location][0])})
 
 
 def _exchange(sandbox, server, params):

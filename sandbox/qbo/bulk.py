@@ -2,16 +2,16 @@
 
 import json
 
-from sandbox import qbo_faults as faults
-from sandbox.qbo_faults import QboFault
-from sandbox.qbo_ledger import BY_PATH
+from sandbox.qbo import errors
+from sandbox.qbo.errors import QboFault
+from sandbox.qbo.ledger import BY_PATH
 
 
 def batch(sandbox, ledger, body):
     """POST /batch: up to `batch_max` items run in order; each answers its entity or a Fault."""
     items = (body or {}).get("BatchItemRequest") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
-        raise faults.required("BatchItemRequest")
+        raise errors.required("BatchItemRequest")
     if len(items) > sandbox.batch_max:
         raise QboFault("1040", "Batch request is too large",
                        f"Number of items in the batch request exceeds the maximum of "
@@ -25,7 +25,7 @@ def batch(sandbox, ledger, body):
             else:
                 entity = next((k for k in item if k in BY_PATH.values()), None)
                 if entity is None or item.get("operation", "create") not in ("create", "update"):
-                    raise faults.business("Each batch item needs an operation and an entity.")
+                    raise errors.business("Each batch item needs an operation and an entity.")
                 answer[entity] = ledger.write(entity, item[entity])
         except QboFault as fault:
             answer["Fault"] = fault.fault()  # the batch itself still answers HTTP 200
@@ -50,15 +50,15 @@ def upload(sandbox, ledger, files):
         except QboFault as fault:
             answers.append({"Fault": fault.fault()})
         except ValueError:
-            answers.append({"Fault": faults.required("file_metadata").fault()})
+            answers.append({"Fault": errors.required("file_metadata").fault()})
     if not answers:
-        raise faults.required("file_content_01")
+        raise errors.required("file_content_01")
     return {"AttachableResponse": answers}
 
 
 def _attach(sandbox, ledger, meta, filename, mimetype, content):
     if len(content) > sandbox.attachment_max_bytes:
-        raise faults.business(f"The file is larger than the "
+        raise errors.business(f"The file is larger than the "
                               f"{sandbox.attachment_max_bytes // (1024 * 1024)} MB limit.")
     refs = meta.get("AttachableRef") or []
     for ref in refs:

@@ -13,6 +13,10 @@ def new_id():
         return str(next(_ids))
 
 
+# The organisations seeded on every reset: (organization_id, preset, name).
+DEMO_ORGANISATIONS = (("20060001", "uk", "Demo Trading Ltd"),
+                      ("20060002", "uk", "Demo Consulting Ltd"))
+
 # (code, name, account_type, active). Zoho's own types (chart-of-accounts.yml `account_type`).
 UK_ACCOUNTS = [
     ("4000", "Sales", "income", True),

@@ -1,11 +1,11 @@
 """One QuickBooks Online company in memory: its lists, names, items, preferences and reads."""
 
-from sandbox import qbo_faults as faults
-from sandbox.qbo_documents import DOCUMENTS
-from sandbox.qbo_documents import create_document
-from sandbox.qbo_faults import QboFault
-from sandbox.qbo_faults import stamp
-from sandbox.qbo_query import run_query
+from sandbox.qbo import errors
+from sandbox.qbo.documents import DOCUMENTS
+from sandbox.qbo.documents import create_document
+from sandbox.qbo.errors import QboFault
+from sandbox.qbo.errors import stamp
+from sandbox.qbo.query import run_query
 
 ENTITIES = ("Account", "TaxCode", "TaxRate", "Customer", "Vendor", "Employee", "Item", "Invoice",
             "CreditMemo", "Bill", "VendorCredit", "Attachable", "Preferences", "CompanyInfo")
@@ -46,12 +46,12 @@ class QboLedger(dict):
         """The record a ReferenceType points at (2500 when unknown, 610 when inactive)."""
         value = (ref or {}).get("value") if isinstance(ref, dict) else None
         if value is None:
-            raise faults.required(f"{entity}Ref")
+            raise errors.required(f"{entity}Ref")
         record = self.record(entity, value)
         if record is None:
-            raise faults.invalid_reference(entity, value)
+            raise errors.invalid_reference(entity, value)
         if must_be_active and record.get("Active") is False:
-            raise faults.inactive(entity, value)
+            raise errors.inactive(entity, value)
         return record
 
     def preferences(self):
@@ -63,7 +63,7 @@ class QboLedger(dict):
         """GET /<entity>/<id>."""
         record = self.record(entity, record_id)
         if record is None:
-            raise faults.not_found(entity, record_id)
+            raise errors.not_found(entity, record_id)
         return record
 
     def query(self, text):
@@ -90,7 +90,7 @@ class QboLedger(dict):
         """A (sparse) update: the SyncToken must be the current one (5010 otherwise)."""
         current = self.read(entity, body["Id"])
         if str(body.get("SyncToken")) != current["SyncToken"]:
-            raise faults.stale_object()
+            raise errors.stale_object()
         if entity in PEOPLE and "DisplayName" in body:
             self._unique_name(body["DisplayName"], current["Id"])
         merged = {**current, **{k: v for k, v in body.items() if k not in ("MetaData",)}}
@@ -111,11 +111,11 @@ class QboLedger(dict):
         name = (body.get("DisplayName") or " ".join(parts) or body.get("CompanyName") or "")
         name = name.strip()
         if not name:
-            raise faults.required("DisplayName")
+            raise errors.required("DisplayName")
         if ":" in name:
-            raise faults.business("DisplayName cannot contain a colon (:).")
+            raise errors.business("DisplayName cannot contain a colon (:).")
         if len(name) > 500:
-            raise faults.too_long("DisplayName", 500)
+            raise errors.too_long("DisplayName", 500)
         self._unique_name(name)
         record = {**body, "DisplayName": name, "FullyQualifiedName": name,
                   "PrintOnCheckName": body.get("PrintOnCheckName") or name,
@@ -130,25 +130,25 @@ class QboLedger(dict):
             for record in self[entity].values():
                 same = record["DisplayName"].strip().lower() == name.strip().lower()
                 if same and record["Id"] != own_id:
-                    raise faults.duplicate_name(record["Id"])
+                    raise errors.duplicate_name(record["Id"])
 
     def _item(self, body):
         name = (body.get("Name") or "").strip()
         if not name:
-            raise faults.required("Name")
+            raise errors.required("Name")
         if len(name) > 100:
-            raise faults.too_long("Name", 100)
+            raise errors.too_long("Name", 100)
         for record in self["Item"].values():
             if record["Name"].lower() == name.lower():
-                raise faults.duplicate_name(record["Id"], "product or service")
+                raise errors.duplicate_name(record["Id"], "product or service")
         kind = body.get("Type") or "Inventory"
         record = {**body, "Name": name, "FullyQualifiedName": name, "Type": kind,
                   "Active": body.get("Active", True)}
         if kind not in ("Service", "NonInventory"):
-            raise faults.business(f"Items of type {kind} need stock or group details; this "
+            raise errors.business(f"Items of type {kind} need stock or group details; this "
                                   "sandbox creates Service and NonInventory items.")
         if "IncomeAccountRef" not in body:
-            raise faults.required("IncomeAccountRef")
+            raise errors.required("IncomeAccountRef")
         account = self.referenced("Account", body["IncomeAccountRef"])
         record["IncomeAccountRef"] = {"value": account["Id"], "name": account["Name"]}
         return record

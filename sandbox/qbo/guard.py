@@ -1,18 +1,15 @@
-"""QuickBooks Online Accounting API calls: guards, faults, idempotency and the resources."""
+"""What every QuickBooks Online API call goes through: the parsed request, bearer token and
+company, rate limits, injected faults, the requestid replay and a snapshot of the answer."""
 
 import json
-import random
-import time
 from dataclasses import dataclass
 from dataclasses import field
 
-from sandbox import qbo_faults as faults
 from sandbox.core import OAuthError
 from sandbox.core import fingerprint
-from sandbox.qbo_bulk import batch
-from sandbox.qbo_bulk import upload
-from sandbox.qbo_faults import QboFault
-from sandbox.qbo_ledger import BY_PATH
+from sandbox.core import redact
+from sandbox.qbo import errors
+from sandbox.qbo.errors import QboFault
 
 MINOR_VERSION = 75  # the baseline since August 2025; 1-74 are ignored
 REQUEST_ID_MAX = 50
@@ -52,17 +49,15 @@ class ApiRequest:
         return cls(request.method, realm, rest.strip("/"), request.path, request.args.to_dict(),
                    dict(request.headers), raw, body, files)
 
-    def record(self):
-        """The recorded form: Authorization redacted, the body parsed."""
-        headers = {k: ("[redacted]" if k.lower() == "authorization" else v)
-                   for k, v in self.headers.items()}
+    def record(self, sandbox):
+        """Keep the call in the sandbox's recorded requests: Authorization redacted, the body
+        parsed."""
         body = None if self.json is ValueError else self.json
         if self.files:
             body = {name: (json.loads(content) if filename is None else
                            {"filename": filename, "content_type": mimetype, "size": len(content)})
                     for name, (filename, mimetype, content) in self.files.items()}
-        return {"method": self.method, "path": self.path, "query": dict(self.query),
-                "headers": headers, "body": body}
+        sandbox.record(self.method, self.path, dict(self.query), redact(self.headers), body)
 
     @property
     def write(self):
@@ -70,8 +65,9 @@ class ApiRequest:
         return self.method == "POST" and self.rest.lower() != "query"
 
 
-def handle(sandbox, call):
-    """Run one API call; return (status, body, headers)."""
+def handle(sandbox, call, resource):
+    """Run one API call through the guards, then `resource(sandbox, ledger, call)` for its
+    answer; return (status, body, headers)."""
     key = (call.realm, "api")
     try:
         _authorise(sandbox, call)
@@ -79,9 +75,9 @@ def handle(sandbox, call):
         if limited:
             return limited
         try:
-            if sandbox.faults.take("errors_next") or random.random() < sandbox.faults.error_rate:
-                raise faults.system_error()
-            return _idempotent(sandbox, call)
+            if sandbox.faults.server_error_now():
+                raise errors.system_error()
+            return _idempotent(sandbox, call, resource)
         finally:
             sandbox.limiter.release(key)
     except QboFault as fault:
@@ -94,15 +90,15 @@ def _authorise(sandbox, call):
     try:
         grant = sandbox.oauth.check_access(token)
     except OAuthError:
-        raise faults.authentication() from None
+        raise errors.authentication() from None
     if call.realm not in grant.organisations or call.realm not in sandbox.tenants:
-        raise faults.wrong_company()
+        raise errors.wrong_company()
     if sandbox.faults.revoke_grants:
-        raise faults.authentication()
+        raise errors.authentication()
     if sandbox.faults.organisation_disconnected:
-        raise faults.disconnected()
+        raise errors.disconnected()
     if sandbox.faults.subscription_expired and call.write:
-        raise faults.subscription()
+        raise errors.subscription()
 
 
 def _rate_limit(sandbox, call):
@@ -122,17 +118,17 @@ def _rate_limit(sandbox, call):
 
 
 def _throttled(retry_after):
-    fault = faults.throttled()
+    fault = errors.throttled()
     return 429, {"Fault": fault.fault()}, {"Retry-After": str(int(retry_after))}
 
 
-def _idempotent(sandbox, call):
+def _idempotent(sandbox, call, resource):
     request_id = call.query.get("requestid")
     if not (call.write and request_id):
-        return _respond(sandbox, call)
+        return _respond(sandbox, call, resource)
     limit = BATCH_REQUEST_ID_MAX if call.rest.lower() == "batch" else REQUEST_ID_MAX
     if len(request_id) > limit:
-        raise faults.too_long("requestid", limit)
+        raise errors.too_long("requestid", limit)
     store_key = f"{call.realm}:{request_id}"
     digest = fingerprint(call.method, call.path, call.raw)
     try:
@@ -143,15 +139,15 @@ def _idempotent(sandbox, call):
                        "different request.") from None
     if stored is not None:
         return stored
-    status, body, headers = _respond(sandbox, call, lambda r: sandbox.idempotency.put(
+    status, body, headers = _respond(sandbox, call, resource, lambda r: sandbox.idempotency.put(
         store_key, digest, r))
     return status, body, headers
 
 
-def _respond(sandbox, call, remember=None):
+def _respond(sandbox, call, resource, remember=None):
     with sandbox.lock:
         try:
-            response = (200, _resource(sandbox, sandbox.tenants[call.realm], call), {})
+            response = (200, resource(sandbox, sandbox.tenants[call.realm], call), {})
         except QboFault as fault:
             response = (fault.status, {"Fault": fault.fault()}, {})
         except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
@@ -160,41 +156,11 @@ def _respond(sandbox, call, remember=None):
                              f"Property Name:{type(error).__name__} {error} specified is "
                              "unsupported or invalid")
             response = (400, {"Fault": fault.fault()}, {})
-        response[1]["time"] = faults.stamp(sandbox.clock.now())
+        response[1]["time"] = errors.stamp(sandbox.clock.now())
         # A snapshot taken under the lock: later writes must not change a sent or stored reply.
         response = (response[0], json.loads(json.dumps(response[1])), response[2])
         if remember and response[0] < 500:
             remember(response)
-    if call.write and sandbox.faults.take("timeout_after_write_next"):
-        time.sleep(sandbox.faults.timeout_seconds)  # the write stays applied
+    if call.write and sandbox.faults.hang_after_write():
         return 504, "Gateway Timeout", {}
     return response
-
-
-def _resource(sandbox, ledger, call):
-    parts = call.rest.split("/")
-    name = parts[0].lower()
-    if name == "query":
-        text = call.query.get("query") or call.raw.decode("utf-8", "replace")
-        return {"QueryResponse": ledger.query(text)}
-    if name == "batch" and call.method == "POST":
-        return batch(sandbox, ledger, call.json)
-    if name == "upload" and call.method == "POST":
-        return upload(sandbox, ledger, call.files)
-    entity = BY_PATH.get(name)
-    if entity is None:
-        raise QboFault("610", "Object Not Found", f"Object Not Found : unknown resource {name}",
-                       status=404)
-    if call.method == "GET":
-        if entity == "Preferences":
-            return {"Preferences": ledger.preferences()}
-        if entity == "CompanyInfo" and parts[1:] == [call.realm]:
-            return {"CompanyInfo": next(iter(ledger["CompanyInfo"].values()))}
-        if len(parts) < 2:
-            raise QboFault("4000", "Error parsing query", "Use /query to list records.")
-        return {entity: ledger.read(entity, parts[1])}
-    if call.json is None or call.json is ValueError:
-        raise QboFault("2010", "Request has invalid or unsupported property",
-                       "The request body is not valid JSON.")
-    options = call.query.get("include", "").split(",")
-    return {entity: ledger.write(entity, call.json, options)}

@@ -1,15 +1,74 @@
-"""A Xero sandbox tenant's lists: seeding, accounts, tax rates, contacts, document queries."""
+"""Xero sandbox tenants: the demo data, new and seeded tenants, ids and dates, and contacts
+(checks, search and the views the API returns)."""
 
 import copy
+import uuid
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 
-from sandbox.xero_data import CLASS_BY_TYPE
-from sandbox.xero_data import SYSTEM_ACCOUNTS
-from sandbox.xero_data import UK_ACCOUNTS
-from sandbox.xero_data import UK_CONTACTS
-from sandbox.xero_data import UK_TAX_RATES
-from sandbox.xero_data import ms_date
-from sandbox.xero_data import new_id
-from sandbox.xero_data import where_matches
+from sandbox.xero.query import where_matches
+
+# A UK chart in the style of Xero's demo company: (code, name, type, tax type, status).
+UK_ACCOUNTS = [
+    ("090", "Business Bank Account", "BANK", "NONE", "ACTIVE"),
+    ("200", "Sales", "REVENUE", "OUTPUT2", "ACTIVE"),
+    ("260", "Other Revenue", "REVENUE", "OUTPUT2", "ACTIVE"),
+    ("270", "Interest Income", "OTHERINCOME", "NONE", "ACTIVE"),
+    ("310", "Cost of Goods Sold", "DIRECTCOSTS", "INPUT2", "ACTIVE"),
+    ("320", "Direct Wages", "DIRECTCOSTS", "NONE", "ACTIVE"),
+    ("400", "Advertising", "OVERHEADS", "INPUT2", "ACTIVE"),
+    ("429", "General Expenses", "OVERHEADS", "INPUT2", "ACTIVE"),
+    ("433", "Insurance", "OVERHEADS", "EXEMPTINPUT", "ACTIVE"),
+    ("461", "Printing & Stationery", "OVERHEADS", "INPUT2", "ACTIVE"),
+    ("480", "Staff Training", "OVERHEADS", "INPUT2", "ARCHIVED"),
+    ("610", "Accounts Receivable", "CURRENT", "NONE", "ACTIVE"),
+    ("800", "Accounts Payable", "CURRLIAB", "NONE", "ACTIVE"),
+    ("820", "VAT", "CURRLIAB", "NONE", "ACTIVE"),
+]
+CLASS_BY_TYPE = {
+    "BANK": "ASSET", "CURRENT": "ASSET", "FIXED": "ASSET", "INVENTORY": "ASSET",
+    "NONCURRENT": "ASSET", "PREPAYMENT": "ASSET", "CURRLIAB": "LIABILITY",
+    "LIABILITY": "LIABILITY", "TERMLIAB": "LIABILITY", "EQUITY": "EQUITY",
+    "REVENUE": "REVENUE", "SALES": "REVENUE", "OTHERINCOME": "REVENUE",
+    "DIRECTCOSTS": "EXPENSE", "EXPENSE": "EXPENSE", "OVERHEADS": "EXPENSE",
+    "DEPRECIATN": "EXPENSE",
+}
+SYSTEM_ACCOUNTS = {"610": "DEBTORS", "800": "CREDITORS", "820": "GST"}
+# UK VAT rates: (name, tax type, rate, report tax type, revenue?, expenses?).
+UK_TAX_RATES = [
+    ("20% (VAT on Income)", "OUTPUT2", "20.0000", "OUTPUT", True, False),
+    ("20% (VAT on Expenses)", "INPUT2", "20.0000", "INPUT", False, True),
+    ("5% (VAT on Income)", "RROUTPUT", "5.0000", "OUTPUT", True, False),
+    ("5% (VAT on Expenses)", "RRINPUT", "5.0000", "INPUT", False, True),
+    ("Zero Rated Income", "ZERORATEDOUTPUT", "0.0000", "OUTPUT", True, False),
+    ("Zero Rated Expenses", "ZERORATEDINPUT", "0.0000", "INPUT", False, True),
+    ("Exempt Income", "EXEMPTOUTPUT", "0.0000", "EXEMPTOUTPUT", True, False),
+    ("Exempt Expenses", "EXEMPTINPUT", "0.0000", "EXEMPTINPUT", False, True),
+    ("No VAT", "NONE", "0.0000", "NONE", True, True),
+]
+UK_CONTACTS = [
+    ("Bayside Club", "secretary@bayside.example"),
+    ("Ridgeway University", "accounts@ridgeway.example"),
+    ("PC Complete", "sales@pccomplete.example"),
+    ("Swanston Security", "billing@swanston.example"),
+]
+DEMO_TENANTS = [("Demo Company (UK)", "uk"), ("Ledgerlink Trading Ltd", "uk")]
+
+
+def new_id():
+    """A Xero-style GUID."""
+    return str(uuid.uuid4())
+
+
+def ms_date(value):
+    """A date or epoch-seconds value as Xero's `/Date(ms+0000)/`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, datetime):
+        value = value.timestamp()
+    return f"/Date({int(value * 1000)}+0000)/"
+
 
 CONTACT_SUMMARY = ("ContactID", "ContactStatus", "Name", "FirstName", "LastName",
                    "EmailAddress", "AccountNumber", "ContactNumber", "IsSupplier", "IsCustomer",
@@ -117,57 +176,3 @@ def search_contacts(tenant, term, groups, include_archived, ids):
             continue
         found.append(contact)
     return sorted(found, key=lambda c: c["Name"].lower())
-
-
-def document_view(doc, with_lines=True):
-    """A stored invoice or credit note as returned (lists omit line items unless paged)."""
-    out = copy.deepcopy(doc)
-    if not with_lines:
-        out.pop("LineItems", None)
-    return out
-
-
-def page_of(records, page, page_size):
-    """Records of a 1-based page and Xero's pagination object."""
-    page_size = max(1, min(page_size or 100, 1000))
-    page = max(1, page)
-    count = len(records)
-    chunk = records[(page - 1) * page_size: page * page_size]
-    return chunk, {"page": page, "pageSize": page_size,
-                   "pageCount": (count + page_size - 1) // page_size, "itemCount": count}
-
-
-def query_documents(tenant, store, groups, filters):
-    """Invoices or credit notes filtered by where and by the list parameters Xero offers."""
-    found = []
-    for doc in store.values():
-        if filters.get("ids") and doc.get("InvoiceID", doc.get("CreditNoteID")) \
-                not in filters["ids"]:
-            continue
-        if filters.get("numbers") and doc.get("InvoiceNumber") not in filters["numbers"]:
-            continue
-        if filters.get("contacts") and doc["Contact"]["ContactID"] not in filters["contacts"]:
-            continue
-        if filters.get("statuses"):
-            if doc["Status"] not in filters["statuses"]:
-                continue
-        elif doc["Status"] == "DELETED":
-            continue
-        if groups and not where_matches(groups, doc):
-            continue
-        term = (filters.get("term") or "").lower()
-        if term and not any(term in (doc.get(f) or "").lower()
-                            for f in ("InvoiceNumber", "CreditNoteNumber", "Reference")):
-            continue
-        found.append(doc)
-    return found
-
-
-def find_document(tenant, endpoint, key):
-    """A document by id, or an invoice by number (Xero accepts either in the path)."""
-    store = tenant["invoices"] if endpoint == "Invoices" else tenant["credit_notes"]
-    if key in store:
-        return store[key]
-    if endpoint == "Invoices":
-        return next((d for d in store.values() if d.get("InvoiceNumber") == key), None)
-    return None

@@ -1,5 +1,8 @@
 """Demo companies for the QuickBooks Online sandbox: a US company and a UK (VAT) company."""
 
+# The companies seeded on every reset: (realmId, preset, name or None for the preset's).
+DEMO_REALMS = (("9341450000000001", "us", None), ("9341450000000002", "uk", None))
+
 # (name, AcctNum, AccountType, AccountSubType, Classification, active)
 _US_ACCOUNTS = [
     ("Checking", "1000", "Bank", "Checking", "Asset", True),

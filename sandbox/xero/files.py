@@ -1,27 +1,21 @@
-"""The Xero sandbox's attachments on invoices and credit notes, and its sandbox-only pages."""
-
-from html import escape
+"""The Xero sandbox's attachments on invoices and credit notes."""
 
 from flask import request
 
-from sandbox.xero_api_common import FILES_READ
-from sandbox.xero_api_common import FILES_WRITE
-from sandbox.xero_api_common import NOT_FOUND
-from sandbox.xero_api_common import A
-from sandbox.xero_api_common import flag
-from sandbox.xero_data import new_id
-from sandbox.xero_documents import collection
-from sandbox.xero_guard import problem
-from sandbox.xero_guard import validation_error
+from sandbox.xero.documents import collection
+from sandbox.xero.errors import NOT_FOUND
+from sandbox.xero.errors import problem
+from sandbox.xero.errors import validation_error
+from sandbox.xero.routes import A
+from sandbox.xero.routes import flag
+from sandbox.xero.seed import new_id
+
+FILES_READ = ("accounting.attachments", "accounting.attachments.read")
+FILES_WRITE = ("accounting.attachments",)
 
 
 def register_files(bp, box, guard):
-    """Attachment routes, the go.xero.com stand-in and the numbering-settings control."""
-    _register_attachments(bp, box, guard)
-    _register_extras(bp, box)
-
-
-def _register_attachments(bp, box, guard):
+    """Add the attachment routes (list, get by file name, PUT, POST) to the Xero blueprint."""
     kinds = "<any(Invoices,CreditNotes):endpoint>"
 
     @bp.get(f"{A}/{kinds}/<doc_id>/Attachments")
@@ -71,30 +65,3 @@ def _register_attachments(bp, box, guard):
 
 def _attachment_view(stored):
     return {k: v for k, v in stored.items() if not k.startswith("_")}
-
-
-def _register_extras(bp, box):
-    @bp.get("/go/<path:page>")
-    def open_in_ledger(page):
-        """The sandbox's stand-in for go.xero.com: a plain page showing the document."""
-        key = request.args.get("InvoiceID") or request.args.get("creditNoteID") or ""
-        for tenant in box.tenants.values():
-            doc = tenant["invoices"].get(key) or tenant["credit_notes"].get(key)
-            if doc:
-                number = doc.get("InvoiceNumber", doc.get("CreditNoteNumber", ""))
-                return (f"<!doctype html><title>Xero sandbox</title><h1>{escape(doc['Type'])} "
-                        f"{escape(number)}</h1><p>{escape(tenant['name'])}: total "
-                        f"{doc['Total']:.2f}, status {escape(doc['Status'])}.</p>")
-        return "Not found in the Xero sandbox", 404
-
-    @bp.post("/_control/settings")
-    def numbering_settings():
-        """Sandbox only: change a tenant's invoice / credit note numbering settings."""
-        body = request.get_json(force=True)
-        meta = box.meta.get(body.get("tenant"))
-        if meta is None:
-            return {"error": "unknown tenant"}, 404
-        for key in meta["settings"]:
-            if key in body:
-                meta["settings"][key] = type(meta["settings"][key])(body[key])
-        return meta["settings"]
