@@ -1,14 +1,19 @@
-"""The periodic schedule, run by exactly one `rq cron -c sync.rq_settings sync.cron` process."""
+"""The one periodic table: what the single `flask --app app cron` process enqueues, and how often.
 
-from pathlib import Path
+Each entry is (job, every how many seconds, job timeout in seconds). The scheduler enqueues every
+job once when it starts, then at its interval.
+"""
 
-from rq import cron
+from connections.jobs import keep_connections_alive
+from worker.jobs import cron_heartbeat
 
-from config import environment_overrides
-from sync.jobs import cron_heartbeat
-from sync.jobs import keep_connections_alive
+SCHEDULE = (
+    (cron_heartbeat, 60, 30),  # /healthz reports the scheduler down after three missed beats
+    (keep_connections_alive, 6 * 3600, 600),
+)
 
-QUEUE = environment_overrides(Path(__file__).resolve().parent.parent).get("RQ_QUEUE", "default")
 
-cron.register(cron_heartbeat, queue_name=QUEUE, interval=60, job_timeout=30)
-cron.register(keep_connections_alive, queue_name=QUEUE, interval=6 * 3600, job_timeout=600)
+def register(scheduler, queue_name):
+    """Register every periodic job with an RQ CronScheduler, on the given queue."""
+    for job, interval, timeout in SCHEDULE:
+        scheduler.register(job, queue_name=queue_name, interval=interval, job_timeout=timeout)

@@ -1,8 +1,10 @@
-"""Settings module for the `rq worker` and `rq cron` command lines (`-c sync.rq_settings`).
+"""Settings for RQ's own monitoring commands, such as `rq info -c worker.rq_settings`.
 
-It resolves Redis as the app does: REDIS_URL when set, else the embedded server.
+It resolves Redis as the app does: REDIS_URL when set, else the embedded server. Workers and the
+scheduler are not started this way but with `flask --app app worker` and `flask --app app cron`,
+which give jobs the app's context.
 """
 
-from sync.queue import redis_url_from_env
+from worker.queue import redis_url_from_env
 
 REDIS_URL = redis_url_from_env()
