@@ -19,7 +19,7 @@ import pytest
 import models
 from app import create_app
 from models.user import User
-from sync import queue as queue_module
+from worker import queue as queue_module
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")

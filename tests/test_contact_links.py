@@ -14,16 +14,16 @@ from link_helpers import add_ledger_contact
 from link_helpers import ledger_id
 
 import models
+from connections.connect import complete
+from connections.connect import disconnect
+from connections.connect import stash_grant
+from connections.lists import refresh_lists_now
 from models.integration import Connection
 from models.integration import ContactLink
 from models.integration import LedgerContact
 from providers.base import Organisation
 from providers.base import TokenSet
 from services.contact_links import set_link
-from sync.connect import complete
-from sync.connect import disconnect
-from sync.connect import stash_grant
-from sync.lists import refresh_lists_now
 
 
 def _link(app, connection, contact, remote_id):

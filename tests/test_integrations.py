@@ -11,13 +11,13 @@ from connect_helpers import return_from_provider
 from connect_helpers import start_connect
 
 import models
+from connections.connect import SYNC_RUNNING_KEY
+from connections.lists import refresh_lists_now
 from models.integration import AccountMapping
 from models.integration import Connection
 from models.integration import LedgerAccount
 from providers import REGISTRY
-from sync.connect import SYNC_RUNNING_KEY
-from sync.lists import refresh_lists_now
-from sync.queue import get_redis
+from worker.queue import get_redis
 
 PROVIDERS = sorted(REGISTRY)
 
@@ -205,7 +205,7 @@ def test_disconnect_then_reconnect_restores_the_mapping(sandbox_app, admin_web, 
 
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_revoked_grant_turns_the_card_amber(sandbox_app, admin_web, sandbox, provider_id):
-    from sync.connections import refresh_tokens
+    from connections.tokens import refresh_tokens
 
     _, connection = connect(sandbox_app, admin_web, provider_id)
     requests.post(f"{sandbox.url}/_control/faults", json={"provider": provider_id,

@@ -10,7 +10,7 @@ from conftest import worker_env
 from processes import run_worker_burst
 
 from app import create_app
-from sync import queue as queue_module
+from worker import queue as queue_module
 
 
 @pytest.fixture(params=["configured", "embedded"])

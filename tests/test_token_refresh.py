@@ -13,16 +13,16 @@ from connect_helpers import connect
 from processes import ROOT
 
 import models
+from connections.tokens import load_tokens
+from connections.tokens import store_tokens
 from providers import REGISTRY
-from sync.connections import load_tokens
-from sync.connections import store_tokens
 
 WORKER = """
 import os, sys, time
 from app import create_app
 import models
 from models.integration import Connection
-from sync.connections import api_context
+from connections.tokens import api_context
 app = create_app()
 go = sys.argv[1]
 while not os.path.exists(go):
@@ -77,8 +77,8 @@ def test_eight_processes_with_an_expired_token_refresh_once(sandbox_app, sandbox
 @pytest.mark.parametrize("provider_id", ["xero", "sage"])
 def test_keep_alive_refreshes_week_old_grants_before_they_idle_out(sandbox_app, sandbox, admin,
                                                                  provider_id):
+    from connections.tokens import keep_alive
     from models.integration import Connection
-    from sync.connections import keep_alive
 
     client = sandbox_app.test_client()
     sign_in(client, admin.email)
