@@ -1,23 +1,18 @@
-"""JSON API under /api/v1 for the firm's job or booking system: bearer tokens, JSON errors."""
+"""How the API speaks: bearer tokens, JSON bodies checked against schemas, JSON errors."""
 
 import datetime
 import json
 import logging
 from decimal import Decimal
 
-from flask import Blueprint
 from flask import current_app
 from flask import g
 from flask import jsonify
 from flask import request
 from jsonschema import Draft202012Validator
-from werkzeug.exceptions import HTTPException
 
 from models.api_token import ApiToken
-from views._security import csrf
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
 log = logging.getLogger("ledgerlink.api")
 PUBLIC_ENDPOINTS = {"api.openapi"}
 TOUCH_EVERY = datetime.timedelta(minutes=1)
@@ -39,8 +34,8 @@ def error_response(status, code, message, errors=None):
     return jsonify(body), status
 
 
-@bp.before_request
-def _authenticate():
+def authenticate():
+    """Let a request through only with an active bearer token (the spec itself is public)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -57,21 +52,21 @@ def _authenticate():
     return None
 
 
-@bp.errorhandler(ApiError)
-def _api_error(exc):
+def api_error(exc):
+    """An ApiError as its JSON error."""
     return error_response(exc.status, exc.code, exc.message, exc.errors)
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(exc):
+def http_error(exc):
+    """Flask's own errors (404, 405, 413, ...) as JSON."""
     messages = {404: "Not found.", 405: "Method not allowed.",
                 413: "The body is too large."}
     return error_response(exc.code, exc.name.lower().replace(" ", "_"),
                           messages.get(exc.code, exc.description or exc.name))
 
 
-@bp.errorhandler(Exception)
-def _unexpected(exc):
+def unexpected_error(exc):
+    """Anything else: logged, and a JSON 500 that gives nothing away."""
     log.exception("unhandled API error")
     return error_response(500, "server_error", "Something went wrong on our side; it is logged.")
 
@@ -114,6 +109,3 @@ def read_json(schema):
     if errors:
         raise ApiError(422, "invalid", "The input has errors; see `errors`.", errors)
     return payload
-
-
-from views.api import routes  # noqa: E402,F401 (attaches the endpoints to bp)

@@ -1,0 +1,27 @@
+"""JSON API under /api/v1 for the firm's job or booking system: bearer tokens, JSON errors.
+
+The blueprint and its routes; protocol: tokens, JSON in and out, errors; routes: the endpoints;
+schemas and openapi: the JSON Schemas and the OpenAPI description built from them.
+"""
+
+from flask import Blueprint
+from werkzeug.exceptions import HTTPException
+
+from views._security import csrf
+from views.api import protocol
+from views.api import routes
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+bp.before_request(protocol.authenticate)
+bp.register_error_handler(protocol.ApiError, protocol.api_error)
+bp.register_error_handler(HTTPException, protocol.http_error)
+bp.register_error_handler(Exception, protocol.unexpected_error)
+
+bp.get("/openapi.json")(routes.openapi)
+bp.get("/contacts/<number>")(routes.get_contact)
+bp.put("/contacts/<number>")(routes.put_contact)
+bp.get("/documents/<number>")(routes.get_document)
+bp.put("/documents/<number>")(routes.put_document)
+bp.post("/documents/<number>/sent")(routes.mark_sent)
+bp.get("/documents")(routes.list_documents)
