@@ -1,5 +1,5 @@
-"""The layers stay layers: no import cycle anywhere, only entry points import `app`, and the sync
-engine and the providers pull in no web framework, ORM or queue.
+"""The layers stay layers: no import cycle anywhere, no layer importing one above it, only entry
+points import `app`, and the sync engine and the providers pull in no web framework, ORM or queue.
 
 Cycles are found in the import graph read from the source (imports inside functions included,
 since a lazy import closes a cycle as surely as a top-level one). Each package is also imported,
@@ -128,6 +128,23 @@ def test_no_import_cycle_anywhere():
 def test_only_entry_points_import_app():
     importers = {name for name, targets in import_graph().items() if "app" in targets}
     assert importers <= ENTRY_POINTS, importers
+
+
+# What each layer must never import: the layers above it.
+ABOVE = {
+    "models": {"worker", "services", "connections", "sync", "views", "cron", "cli", "app"},
+    "worker": {"services", "connections", "sync", "views", "cron", "cli", "app"},
+    "services": {"views", "cron", "cli", "app"},
+    "connections": {"views", "cron", "cli", "app"},
+    "sync": {"views", "cron", "cli", "app"},
+}
+
+
+def test_lower_layers_do_not_import_higher_ones():
+    upward = sorted(f"{name} -> {target}" for name, targets in import_graph().items()
+                    for target in targets
+                    if target.split(".")[0] in ABOVE.get(name.split(".")[0], ()))
+    assert upward == []
 
 
 def _loaded_by(modules):
