@@ -61,6 +61,16 @@ class Connection(BaseModel):
         """The connection syncing now, or None."""
         return cls.get_or_none(cls.active == True)  # noqa: E712 - peewee expression
 
+    @classmethod
+    def shown_per_provider(cls):
+        """{provider id: its active connection, else its latest one} for the Integrations page."""
+        shown = {}
+        for connection in cls.select().order_by(cls.connected_at):
+            current = shown.get(connection.provider)
+            if current is None or not current.active:
+                shown[connection.provider] = connection
+        return shown
+
     @property
     def needs_reconnect(self):
         """True when the grant has gone bad and an admin must reconnect."""

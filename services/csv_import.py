@@ -4,11 +4,12 @@ Previewing imports the file inside a transaction and rolls it back, so it shows 
 commit will do (a credit note may refer to an invoice earlier in the same file) and writes
 nothing; commit re-reads the same file and writes every document in one transaction, or none.
 Re-importing a file finds each document by number and leaves identical ones unchanged, so it
-never makes duplicates.
+never makes duplicates. Between preview and commit the file waits in Redis for an hour.
 """
 
 import csv
 import io
+import uuid
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -18,6 +19,7 @@ from models.money import MoneyError
 from models.money import to_decimal
 from services.documents import clean_document
 from services.documents import upsert_document
+from worker.queue import get_redis
 
 HEADER_COLUMNS = ("number", "kind", "contact_number", "care_of_number", "issue_date", "due_date",
                   "currency", "reference", "status", "original_number", "notes")
@@ -215,3 +217,28 @@ def plan_import(raw, max_kb, max_rows, max_lines):
 def commit_import(raw, max_kb, max_rows, max_lines):
     """Import the file in one transaction: every document, or none when any has a problem."""
     return _run(raw, max_kb, max_rows, max_lines, write=True)
+
+
+UPLOAD_KEPT_SECONDS = 3600
+_UPLOAD_KEY = "ledgerlink:csv-import:{}"
+
+
+def _upload_key(token):
+    return _UPLOAD_KEY.format(token if token.isalnum() else "-")
+
+
+def keep_upload(raw):
+    """Keep a previewed file until it is committed (or an hour passes); return its token."""
+    token = uuid.uuid4().hex
+    get_redis().set(_upload_key(token), raw, ex=UPLOAD_KEPT_SECONDS)
+    return token
+
+
+def kept_upload(token):
+    """The previewed file kept under this token, or None when it expired or never existed."""
+    return get_redis().get(_upload_key(token))
+
+
+def forget_upload(token):
+    """Drop a kept file once it has been committed."""
+    get_redis().delete(_upload_key(token))

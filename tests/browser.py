@@ -4,9 +4,14 @@ import os
 import threading
 from contextlib import contextmanager
 
+import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Browser tests skip where Debian's chromium is missing, unless CI requires them (then they fail).
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("LEDGERLINK_REQUIRE_BROWSER"),
+    reason="Debian's chromium package is not installed (CI installs it and requires this test)")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -51,3 +56,11 @@ def sign_in_page(page, base_url, email, password):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+
+
+@contextmanager
+def signed_in_page(app, email, password):
+    """The app served on loopback and a headless Chromium page signed in to it: (base, page)."""
+    with live_server(app) as base, chromium_page() as page:
+        sign_in_page(page, base, email, password)
+        yield base, page

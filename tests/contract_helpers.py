@@ -11,6 +11,7 @@ from decimal import Decimal
 import requests
 from oauth_dance import consent
 
+from connections.ratelimit import budget
 from providers import REGISTRY
 from providers.base import AccountType
 from providers.base import ApiContext
@@ -20,7 +21,6 @@ from providers.base import OutgoingDocument
 from providers.base import OutgoingLine
 from providers.base import ProviderSettings
 from providers.base import RequestGate
-from sync.ratelimit import budget
 
 REDIRECT_URI = "http://localhost/cb"
 CENT = Decimal("0.01")

@@ -14,9 +14,9 @@ BIN = Path(sys.executable).parent
 
 
 def run_worker_burst(env, timeout=60):
-    """Run `rq worker --burst` as the Procfile does, in its own process; return its output."""
+    """Run the Procfile's worker command with --burst, in its own process; return its output."""
     result = subprocess.run(
-        [str(BIN / "rq"), "worker", "--burst", "-c", "sync.rq_settings", "default"],
+        [str(BIN / "flask"), "--app", "app", "worker", "--burst"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -26,7 +26,7 @@ def run_worker_burst(env, timeout=60):
 def start_worker(env, *extra):
     """Start a long-running worker process; the caller stops it."""
     return subprocess.Popen(
-        [str(BIN / "rq"), "worker", "-c", "sync.rq_settings", *extra, "default"],
+        [str(BIN / "flask"), "--app", "app", "worker", *extra],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )

@@ -120,9 +120,9 @@ def test_one_click_clear(app, staff_client):
 
 
 def test_contact_pages_cover_everyone_once(app, staff_client, monkeypatch):
-    from views import contacts as contacts_view
+    from services import contacts as contacts_service
 
-    monkeypatch.setattr(contacts_view, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contacts_service, "PAGE_SIZE", 2)
     for n, name in enumerate(["Able", "Baker", "Baker", "Charlie", "Delta"]):
         add_contact(app, f"A{n}", name)
     seen, url = [], "/contacts/"

@@ -11,6 +11,7 @@ import time
 
 from flask import current_app
 
+from connections.ratelimit import RedisGate
 from models import db
 from models import token_vault
 from models.integration import CONNECTED
@@ -21,8 +22,7 @@ from providers.base import ApiContext
 from providers.base import AuthError
 from providers.base import ProviderSettings
 from providers.errors import message_for
-from sync.queue import get_redis
-from sync.ratelimit import RedisGate
+from worker.queue import get_redis
 
 log = logging.getLogger("ledgerlink.connections")
 

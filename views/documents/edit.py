@@ -1,4 +1,4 @@
-"""Create and edit a document, adding and removing lines in place (routes on documents.bp)."""
+"""Documents: create and edit one, adding and removing lines in place."""
 
 import datetime
 import re
@@ -19,10 +19,10 @@ from models.document import STATUSES
 from models.document import Document
 from models.document import DocumentLocked
 from services.documents import clean_document
+from services.documents import number_taken
 from services.documents import upsert_document
 from views._access import login_required
-from views.documents import bp
-from views.documents import get_document
+from views.documents.browse import get_document
 
 _LINE_FIELD = re.compile(r"^lines-(\d{1,4})-(description|quantity|unit_price|category|"
                          r"nominal_code|tax_rate)$")
@@ -85,13 +85,12 @@ def _save(document, number):
     return redirect(url_for("documents.detail", document_id=saved.id))
 
 
-@bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     """A new document."""
     if request.method == "POST":
         number = request.form.get("number", "")
-        if _exists(number):
+        if number_taken(number):
             error = {"field": "number", "message": f"{number.upper()} already exists."}
             return _render_form(None, request.form.to_dict(), form_lines(request.form), [error],
                                 status=422)
@@ -107,11 +106,6 @@ def new():
     return _render_form(None, values, [BLANK_LINE])
 
 
-def _exists(number):
-    return Document.select().where(Document.number == number.strip().upper()).exists()
-
-
-@bp.route("/<int:document_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(document_id):
     """Edit a document; a synced one is refused with the reason and the fix."""
@@ -126,7 +120,6 @@ def edit(document_id):
     return _render_form(document, values, lines)
 
 
-@bp.get("/line-row")
 @login_required
 def line_row():
     """One empty line row for the form, numbered after the rows the form already has."""

@@ -6,14 +6,13 @@ inactive, so mappings and contact links that point at it survive and can be flag
 
 import datetime
 
+from connections.tokens import call_with_refresh
 from models import db
 from models.integration import Connection
 from models.integration import LedgerAccount
 from models.integration import LedgerContact
 from models.integration import LedgerItem
 from models.integration import LedgerTaxRate
-from sync.connections import call_with_refresh
-from sync.runtime import ledger_job
 
 MAX_CONTACT_PAGES = 500
 
@@ -101,9 +100,3 @@ def refresh_lists_now(connection_id, contacts=True):
     connection = Connection.get_by_id(connection_id)
     lists = call_with_refresh(connection, lambda p, ctx: fetch_lists(p, ctx, contacts))
     return store_lists(connection, lists)
-
-
-@ledger_job
-def refresh_lists(connection_id):
-    """Job: refresh the cached ledger lists of a connection."""
-    return refresh_lists_now(connection_id)

@@ -13,17 +13,24 @@ from dataclasses import asdict
 
 from flask import current_app
 
+from connections.jobs import refresh_lists
+from connections.lists import fetch_lists
+from connections.lists import store_lists
+from connections.ratelimit import RedisGate
+from connections.tokens import load_tokens
+from connections.tokens import provider_for
+from connections.tokens import store_tokens
 from models import db
 from models import token_vault
 from models.integration import CONNECTED
 from models.integration import DISCONNECTED
 from models.integration import Connection
+from providers import REGISTRY
+from providers.base import ApiContext
 from providers.base import Organisation
 from providers.base import ProviderError
-from sync.connections import load_tokens
-from sync.connections import provider_for
-from sync.connections import store_tokens
-from sync.queue import get_redis
+from worker.queue import get_redis
+from worker.runtime import enqueue
 
 log = logging.getLogger("ledgerlink.connect")
 PENDING_TTL_SECONDS = 600
@@ -89,10 +96,6 @@ def check_organisation(pending_id, organisation_id):
     A grant that cannot read them (lapsed subscription, removed organisation, refused access)
     raises ConnectError with the provider's plain message, and nothing is stored.
     """
-    from providers.base import ApiContext
-    from sync.lists import fetch_lists
-    from sync.ratelimit import RedisGate
-
     payload, chosen, tokens = _chosen(pending_id, organisation_id)
     provider = provider_for(payload["provider"])
     ctx = ApiContext(access_token=tokens.access_token, organisation_id=organisation_id,
@@ -136,6 +139,17 @@ def complete(pending_id, organisation_id):
     return connection, restored
 
 
+def finish(pending_id, organisation_id):
+    """Check the chosen organisation, save the connection with its accounts and taxes, and queue
+    reading its contacts. Returns (connection, restored); raises ConnectError, saving nothing.
+    """
+    fetched = check_organisation(pending_id, organisation_id)
+    connection, restored = complete(pending_id, organisation_id)
+    store_lists(connection, fetched)
+    enqueue(refresh_lists, connection.id, job_timeout=600)  # contacts in the background
+    return connection, restored
+
+
 def disconnect(connection):
     """Revoke at the provider (best effort), stop syncing; keep mappings and contact links."""
     revoked = True
@@ -153,7 +167,5 @@ def disconnect(connection):
 
 
 def _label(connection):
-    from providers import REGISTRY
-
     name = REGISTRY[connection.provider].name if connection.provider in REGISTRY else "A ledger"
     return f"{name} ({connection.organisation_name})"

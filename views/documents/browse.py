@@ -1,10 +1,7 @@
-"""Documents (staff): the list, one document, the Sent toggle, void, and its PDF."""
+"""Documents: the list, one document, the Sent toggle, void, its PDF and attachment."""
 
-import hashlib
 from io import BytesIO
 
-from flask import Blueprint
-from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -21,19 +18,22 @@ from models.document import Document
 from models.document import DocumentFile
 from models.document import DocumentLocked
 from services.document_list import list_documents
+from services.documents import attach_pdf
+from services.documents import remove_attachment as drop_attachment
+from services.documents import void_document
 from services.invoice_pdf import render_invoice_pdf
 from services.pdf_check import check_pdf_upload
 from views._access import login_required
 from views._htmx import is_partial
 from views._htmx import render_page_or_fragment
+from views._lookup import get_or_404
 
-bp = Blueprint("documents", __name__, url_prefix="/documents")
 FILTER_KEYS = ("kind", "sent", "synced", "date_from", "date_to", "q")
 
 
 def get_document(document_id):
     """The document or 404."""
-    return Document.get_or_none(Document.id == document_id) or abort(404)
+    return get_or_404(Document, document_id)
 
 
 def sync_url():
@@ -43,7 +43,6 @@ def sync_url():
     return None
 
 
-@bp.get("/")
 @login_required
 def index():
     """The list with filters; htmx requests get just the results."""
@@ -63,14 +62,12 @@ def _render_detail(document, status=200):
                            sync_url=sync_url(), lock_message=LOCK_MESSAGE), status
 
 
-@bp.get("/<int:document_id>")
 @login_required
 def detail(document_id):
     """One document with its lines, totals, Sent toggle and PDF."""
     return _render_detail(get_document(document_id))
 
 
-@bp.post("/<int:document_id>/sent")
 @login_required
 def toggle_sent(document_id):
     """Set Sent yes/no and how; answers with the toggle itself for htmx."""
@@ -86,23 +83,19 @@ def toggle_sent(document_id):
     return render_template("documents/_sent.html", document=document, sent_methods=SENT_METHODS)
 
 
-@bp.post("/<int:document_id>/void")
 @login_required
 def void(document_id):
     """Void a document that is not yet in the ledger."""
     document = get_document(document_id)
     try:
-        document.ensure_unlocked()
+        void_document(document)
     except DocumentLocked as exc:
         flash(str(exc), "error")
         return redirect(url_for("documents.detail", document_id=document.id))
-    document.status = "void"
-    document.save()
     flash(f"{document.number} is void.", "success")
     return redirect(url_for("documents.detail", document_id=document.id))
 
 
-@bp.get("/<int:document_id>/pdf")
 @login_required
 def pdf(document_id):
     """The attached PDF, or one rendered from the document; ?download=1 saves it."""
@@ -114,7 +107,6 @@ def pdf(document_id):
                      download_name=f"{document.number}.pdf")
 
 
-@bp.post("/<int:document_id>/attachment")
 @login_required
 def attach(document_id):
     """Attach a PDF (checked to be a PDF and within PDF_MAX_MB), replacing any earlier one."""
@@ -125,20 +117,15 @@ def attach(document_id):
     if error:
         flash(error, "error")
         return _render_detail(document, 422)
-    with db.atomic():
-        DocumentFile.delete().where(DocumentFile.document == document).execute()
-        DocumentFile.create(document=document, filename=(upload.filename or "")[:200] or "file.pdf",
-                            content=content, size=len(content),
-                            sha256=hashlib.sha256(content).hexdigest())
+    attach_pdf(document, upload.filename, content)
     flash("PDF attached.", "success")
     return redirect(url_for("documents.detail", document_id=document.id))
 
 
-@bp.post("/<int:document_id>/attachment/remove")
 @login_required
 def remove_attachment(document_id):
     """Remove the attached PDF; the rendered invoice is used again."""
     document = get_document(document_id)
-    DocumentFile.delete().where(DocumentFile.document == document).execute()
+    drop_attachment(document)
     flash("Attachment removed; the generated PDF is used.", "success")
     return redirect(url_for("documents.detail", document_id=document.id))
