@@ -4,9 +4,9 @@ import datetime
 import time
 
 from connections.ratelimit import RedisGate
-from connections.tokens import REFRESH_TOKEN_DAYS
 from models.integration import MAPPING_ROLES
 from models.integration import LedgerAccount
+from providers import REGISTRY
 from worker.queue import get_redis
 
 
@@ -21,7 +21,8 @@ def archived_mappings(connection):
 def health(connection):
     """Token expiry, refresh-token age and lapse, remaining quota and last error, for a card."""
     now = time.time()
-    lifetime = REFRESH_TOKEN_DAYS.get(connection.provider)
+    provider = REGISTRY.get(connection.provider)
+    lifetime = provider.refresh_token_days if provider is not None else None
     refreshed = connection.refreshed_at
     quota = RedisGate(get_redis(), connection.provider, connection.organisation_id).quota()
     return {

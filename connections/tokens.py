@@ -27,8 +27,6 @@ from worker.queue import get_redis
 log = logging.getLogger("ledgerlink.connections")
 
 REFRESH_MARGIN_SECONDS = 120  # refresh when the access token has less than this left
-# How long an unused refresh token lives, in days (None: until revoked): the providers' facts.
-REFRESH_TOKEN_DAYS = {pid: provider.refresh_token_days for pid, provider in REGISTRY.items()}
 KEEP_ALIVE_AFTER_SECONDS = 7 * 86400  # refresh anything older, so no refresh token idles out
 LOCK_TIMEOUT_SECONDS = 60
 
