@@ -7,11 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from browser import chromium_page
-from browser import live_server
-from browser import needs_chromium
-from browser import sign_in_page
 from conftest import PASSWORD
+from helpers.browser import chromium_page
+from helpers.browser import live_server
+from helpers.browser import needs_chromium
+from helpers.browser import sign_in_page
 
 from providers import REGISTRY
 

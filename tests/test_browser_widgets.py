@@ -7,14 +7,14 @@ process has run the job, then shows the outcome and stops polling.
 import time
 
 import pytest
-from browser import needs_chromium
-from browser import signed_in_page
 from conftest import PASSWORD
 from conftest import worker_env
-from connect_helpers import connect
-from processes import run_worker_burst
-from processes import start_worker
-from processes import stop
+from helpers.browser import needs_chromium
+from helpers.browser import signed_in_page
+from helpers.connect import connect
+from helpers.processes import run_worker_burst
+from helpers.processes import start_worker
+from helpers.processes import stop
 
 from providers import REGISTRY
 

@@ -2,15 +2,15 @@
 
 import re
 
-import oauth_dance
 import pytest
 from conftest import csrf_token
-from connect_helpers import return_from_provider
-from connect_helpers import start_connect
-from docs_helpers import add_contact
-from link_helpers import add_connection
-from link_helpers import add_ledger_contact
-from link_helpers import ledger_id
+from helpers import oauth_dance
+from helpers.connect import return_from_provider
+from helpers.connect import start_connect
+from helpers.docs import add_contact
+from helpers.links import add_connection
+from helpers.links import add_ledger_contact
+from helpers.links import ledger_id
 
 import models
 from connections.connect import complete

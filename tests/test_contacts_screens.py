@@ -3,9 +3,9 @@
 import re
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from link_helpers import add_connection
-from link_helpers import ledger_id
+from helpers.docs import add_contact
+from helpers.links import add_connection
+from helpers.links import ledger_id
 
 import models
 from models.contact import Contact

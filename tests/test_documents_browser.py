@@ -1,13 +1,13 @@
 """In headless Chromium: the ledger-id unlock and confirmation, the Sent toggle, adding lines."""
 
 import pytest
-from browser import needs_chromium
-from browser import signed_in_page
 from conftest import PASSWORD
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from link_helpers import add_connection
-from link_helpers import ledger_id
+from helpers.browser import needs_chromium
+from helpers.browser import signed_in_page
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.links import add_connection
+from helpers.links import ledger_id
 
 import models
 from models.document import Document

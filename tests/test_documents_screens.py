@@ -6,10 +6,10 @@ from decimal import Decimal
 from conftest import csrf_token
 from conftest import htmx_headers
 from conftest import sign_in
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import line
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import line
+from helpers.docs import mark_synced
 
 import models
 from models.document import Document

@@ -6,9 +6,9 @@ import pytest
 import requests
 from conftest import csrf_token
 from conftest import htmx_headers
-from connect_helpers import connect
-from connect_helpers import return_from_provider
-from connect_helpers import start_connect
+from helpers.connect import connect
+from helpers.connect import return_from_provider
+from helpers.connect import start_connect
 
 import models
 from connections.connect import SYNC_RUNNING_KEY
@@ -91,7 +91,7 @@ def test_cancel_at_the_provider_leaves_nothing(sandbox_app, admin_web, provider_
 
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_state_mismatch_is_refused(sandbox_app, admin_web, provider_id):
-    import oauth_dance
+    from helpers import oauth_dance
 
     authorize_url = start_connect(admin_web, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
@@ -140,7 +140,7 @@ def test_mapping_save_validation_and_archived_flag(sandbox_app, admin_web, provi
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_refresh_lists_keeps_mappings(sandbox_app, admin_web, provider_id):
     from conftest import worker_env
-    from processes import run_worker_burst
+    from helpers.processes import run_worker_burst
 
     _, connection = connect(sandbox_app, admin_web, provider_id)
     with _db(sandbox_app):
@@ -285,7 +285,7 @@ def test_a_ledger_in_trouble_never_leaves_a_half_made_connection(sandbox_app, ad
 
 @pytest.mark.parametrize("provider_id", PROVIDERS[:1])
 def test_a_provider_refusing_the_code_is_a_plain_message(sandbox_app, admin_web, provider_id):
-    import oauth_dance
+    from helpers import oauth_dance
 
     authorize_url = start_connect(admin_web, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
@@ -300,7 +300,7 @@ def test_a_provider_refusing_the_code_is_a_plain_message(sandbox_app, admin_web,
 @pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if REGISTRY[p].multi_organisation])
 def test_organisation_that_cannot_be_read_is_not_saved(sandbox_app, admin_web, sandbox,
                                                        provider_id):
-    import oauth_dance
+    from helpers import oauth_dance
 
     authorize_url = start_connect(admin_web, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/",

@@ -8,7 +8,7 @@ from conftest import csrf_token
 from conftest import htmx_headers
 from conftest import signed_in_client
 from conftest import worker_env
-from processes import run_worker_burst
+from helpers.processes import run_worker_burst
 
 from app import create_app
 from worker import queue as queue_module

@@ -7,9 +7,9 @@ import sys
 import time
 
 from conftest import worker_env
-from processes import ROOT
-from processes import free_port
-from processes import wait_for
+from helpers.processes import ROOT
+from helpers.processes import free_port
+from helpers.processes import wait_for
 
 from worker.queue import embedded_socket
 

@@ -9,8 +9,8 @@ import pytest
 import requests
 from conftest import signed_in_client
 from conftest import worker_env
-from connect_helpers import connect
-from processes import ROOT
+from helpers.connect import connect
+from helpers.processes import ROOT
 
 import models
 from connections.tokens import load_tokens

@@ -3,10 +3,10 @@
 import re
 from urllib.parse import urlparse
 
-import oauth_dance
 from conftest import csrf_token
 
 import models
+from helpers import oauth_dance
 from models.integration import Connection
 
 

@@ -9,9 +9,9 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
 import requests
-from oauth_dance import consent
 
 from connections.ratelimit import budget
+from helpers.oauth_dance import consent
 from providers import REGISTRY
 from providers.base import AccountType
 from providers.base import ApiContext

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import requests
 from lxml import etree
 
-SPECS = Path(__file__).resolve().parents[1] / ".." / "shared" / "specs" / "qbo"
+SPECS = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs" / "qbo"
 XS = "{http://www.w3.org/2001/XMLSchema}"
 FILES = ("IntuitBaseTypes.xsd", "IntuitNamesTypes.xsd", "Finance.xsd", "SalesTax.xsd",
          "IntuitRestServiceDef.xsd")

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import jsonschema
 import requests
 
-SPEC_PATH = (Path(__file__).resolve().parents[1] / ".." / "shared" / "specs" / "sage"
+SPEC_PATH = (Path(__file__).resolve().parents[2] / ".." / "shared" / "specs" / "sage"
              / "sage-accounting-v3.1.swagger.json")
 API_PREFIX = "/sage/api/v3.1"
 CLIENT_ID, CLIENT_SECRET = "sandbox-sage-client", "sandbox-sage-secret"

@@ -9,17 +9,17 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from pathlib import Path
 
-import oauth_dance
 import yaml
 from jsonschema import Draft4Validator
 from jsonschema import FormatChecker
 
+from helpers import oauth_dance
 from providers.base import DocumentKind
 from providers.base import OutgoingDocument
 from providers.base import OutgoingLine
 from providers.base import ProviderSettings
 
-SPECS = Path(__file__).resolve().parents[1] / ".." / "shared" / "specs" / "xero"
+SPECS = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs" / "xero"
 ENVELOPE = {"Id", "Status", "ProviderName", "DateTimeUTC"}  # on every 200 (spec examples)
 OPEN_SCHEMAS = {"Element"}  # Xero echoes the whole submitted object inside Elements
 MS_DATE = r"^/Date\(-?\d+([+-]\d{4})?\)/$"

@@ -9,13 +9,14 @@ from urllib.parse import parse_qs
 from urllib.parse import urlencode
 from urllib.parse import urlparse
 
-import oauth_dance
 import requests
 import yaml
 from openapi_schema_validator import OAS30ReadValidator
 from openapi_schema_validator import OAS30WriteValidator
 
-SPECS = Path(__file__).resolve().parents[1] / ".." / "shared" / "specs" / "zoho"
+from helpers import oauth_dance
+
+SPECS = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs" / "zoho"
 API_PATH = re.compile(r"^(?:/zoho/[^/]+)?/books/v3(/.*)$")
 
 # Where the published spec cannot describe what Zoho sends, each patch says why. Bills type

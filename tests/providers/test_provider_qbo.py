@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 import requests
-from qbo_helpers import UK_REALM
-from qbo_helpers import US_REALM
-from qbo_helpers import batch_request_problems
-from qbo_helpers import consent
-from qbo_helpers import entity_problems
+from helpers.qbo import UK_REALM
+from helpers.qbo import US_REALM
+from helpers.qbo import batch_request_problems
+from helpers.qbo import consent
+from helpers.qbo import entity_problems
 
 from providers import REGISTRY
 from providers import get_provider

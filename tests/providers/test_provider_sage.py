@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 import requests
-from sage_helpers import REDIRECT_URI
-from sage_helpers import drive_consent
-from sage_helpers import parse_form
-from sage_helpers import validate_request
+from helpers.sage import REDIRECT_URI
+from helpers.sage import drive_consent
+from helpers.sage import parse_form
+from helpers.sage import validate_request
 
 from providers import REGISTRY
 from providers.base import AccountType

@@ -4,13 +4,13 @@ from decimal import Decimal
 
 import pytest
 import requests
-from xero_helpers import ALL_KINDS
-from xero_helpers import connect
-from xero_helpers import consent
-from xero_helpers import document
-from xero_helpers import line
-from xero_helpers import settings
-from xero_helpers import validate_request
+from helpers.xero import ALL_KINDS
+from helpers.xero import connect
+from helpers.xero import consent
+from helpers.xero import document
+from helpers.xero import line
+from helpers.xero import settings
+from helpers.xero import validate_request
 
 from providers import REGISTRY
 from providers.base import ApiContext

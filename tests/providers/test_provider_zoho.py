@@ -5,14 +5,14 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
 import pytest
-from zoho_helpers import REDIRECT_URI
-from zoho_helpers import SECOND_ORG
-from zoho_helpers import UK_ORG
-from zoho_helpers import connect
-from zoho_helpers import consent
-from zoho_helpers import validate_query
-from zoho_helpers import validate_request
-from zoho_helpers import zoho_state
+from helpers.zoho import REDIRECT_URI
+from helpers.zoho import SECOND_ORG
+from helpers.zoho import UK_ORG
+from helpers.zoho import connect
+from helpers.zoho import consent
+from helpers.zoho import validate_query
+from helpers.zoho import validate_request
+from helpers.zoho import zoho_state
 
 from providers import REGISTRY
 from providers.base import AccountType

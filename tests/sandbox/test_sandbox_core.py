@@ -9,13 +9,17 @@ import threading
 
 import pytest
 import requests
-from qbo_helpers import CLIENT as QBO_CLIENT
-from qbo_helpers import UK_REALM
-from qbo_helpers import raw_connect
-from qbo_helpers import token_request as qbo_token_request
-from sage_helpers import CLIENT_ID as SAGE_CLIENT_ID
-from sage_helpers import CLIENT_SECRET as SAGE_CLIENT_SECRET
-from sage_helpers import refresh as sage_refresh
+from helpers.qbo import CLIENT as QBO_CLIENT
+from helpers.qbo import UK_REALM
+from helpers.qbo import raw_connect
+from helpers.qbo import token_request as qbo_token_request
+from helpers.sage import CLIENT_ID as SAGE_CLIENT_ID
+from helpers.sage import CLIENT_SECRET as SAGE_CLIENT_SECRET
+from helpers.sage import refresh as sage_refresh
+from helpers.zoho import SECOND_ORG
+from helpers.zoho import UK_ORG
+from helpers.zoho import raw_tokens
+from helpers.zoho import zoho_state
 from test_sandbox_qbo import call as qbo_call
 from test_sandbox_qbo import fault_code
 from test_sandbox_qbo import invoice_body
@@ -28,10 +32,6 @@ from test_sandbox_xero import invoice
 from test_sandbox_xero import put_invoices
 from test_sandbox_xero import sign_in
 from test_sandbox_xero import token_request as xero_token_request
-from zoho_helpers import SECOND_ORG
-from zoho_helpers import UK_ORG
-from zoho_helpers import raw_tokens
-from zoho_helpers import zoho_state
 
 from sandbox import REGISTRY
 from sandbox.core import Limits

@@ -6,18 +6,18 @@ import json
 
 import pytest
 import requests
-from qbo_helpers import CALLBACK
-from qbo_helpers import CLIENT
-from qbo_helpers import UK_REALM
-from qbo_helpers import US_REALM
-from qbo_helpers import api
-from qbo_helpers import authorize_url
-from qbo_helpers import callback_query
-from qbo_helpers import choices_on
-from qbo_helpers import consent
-from qbo_helpers import raw_connect
-from qbo_helpers import response_problems
-from qbo_helpers import token_request
+from helpers.qbo import CALLBACK
+from helpers.qbo import CLIENT
+from helpers.qbo import UK_REALM
+from helpers.qbo import US_REALM
+from helpers.qbo import api
+from helpers.qbo import authorize_url
+from helpers.qbo import callback_query
+from helpers.qbo import choices_on
+from helpers.qbo import consent
+from helpers.qbo import raw_connect
+from helpers.qbo import response_problems
+from helpers.qbo import token_request
 
 from sandbox.core import Limits
 

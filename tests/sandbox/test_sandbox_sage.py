@@ -7,13 +7,13 @@ import base64
 import uuid
 
 import requests
-from sage_helpers import authorize_url
-from sage_helpers import callback_query
-from sage_helpers import connect
-from sage_helpers import drive_consent
-from sage_helpers import exchange
-from sage_helpers import refresh
-from sage_helpers import validate_response
+from helpers.sage import authorize_url
+from helpers.sage import callback_query
+from helpers.sage import connect
+from helpers.sage import drive_consent
+from helpers.sage import exchange
+from helpers.sage import refresh
+from helpers.sage import validate_response
 
 DEMO = {"Demo Trading Ltd": "1fa4ffd7827455848bd71c38db750ed4"}
 

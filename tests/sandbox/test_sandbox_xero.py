@@ -12,9 +12,9 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
-from xero_helpers import REDIRECT_URI
-from xero_helpers import consent
-from xero_helpers import validate_response
+from helpers.xero import REDIRECT_URI
+from helpers.xero import consent
+from helpers.xero import validate_response
 
 from sandbox.core import Limits
 

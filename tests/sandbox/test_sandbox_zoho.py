@@ -6,11 +6,11 @@ The refresh race, revoke, the minute limit and fault injection are in test_sandb
 
 import pytest
 import requests
-from zoho_helpers import SECOND_ORG
-from zoho_helpers import UK_ORG
-from zoho_helpers import raw_tokens
-from zoho_helpers import validate_response
-from zoho_helpers import zoho_state
+from helpers.zoho import SECOND_ORG
+from helpers.zoho import UK_ORG
+from helpers.zoho import raw_tokens
+from helpers.zoho import validate_response
+from helpers.zoho import zoho_state
 
 
 class Api:
@@ -154,7 +154,7 @@ def test_tokens_only_work_in_their_own_data_centre(sandbox):
 
 
 def test_cancel_redirects_with_access_denied(sandbox):
-    from zoho_helpers import consent
+    from helpers.zoho import consent
 
     url = (f"{sandbox.url}/zoho/accounts/oauth/v2/auth?client_id=sandbox-zoho-client"
            "&redirect_uri=http://127.0.0.1:5000/cb&response_type=code&state=abc&scope=x")
