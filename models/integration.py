@@ -5,7 +5,7 @@ import datetime
 from peewee import BooleanField
 from peewee import CharField
 from peewee import DateTimeField
-from peewee import FloatField
+from peewee import DoubleField
 from peewee import ForeignKeyField
 from peewee import TextField
 
@@ -42,9 +42,9 @@ class Connection(BaseModel):
     status_reason = TextField(null=True)
     active = BooleanField(default=False)
     tokens = TextField(null=True)  # Fernet ciphertext of the token set (models.token_vault)
-    access_expires_at = FloatField(null=True)
-    refreshed_at = FloatField(null=True)  # when the refresh token was issued
-    refresh_expires_at = FloatField(null=True)
+    access_expires_at = DoubleField(null=True)
+    refreshed_at = DoubleField(null=True)  # when the refresh token was issued
+    refresh_expires_at = DoubleField(null=True)
     options = JSONField(null=True)  # numbering, send files, default taxes, supplier warning
     mappings_confirmed = BooleanField(default=False)
     lists_refreshed_at = DateTimeField(null=True)
