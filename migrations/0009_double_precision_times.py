@@ -18,7 +18,8 @@ def _postgres(db):
 def up(migrator, db):
     if _postgres(db):
         for column in COLUMNS:
-            db.execute_sql(f'ALTER TABLE "connection" ALTER COLUMN "{column}" TYPE double precision')
+            db.execute_sql(f'ALTER TABLE "connection" ALTER COLUMN "{column}" '
+                           "TYPE double precision")
 
 
 def down(migrator, db):
