@@ -32,14 +32,11 @@ def _register_blueprints(app):
     from views import connect
     from views import contacts
     from views import documents
-    from views import documents_edit  # noqa: F401 (adds its routes to documents.bp)
-    from views import documents_import  # noqa: F401 (adds its routes to documents.bp)
     from views import health
     from views import home
     from views import integrations
     from views import mapping
     from views import settings
-    from views import settings_firm  # noqa: F401 (adds its routes to settings.bp)
     from views import users
 
     for module in (auth, home, health, users, settings, documents, contacts, api, integrations,

@@ -1,7 +1,12 @@
-"""Create or update contacts from screens, the API and imports."""
+"""Contacts: list them a page at a time, and create or update them from screens, the API and
+imports."""
+
+from peewee import Tuple
 
 from models.contact import CONTACT_KINDS
 from models.contact import Contact
+from services.document_list import name_contains
+from services.document_list import prefix_condition
 from services.validation import Errors
 from services.validation import clean_choice
 from services.validation import clean_country
@@ -9,6 +14,7 @@ from services.validation import clean_email
 from services.validation import clean_number
 from services.validation import clean_text
 
+PAGE_SIZE = 50
 # How the contact form labels each field, for its error list.
 FIELD_LABELS = {"kind": "Kind", "number": "Account number", "name": "Name", "email": "Email",
                 "phone": "Phone", "vat_number": "VAT number", "address_line1": "Address line 1",
@@ -64,3 +70,21 @@ def upsert_contact(cleaned):
         setattr(contact, field if field != "care_of" else "care_of_id", value)
     contact.save()
     return contact, "updated"
+
+
+def list_contacts(kind="", q="", after=None, page_size=None):
+    """A page of contacts by name, filtered by kind and by name or number, and whether more follow.
+
+    after is the (name, id) of the last row of the previous page, or None for the first page.
+    """
+    page_size = page_size or PAGE_SIZE
+    query = Contact.select()
+    if kind in CONTACT_KINDS:
+        query = query.where(Contact.kind == kind)
+    if q:
+        query = query.where(name_contains(Contact.name, q)
+                            | prefix_condition(Contact.number, q.upper()))
+    if after is not None:
+        query = query.where(Tuple(Contact.name, Contact.id) > after)
+    rows = list(query.order_by(Contact.name, Contact.id).limit(page_size + 1))
+    return rows[:page_size], len(rows) > page_size

@@ -5,11 +5,13 @@ commit will do (a credit note may refer to an invoice earlier in the same file) 
 nothing; commit re-reads the same file and writes every document in one transaction, or none.
 Re-importing a file finds each document by number and leaves identical ones unchanged, so it
 never makes duplicates. Dates may be written as spreadsheets save them (15/11/2026), read day or
-month first as the firm's Settings say.
+month first as the firm's Settings say. Between preview and commit the file waits in Redis for an
+hour.
 """
 
 import csv
 import io
+import uuid
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -20,6 +22,7 @@ from models.money import MoneyError
 from models.money import to_decimal
 from services.documents import clean_document
 from services.documents import upsert_document
+from worker.queue import get_redis
 
 HEADER_COLUMNS = ("number", "kind", "contact_number", "care_of_number", "issue_date", "due_date",
                   "currency", "reference", "status", "original_number", "notes")
@@ -240,3 +243,37 @@ def plan_import(raw, max_kb, max_rows, max_lines, date_order="dmy"):
 def commit_import(raw, max_kb, max_rows, max_lines, date_order="dmy"):
     """Import the file in one transaction: every document, or none when any has a problem."""
     return _run(raw, max_kb, max_rows, max_lines, write=True, date_order=date_order)
+
+
+UPLOAD_KEPT_SECONDS = 3600
+_UPLOAD_KEY = "ledgerlink:csv-import:{}"
+
+
+def _upload_key(token):
+    return _UPLOAD_KEY.format(token if token.isalnum() else "-")
+
+
+def keep_upload(raw, date_order):
+    """Keep a previewed file and the date order it was read with until it is committed (or an
+    hour passes); return its token."""
+    token = uuid.uuid4().hex
+    key = _upload_key(token)
+    redis = get_redis()
+    with redis.pipeline() as pipe:
+        pipe.hset(key, mapping={"file": raw, "date_order": date_order})
+        pipe.expire(key, UPLOAD_KEPT_SECONDS)
+        pipe.execute()
+    return token
+
+
+def kept_upload(token):
+    """(file, date order) kept under this token, or None when it expired or never existed."""
+    kept = get_redis().hgetall(_upload_key(token))
+    if not kept:
+        return None
+    return kept[b"file"], kept[b"date_order"].decode()
+
+
+def forget_upload(token):
+    """Drop a kept file once it has been committed."""
+    get_redis().delete(_upload_key(token))

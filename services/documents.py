@@ -1,13 +1,16 @@
 """Create or update documents and their lines from screens, the API and CSV imports."""
 
+import hashlib
 from decimal import Decimal
 
+from models import db
 from models.contact import Contact
 from models.document import CATEGORIES
 from models.document import CREDIT_NOTE_OF
 from models.document import KINDS
 from models.document import STATUSES
 from models.document import Document
+from models.document import DocumentFile
 from models.document import DocumentLocked
 from models.document import contact_kind_for
 from models.money import document_totals
@@ -251,3 +254,29 @@ def upsert_document(cleaned):
     document.save()
     document.replace_lines(cleaned["lines"])
     return document, outcome
+
+
+def number_taken(number):
+    """True when a document already has this number (compared upper-cased)."""
+    return Document.select().where(Document.number == number.strip().upper()).exists()
+
+
+def void_document(document):
+    """Void a document not yet in the ledger; raises DocumentLocked for a synced one."""
+    document.ensure_unlocked()
+    document.status = "void"
+    document.save()
+
+
+def attach_pdf(document, filename, content):
+    """Attach a checked PDF to the document, replacing any earlier one."""
+    with db.atomic():
+        DocumentFile.delete().where(DocumentFile.document == document).execute()
+        DocumentFile.create(document=document, filename=(filename or "")[:200] or "file.pdf",
+                            content=content, size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest())
+
+
+def remove_attachment(document):
+    """Drop the attached PDF; the document's own rendered PDF is used again."""
+    DocumentFile.delete().where(DocumentFile.document == document).execute()

@@ -3,11 +3,11 @@
 import json
 
 import pytest
-from docs_helpers import add_contact
-from docs_helpers import api_token
-from docs_helpers import document_payload
-from docs_helpers import line
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import api_token
+from helpers.docs import document_payload
+from helpers.docs import line
+from helpers.docs import mark_synced
 
 import models
 from models.api_token import ApiToken

@@ -7,12 +7,12 @@ import re
 from decimal import Decimal
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import api_token
-from docs_helpers import document_payload
-from docs_helpers import line
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import api_token
+from helpers.docs import document_payload
+from helpers.docs import line
+from helpers.docs import mark_synced
 from test_csv_import import _csv
 from test_csv_import import _row
 

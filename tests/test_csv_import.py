@@ -5,9 +5,9 @@ import io
 import re
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import mark_synced
 
 import models
 from models.document import Document

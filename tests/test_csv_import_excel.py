@@ -6,8 +6,8 @@ import datetime
 import io
 import re
 
-from docs_helpers import add_contact
-from docs_helpers import document_payload
+from helpers.docs import add_contact
+from helpers.docs import document_payload
 from test_csv_import import _commit
 from test_csv_import import _count
 from test_csv_import import _csv

@@ -6,10 +6,10 @@ import json
 import re
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import api_token
-from docs_helpers import line
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import api_token
+from helpers.docs import line
 from pypdf import PdfReader
 
 import models

@@ -5,9 +5,9 @@ import io
 import re
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import line
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import line
 
 import models
 from models.contact import Contact

@@ -3,9 +3,9 @@
 import io
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import line
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import line
 from pypdf import PdfReader
 from test_settings_documents import PNG
 

@@ -6,22 +6,19 @@ The records are deliberately long (names, ids, references, amounts), as a real f
 import os
 
 import pytest
-from browser import chromium_page
-from browser import live_server
-from browser import sign_in_page
 from conftest import PASSWORD
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import line
-from link_helpers import add_connection
-from link_helpers import add_ledger_contact
+from helpers.browser import chromium_page
+from helpers.browser import live_server
+from helpers.browser import needs_chromium
+from helpers.browser import sign_in_page
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import line
+from helpers.links import add_connection
+from helpers.links import add_ledger_contact
 
 import models
 from services.contact_links import set_link
-
-needs_chromium = pytest.mark.skipif(
-    not os.path.exists("/usr/bin/chromium") and not os.environ.get("LEDGERLINK_REQUIRE_BROWSER"),
-    reason="Debian's chromium package is not installed (CI installs it and requires this test)")
 
 LONG_NAME = "Harbour View Residential Lettings and Property Management Limited"
 XERO_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"

@@ -4,13 +4,14 @@ refused form that keeps what was typed, a country chosen by name, an Excel CSV w
 import os
 
 import pytest
-from browser import chromium_page
-from browser import live_server
-from browser import sign_in_page
 from conftest import PASSWORD
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import line
+from helpers.browser import chromium_page
+from helpers.browser import live_server
+from helpers.browser import needs_chromium
+from helpers.browser import sign_in_page
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import line
 from test_csv_import import _csv
 from test_csv_import import _row
 from test_layout_browser import CUT_TEXT_JS
@@ -20,9 +21,6 @@ from models.contact import Contact
 from models.document import Document
 from models.firm import FirmProfile
 
-needs_chromium = pytest.mark.skipif(
-    not os.path.exists("/usr/bin/chromium") and not os.environ.get("LEDGERLINK_REQUIRE_BROWSER"),
-    reason="Debian's chromium package is not installed (CI installs it and requires this test)")
 pytestmark = needs_chromium
 
 

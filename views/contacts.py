@@ -1,13 +1,11 @@
 """Contacts (staff): list, detail, create and edit, and the protected ledger account id."""
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from peewee import Tuple
 
 from models import db
 from models.contact import CONTACT_KINDS
@@ -24,20 +22,15 @@ from services.contact_links import remote_id_in
 from services.contact_links import set_link
 from services.contacts import FIELD_LABELS
 from services.contacts import clean_contact
+from services.contacts import list_contacts
 from services.contacts import upsert_contact
-from services.document_list import name_contains
-from services.document_list import prefix_condition
 from services.validation import labelled
 from views._access import login_required
 from views._htmx import render_page_or_fragment
+from views._lookup import get_or_404
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
-PAGE_SIZE = 50
 NO_CONNECTION = "Connect an accounting package first"
-
-
-def _get(contact_id):
-    return Contact.get_or_none(Contact.id == contact_id) or abort(404)
 
 
 @bp.get("/")
@@ -47,18 +40,10 @@ def index():
     kind = request.args.get("kind", "")
     q = request.args.get("q", "").strip()[:100]
     after_name, after_id = request.args.get("after_name"), request.args.get("after_id", "")
-    query = Contact.select()
-    if kind in CONTACT_KINDS:
-        query = query.where(Contact.kind == kind)
-    if q:
-        query = query.where(name_contains(Contact.name, q)
-                            | prefix_condition(Contact.number, q.upper()))
-    if after_name is not None and after_id.isdigit():
-        query = query.where(Tuple(Contact.name, Contact.id) > (after_name, int(after_id)))
-    rows = list(query.order_by(Contact.name, Contact.id).limit(PAGE_SIZE + 1))
+    after = (after_name, int(after_id)) if after_name is not None and after_id.isdigit() else None
+    rows, more = list_contacts(kind, q, after)
     next_url = None
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
+    if more:
         next_url = url_for("contacts.index", kind=kind or None, q=q or None,
                            after_name=rows[-1].name, after_id=rows[-1].id)
     linked = linked_contact_ids(Connection.active_connection(), [row.id for row in rows])
@@ -71,7 +56,7 @@ def index():
 @login_required
 def detail(contact_id):
     """A contact with its sites (billed care of it) and latest documents."""
-    contact = _get(contact_id)
+    contact = get_or_404(Contact, contact_id)
     documents = (Document.select().where(Document.contact == contact)
                  .order_by(Document.issue_date.desc(), Document.id.desc()).limit(20))
     sites = Contact.select().where(Contact.care_of == contact).order_by(Contact.name).limit(100)
@@ -176,7 +161,7 @@ def new():
 @login_required
 def edit(contact_id):
     """Edit a contact; the ledger account id changes only when unlocked and confirmed."""
-    contact = _get(contact_id)
+    contact = get_or_404(Contact, contact_id)
     if request.method == "POST":
         return _save(contact)
     return _render_form(contact, _values(contact))
@@ -186,7 +171,7 @@ def edit(contact_id):
 @login_required
 def clear_ledger_id(contact_id):
     """Clear the contact's ledger account id in the active connection in one click."""
-    contact = _get(contact_id)
+    contact = get_or_404(Contact, contact_id)
     connection = Connection.active_connection()
     if connection is None:
         flash(f"{NO_CONNECTION}: there is no ledger account id to clear.", "error")

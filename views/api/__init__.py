@@ -1,119 +1,27 @@
-"""JSON API under /api/v1 for the firm's job or booking system: bearer tokens, JSON errors."""
+"""JSON API under /api/v1 for the firm's job or booking system: bearer tokens, JSON errors.
 
-import datetime
-import json
-import logging
-from decimal import Decimal
+The blueprint and its routes; protocol: tokens, JSON in and out, errors; routes: the endpoints;
+schemas and openapi: the JSON Schemas and the OpenAPI description built from them.
+"""
 
 from flask import Blueprint
-from flask import current_app
-from flask import g
-from flask import jsonify
-from flask import request
-from jsonschema import Draft202012Validator
 from werkzeug.exceptions import HTTPException
 
-from models.api_token import ApiToken
 from views._security import csrf
+from views.api import protocol
+from views.api import routes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-log = logging.getLogger("ledgerlink.api")
-PUBLIC_ENDPOINTS = {"api.openapi"}
-TOUCH_EVERY = datetime.timedelta(minutes=1)
+bp.before_request(protocol.authenticate)
+bp.register_error_handler(protocol.ApiError, protocol.api_error)
+bp.register_error_handler(HTTPException, protocol.http_error)
+bp.register_error_handler(Exception, protocol.unexpected_error)
 
-
-class ApiError(Exception):
-    """An error answered as JSON: status, a short code, a message and optional field errors."""
-
-    def __init__(self, status, code, message, errors=None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.errors = status, code, message, errors
-
-
-def error_response(status, code, message, errors=None):
-    """A JSON error body."""
-    body = {"error": code, "message": message}
-    if errors is not None:
-        body["errors"] = errors
-    return jsonify(body), status
-
-
-@bp.before_request
-def _authenticate():
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    record = ApiToken.find_active(token.strip()) if scheme.lower() == "bearer" else None
-    if record is None:
-        response = error_response(401, "unauthorized",
-                                  "Send a valid API token: Authorization: Bearer <token>.")
-        response[0].headers["WWW-Authenticate"] = 'Bearer realm="ledgerlink"'
-        return response
-    now = datetime.datetime.now()
-    if record.last_used_at is None or now - record.last_used_at > TOUCH_EVERY:
-        ApiToken.update(last_used_at=now).where(ApiToken.id == record.id).execute()
-    g.api_token = record
-    return None
-
-
-@bp.errorhandler(ApiError)
-def _api_error(exc):
-    return error_response(exc.status, exc.code, exc.message, exc.errors)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc):
-    messages = {404: "Not found.", 405: "Method not allowed.",
-                413: "The body is too large."}
-    return error_response(exc.code, exc.name.lower().replace(" ", "_"),
-                          messages.get(exc.code, exc.description or exc.name))
-
-
-@bp.errorhandler(Exception)
-def _unexpected(exc):
-    log.exception("unhandled API error")
-    return error_response(500, "server_error", "Something went wrong on our side; it is logged.")
-
-
-def _schema_errors(schema, payload):
-    """Field errors from JSON Schema validation, unknown fields named one by one."""
-    errors = []
-    for error in sorted(Draft202012Validator(schema).iter_errors(payload),
-                        key=lambda e: list(map(str, e.absolute_path))):
-        path = ".".join(str(part) for part in error.absolute_path)
-        prefix = path + "." if path else ""
-        if error.validator == "additionalProperties":
-            allowed = set(error.schema.get("properties", {}))
-            for name in sorted(set(error.instance) - allowed):
-                errors.append({"field": prefix + name, "message": "Unknown field."})
-        elif error.validator == "required":
-            missing = error.message.split("'")[1]
-            errors.append({"field": prefix + missing, "message": "This field is required."})
-        else:
-            errors.append({"field": path or "(body)", "message": error.message})
-    return errors
-
-
-def read_json(schema):
-    """The request body parsed (decimals exact) and checked against schema, or an ApiError."""
-    limit = current_app.config["API_MAX_BODY_KB"] * 1024
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "too_large", f"The body is larger than {limit // 1024} KB.")
-    raw = request.get_data(cache=False)
-    if len(raw) > limit:
-        raise ApiError(413, "too_large", f"The body is larger than {limit // 1024} KB.")
-    if not request.mimetype == "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    try:
-        payload = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(422, "invalid_json", "The body is not valid JSON.",
-                       [{"field": "(body)", "message": str(exc)[:200]}]) from exc
-    errors = _schema_errors(schema, payload)
-    if errors:
-        raise ApiError(422, "invalid", "The input has errors; see `errors`.", errors)
-    return payload
-
-
-from views.api import routes  # noqa: E402,F401 (attaches the endpoints to bp)
+bp.get("/openapi.json")(routes.openapi)
+bp.get("/contacts/<number>")(routes.get_contact)
+bp.put("/contacts/<number>")(routes.put_contact)
+bp.get("/documents/<number>")(routes.get_document)
+bp.put("/documents/<number>")(routes.put_document)
+bp.post("/documents/<number>/sent")(routes.mark_sent)
+bp.get("/documents")(routes.list_documents)
