@@ -451,8 +451,8 @@ def test_requests_are_recorded_with_authorization_redacted(sandbox, api):
 
 # The operations the sandbox implements with a JSON response (Accounting and Identity specs).
 JSON_OPERATIONS = {
-    "getConnections", "getOrganisations", "getCurrencies", "getAccounts", "getAccount", "getTaxRates",
-    "getContacts", "getContact", "createContacts", "getInvoices", "getInvoice",
+    "getConnections", "getOrganisations", "getCurrencies", "getAccounts", "getAccount",
+    "getTaxRates", "getContacts", "getContact", "createContacts", "getInvoices", "getInvoice",
     "createInvoices", "getCreditNotes", "getCreditNote", "createCreditNotes",
     "getInvoiceAttachments", "createInvoiceAttachmentByFileName",
     "updateInvoiceAttachmentByFileName", "getCreditNoteAttachments",
