@@ -495,6 +495,7 @@ class Provider(abc.ABC):
     # The ledger says which contacts are customers and which suppliers, and refuses the other
     # kind (False for Xero, whose flags only follow from a contact's documents).
     contact_kinds_strict = True
+    exposes_lock_date = True  # the API reads the organisation's lock date (not Zoho Books')
     # Longest text the ledger takes, by "number", "reference" and "line_description" (a key is
     # left out where the provider's spec gives no limit).
     field_limits = {}

@@ -97,6 +97,7 @@ class ZohoBooks(ZohoApi, Provider):
         token="accounts:/oauth/v2/token",  # noqa: S106 - an endpoint path, not a secret
         revoke="accounts:/oauth/v2/token/revoke", client_auth="body")
     needs_items = True
+    exposes_lock_date = False  # transaction locking is not in Zoho Books' API
     # invoice_number and the other numbers, reference_number (Max-Length [100] in the spec).
     field_limits = {"number": 100, "reference": 100}
     # Shown to the admin on the connect screen.
