@@ -3,11 +3,11 @@ pages, and build documents from what the ledger lists, using only providers.base
 
 import time
 from collections import deque
-from urllib.parse import parse_qsl
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from urllib.parse import parse_qsl
 
 import requests
 
