@@ -1,5 +1,6 @@
 """The Xero provider client against the sandbox over real HTTP."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -329,3 +330,57 @@ def test_every_request_body_matches_the_spec(xero, sandbox):
     assert {"createInvoices", "createCreditNotes", "createContacts",
             "createInvoiceAttachmentByFileName", "createCreditNoteAttachmentByFileName",
             "deleteConnection", "getConnections"} <= operations
+
+
+def _organisation(sandbox, tenant, **changes):
+    requests.post(f"{sandbox.url}/_control/organisation", timeout=10,
+                  json={"provider": "xero", "tenant": tenant, **changes}).raise_for_status()
+
+
+def test_the_later_lock_date_counts_and_contact_kinds_follow_use(xero, sandbox):
+    provider, _, ctx = xero
+    assert XeroProvider.contact_kinds_strict is False and not XeroProvider.supports_care_of
+    _organisation(sandbox, ctx.organisation_id, lock_date="2026-03-31",
+                  end_of_year_lock_date="2025-12-31")
+    settings = provider.organisation_settings(ctx)
+    assert (settings.lock_date, settings.lock_date_label) == (date(2026, 3, 31),
+                                                              "Xero period lock date")
+    _organisation(sandbox, ctx.organisation_id, end_of_year_lock_date="2026-04-30")
+    settings = provider.organisation_settings(ctx)
+    assert (settings.lock_date, settings.lock_date_label) == (date(2026, 4, 30),
+                                                              "Xero end of year lock date")
+    assert settings.currencies == {"GBP"} and settings.base_currency == "GBP"
+
+
+def test_list_documents_pages_from_the_latest_change_and_sees_edits(xero, box, sandbox):
+    provider, _, ctx = xero
+    provider.list_page_size = 2
+    cid = customer(provider, ctx)
+    clock = sandbox.state["clock"]
+    first = []
+    for i in range(5):
+        clock.advance(1)
+        first += provider.push(ctx, [document(DocumentKind.SALES_INVOICE, cid, f"L-{i}",
+                                              local_id=i)])
+    pages, seen, cursor = 0, [], None
+    while True:
+        page = provider.list_documents(ctx, DocumentKind.SALES_INVOICE, cursor=cursor)
+        pages, seen = pages + 1, seen + [d.number for d in page.documents]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert sorted(set(seen)) == [f"L-{i}" for i in range(5)] and pages >= 3
+    sent = [r for r in box.requests if r["path"].endswith("/Invoices") and r["method"] == "GET"]
+    assert "If-Modified-Since" not in sent[0]["headers"]
+    assert "If-Modified-Since" in sent[-1]["headers"]  # later pages start from the latest seen
+    watermark = page.watermark
+    clock.advance(5)
+    requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "xero", "tenant": ctx.organisation_id,
+        "id": first[1].remote_id}).raise_for_status()
+    page = provider.list_documents(ctx, DocumentKind.SALES_INVOICE, modified_since=watermark)
+    # The read is inclusive: the change at the old watermark (L-4) comes again, then the edit.
+    assert [d.number for d in page.documents] == ["L-4", "L-1"]
+    assert page.watermark > watermark
+    credits = provider.list_documents(ctx, DocumentKind.SALES_CREDIT_NOTE)
+    assert credits.documents == [] and credits.next_cursor is None and credits.watermark == ""

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
 import pytest
+import requests
 from helpers.zoho import REDIRECT_URI
 from helpers.zoho import SECOND_ORG
 from helpers.zoho import UK_ORG
@@ -387,3 +388,78 @@ def test_daily_allowance_and_expired_token(sandbox, zoho, ctx):
     with pytest.raises(AuthError) as failure:
         zoho.tax_rates(ctx)
     assert failure.value.code == "reconnect" and "Invalid OAuth token" in failure.value.detail
+
+
+def test_organisation_settings_currencies_and_no_lock_date(sandbox, zoho, ctx):
+    assert ZohoBooks.exposes_lock_date is False
+    start = len(zoho_state(sandbox).requests)
+    settings = zoho.organisation_settings(ctx)
+    assert (settings.base_currency, settings.currencies, settings.lock_date) == (
+        "GBP", {"GBP"}, None)
+    assert len(_api_calls(sandbox, start)) == 1
+    requests.post(f"{sandbox.url}/_control/organisation", timeout=10, json={
+        "provider": "zoho", "tenant": UK_ORG, "currencies": ["GBP", "EUR"]}).raise_for_status()
+    assert zoho.organisation_settings(ctx).currencies == {"GBP", "EUR"}
+
+
+def _read_all(zoho, ctx, kind, since):
+    documents, cursor = [], None
+    while True:
+        page = zoho.list_documents(ctx, kind, modified_since=since, cursor=cursor)
+        documents += page.documents
+        if page.next_cursor is None:
+            return documents, page.watermark
+        cursor = page.next_cursor
+
+
+def test_list_documents_by_modified_time_and_credit_notes_by_creation(sandbox, zoho, ctx):
+    clock = sandbox.state["clock"]
+    [first] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_INVOICE, "LL-L1")])
+    clock.advance(5)
+    [second] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_INVOICE, "LL-L2")])
+    listed, mark = _read_all(zoho, ctx, DocumentKind.SALES_INVOICE, None)
+    assert [d.number for d in listed] == ["LL-L2", "LL-L1"]  # newest first
+    assert listed[0].issue_date == date(2025, 1, 31) and listed[0].status == "sent"
+    clock.advance(5)
+    requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "zoho", "tenant": UK_ORG, "id": first.remote_id}).raise_for_status()
+    changed, later = _read_all(zoho, ctx, DocumentKind.SALES_INVOICE, mark)
+    # LL-L2 comes again: invoices are read from a second before the watermark (Zoho's filter
+    # is "after" it), then the edit.
+    assert sorted(d.number for d in changed) == ["LL-L1", "LL-L2"] and later > mark
+    query = zoho_state(sandbox).requests[-1]["query"]
+    validate_query("GET", "/books/v3/invoices", query)
+    assert query["sort_column"] == "created_time" and "last_modified_time" in query
+    # Credit notes: no modified-time filter in Zoho's API, so they are read by creation.
+    [old] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-C0")])
+    clock.advance(5)
+    zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-C1")])
+    _, credit_mark = _read_all(zoho, ctx, DocumentKind.SALES_CREDIT_NOTE, None)
+    clock.advance(5)
+    zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-C2")])
+    requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "zoho", "tenant": UK_ORG, "id": old.remote_id}).raise_for_status()
+    start = len(zoho_state(sandbox).requests)
+    created, _ = _read_all(zoho, ctx, DocumentKind.SALES_CREDIT_NOTE, credit_mark)
+    # LL-C1 was created at the watermark (the read includes it); LL-C0's change is not seen.
+    assert [d.number for d in created] == ["LL-C2", "LL-C1"]
+    assert len(_api_calls(sandbox, start)) == 1
+    assert second.remote_total == Decimal("120.60")
+
+
+def test_find_documents_by_a_shared_prefix_in_one_call(sandbox, zoho, ctx):
+    docs = [_doc(sandbox, DocumentKind.SALES_INVOICE, f"LL-F{i}", local_id=i) for i in range(3)]
+    results = zoho.push(ctx, docs)
+    start = len(zoho_state(sandbox).requests)
+    found = zoho.find_documents(ctx, DocumentKind.SALES_INVOICE, [d.number for d in docs])
+    assert {n: f.remote_id for n, f in found.items()} == {
+        d.number: r.remote_id for d, r in zip(docs, results, strict=True)}
+    calls = _api_calls(sandbox, start)
+    assert len(calls) == 1 and calls[0]["query"]["invoice_number_startswith"] == "LL-F"
+    credits = [_doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, f"LL-G{i}", local_id=i)
+               for i in range(2)]
+    zoho.push(ctx, credits)
+    start = len(zoho_state(sandbox).requests)
+    assert len(zoho.find_documents(ctx, DocumentKind.SALES_CREDIT_NOTE,
+                                   [d.number for d in credits])) == 2
+    assert len(_api_calls(sandbox, start)) == 2  # no prefix filter on credit notes: one each
