@@ -19,6 +19,7 @@ from providers.base import ApiContext
 from providers.base import AuthError
 from providers.base import DocumentKind
 from providers.base import NewContact
+from providers.base import OrganisationSettings
 from providers.base import OutgoingDocument
 from providers.base import OutgoingLine
 from providers.base import ProviderError
@@ -325,7 +326,7 @@ def test_revoked_grant_means_reconnect(provider, tokens, ctx, qbo_sandbox):
 
 
 def test_subscription_and_disconnected_company(provider, ctx, qbo_sandbox):
-    ctx.extra["qbo_custom_txn_numbers"] = True
+    ctx.extra[SETTINGS_KEY] = OrganisationSettings(keeps_our_numbers=True)  # as a run carries it
     qbo_sandbox.faults.subscription_expired = True
     [lapsed] = provider.push(ctx, [document(1)])
     assert lapsed.status == PushStatus.AUTH and lapsed.code == "subscription"
