@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from helpers.contract import read_all
 from helpers.qbo import UK_REALM
 from helpers.qbo import US_REALM
 from helpers.qbo import batch_request_problems
@@ -546,22 +547,15 @@ def test_list_documents_pages_by_last_updated_time(provider, ctx, sandbox, monke
         clock.advance(1)
         results += provider.push(ctx, [document(i + 1, DocumentKind.SUPPLIER_INVOICE,
                                                 number=f"LB-{i}")])
-    seen, cursor, pages = [], None, 0
-    while True:
-        page = provider.list_documents(ctx, DocumentKind.SUPPLIER_INVOICE, cursor=cursor)
-        seen += [d.remote_id for d in page.documents]
-        pages += 1
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
-    assert set(seen) == {r.remote_id for r in results} and pages >= 3
-    assert all(d.issue_date == date(2026, 7, 1) for d in page.documents)
+    listed, watermark, pages = read_all(provider, ctx, DocumentKind.SUPPLIER_INVOICE, None)
+    assert {d.remote_id for d in listed} == {r.remote_id for r in results} and pages >= 3
+    assert all(d.issue_date == date(2026, 7, 1) for d in listed)
     clock.advance(5)
     requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
         "provider": "qbo", "tenant": US_REALM, "id": results[0].remote_id}).raise_for_status()
     after = provider.list_documents(ctx, DocumentKind.SUPPLIER_INVOICE,
-                                    modified_since=page.watermark)
+                                    modified_since=watermark)
     assert after.documents[-1].remote_id == results[0].remote_id
-    assert after.watermark > page.watermark
+    assert after.watermark > watermark
     query = recorded(sandbox)[-1]["query"]["query"]
-    assert f"MetaData.LastUpdatedTime >= '{page.watermark}'" in query
+    assert f"MetaData.LastUpdatedTime >= '{watermark}'" in query

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from helpers.contract import read_all
 from helpers.zoho import REDIRECT_URI
 from helpers.zoho import SECOND_ORG
 from helpers.zoho import UK_ORG
@@ -403,13 +404,8 @@ def test_organisation_settings_currencies_and_no_lock_date(sandbox, zoho, ctx):
 
 
 def _read_all(zoho, ctx, kind, since):
-    documents, cursor = [], None
-    while True:
-        page = zoho.list_documents(ctx, kind, modified_since=since, cursor=cursor)
-        documents += page.documents
-        if page.next_cursor is None:
-            return documents, page.watermark
-        cursor = page.next_cursor
+    documents, watermark, _ = read_all(zoho, ctx, kind, since)
+    return documents, watermark
 
 
 def test_list_documents_by_modified_time_and_credit_notes_by_creation(sandbox, zoho, ctx):
