@@ -10,6 +10,7 @@ import enum
 import time
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import date
 from decimal import Decimal
 
@@ -209,6 +210,9 @@ class OutgoingDocument:
     use_our_number: bool = True  # False: let the ledger number it (sales documents)
     original_number: str = ""  # a credit note's invoice
     idempotency_key: str = ""  # stable per push attempt generation; see the sync engine
+    # The customer the work was done for, billed to `contact_id` (a QuickBooks sub-customer:
+    # the invoice is raised on it). Only where the provider `supports_care_of`.
+    care_of_contact_id: str = ""
 
 
 class PushStatus(enum.StrEnum):
@@ -235,6 +239,7 @@ class PushResult:
     code: str = ""  # our stable error code (see providers.errors)
     message: str = ""  # plain English, saying what to do
     retry_after: float | None = None
+    remote_total: Decimal | None = None  # the ledger's gross total from the create answer
 
     @classmethod
     def from_error(cls, local_id, exc, **fields):
@@ -261,6 +266,120 @@ class RemoteDocument:
     status: str
     amount_paid: Decimal = Decimal("0")
     url: str = ""
+    issue_date: date | None = None
+
+
+@dataclass
+class LedgerDocumentPage:
+    """One page of documents created or changed in the ledger since a watermark.
+
+    Pass `next_cursor` back (with the same `modified_since`) until it is None; then keep
+    `watermark` and pass it as `modified_since` next time. A document may come back on two
+    pages, or again next time (the reads are inclusive): key it by its remote id.
+    """
+
+    documents: list  # RemoteDocument
+    next_cursor: str | None = None
+    watermark: str = ""  # opaque: the provider's own time of the latest change seen
+
+
+@dataclass
+class OrganisationSettings:
+    """What the ledger says about posting to the organisation, read once per run.
+
+    The engine may keep it (`as_dict`) and hand it back through `ctx.extra[SETTINGS_KEY]`, so
+    that later calls on another context need not read it again.
+    """
+
+    lock_date: date | None = None  # nothing dated on or before it can be posted
+    lock_date_label: str = ""  # e.g. "Xero period lock date"
+    base_currency: str = ""
+    currencies: frozenset = frozenset()  # enabled codes incl. base; empty = unknown (no check)
+    # Whether sales documents keep our number (Provider.keeps_our_numbers), where the answer
+    # depends on the organisation's settings (QuickBooks' custom transaction numbers); None
+    # where it does not.
+    keeps_our_numbers: bool | None = None
+
+    def as_dict(self):
+        """A JSON-ready dict (dates as ISO text, currencies sorted)."""
+        return {"lock_date": self.lock_date.isoformat() if self.lock_date else None,
+                "lock_date_label": self.lock_date_label, "base_currency": self.base_currency,
+                "currencies": sorted(self.currencies),
+                "keeps_our_numbers": self.keeps_our_numbers}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The settings `as_dict` gave."""
+        lock = data.get("lock_date")
+        return cls(lock_date=date.fromisoformat(lock) if lock else None,
+                   lock_date_label=data.get("lock_date_label") or "",
+                   base_currency=data.get("base_currency") or "",
+                   currencies=frozenset(data.get("currencies") or ()),
+                   keeps_our_numbers=data.get("keeps_our_numbers"))
+
+
+# Where an ApiContext carries organisation settings already read (OrganisationSettings or its
+# dict); `organisation_settings` puts what it reads there too.
+SETTINGS_KEY = "organisation_settings"
+
+
+def known_settings(ctx):
+    """The organisation settings `ctx` carries, or None."""
+    value = ctx.extra.get(SETTINGS_KEY) if ctx is not None else None
+    if isinstance(value, dict):
+        value = OrganisationSettings.from_dict(value)
+    return value if isinstance(value, OrganisationSettings) else None
+
+
+@dataclass
+class PreparedRequest:
+    """One request exactly as a push would send it (Authorization left out)."""
+
+    method: str
+    url: str
+    content_type: str
+    body: object  # the JSON body as a dict, or None
+    headers: dict = field(default_factory=dict)
+
+
+def utc_text(moment, millis=False):
+    """An aware datetime as UTC ISO 8601 text ending in "Z", so watermarks compare as text."""
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds" if millis else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def later_date(*dates):
+    """The latest of the dates given (None when none is set)."""
+    present = [d for d in dates if d]
+    return max(present) if present else None
+
+
+def read_cursor(cursor, modified_since):
+    """(page, since, latest) from a listing cursor, or the first page from `modified_since`."""
+    if not cursor:
+        return 1, modified_since or "", ""
+    page, _, rest = cursor.partition("|")
+    since, _, latest = rest.partition("|")
+    return int(page), since, latest
+
+
+def make_cursor(page, since, latest=""):
+    """A listing cursor: the page to read, the `since` to read it with, the latest seen."""
+    return f"{page}|{since}|{latest}"
+
+
+def after_ordered_page(stamps, since, page, full):
+    """(next_cursor, watermark) after a page of a listing ordered by modified time, oldest
+    first, whose filter includes `since` itself: the next page starts from the page's latest
+    time (keyset paging, so a change meanwhile cannot make us skip a document), or moves on a
+    page while a whole page shares one time."""
+    latest = max(stamps) if stamps else ""
+    watermark = max(latest, since) if latest else since
+    if not full:
+        return None, watermark
+    if latest == since:
+        return make_cursor(page + 1, since), watermark
+    return make_cursor(1, latest), watermark
 
 
 @dataclass
@@ -372,6 +491,14 @@ class Provider(abc.ABC):
     multi_organisation = False  # the grant can reach several organisations
     connect_note = ""  # shown to the admin before connecting (e.g. a provider's token caps)
     needs_items = False  # sales lines go through items (QuickBooks, Zoho), one per income account
+    supports_care_of = False  # documents may name a care-of customer (QuickBooks sub-customers)
+    # The ledger says which contacts are customers and which suppliers, and refuses the other
+    # kind (False for Xero, whose flags only follow from a contact's documents).
+    contact_kinds_strict = True
+    exposes_lock_date = True  # the API reads the organisation's lock date (not Zoho Books')
+    # Longest text the ledger takes, by "number", "reference" and "line_description" (a key is
+    # left out where the provider's spec gives no limit).
+    field_limits = {}
     supports_pkce = False
     batch_size = 1  # documents per push call
     # How long an unused refresh token lives, in days (None: until revoked).
@@ -466,6 +593,12 @@ class Provider(abc.ABC):
     def create_contact(self, ctx, new_contact):
         """Create a customer or supplier; return the Contact."""
 
+    # organisation
+    @abc.abstractmethod
+    def organisation_settings(self, ctx):
+        """Lock date, base and enabled currencies (OrganisationSettings), read from the ledger;
+        also left in `ctx.extra[SETTINGS_KEY]` for later calls on the same context."""
+
     # documents
     def keeps_our_numbers(self, ctx):
         """Whether sales documents pushed to this organisation keep our number (as the ledger's
@@ -478,13 +611,28 @@ class Provider(abc.ABC):
         return True
 
     @abc.abstractmethod
-    def find_documents(self, ctx, kind, numbers):
+    def find_documents(self, ctx, kind, numbers, sent=()):
         """Documents of a kind whose number or reference is among `numbers`: {number: Remote}.
 
         For supplier documents pass our number and the supplier's reference: some ledgers keep
         the supplier's as the document number and have nowhere searchable for ours (Xero,
         QuickBooks), others file ours as the reference (Sage, Zoho).
+
+        `sent`: the OutgoingDocuments as they were pushed, when known. Where our number lives
+        only in a field the ledger cannot search (QuickBooks numbering the documents itself
+        keeps it in the private note), their contacts and dates let one query find them.
         """
+
+    @abc.abstractmethod
+    def list_documents(self, ctx, kind, modified_since=None, cursor=None):
+        """Documents of a kind created or changed since the watermark `modified_since` (all
+        when None): a LedgerDocumentPage. One call when nothing changed."""
+
+    @abc.abstractmethod
+    def prepare_requests(self, documents, ctx=None):
+        """The requests `push` would send for these documents (PreparedRequest each), built by
+        the same code, calling nothing. With `ctx`, its organisation and what it carries
+        (settings, items) fill in what push would otherwise look up; else placeholders."""
 
     @abc.abstractmethod
     def push(self, ctx, documents):

@@ -103,6 +103,29 @@ def _register_control(app, clock, sandboxes):
             return {"error": f"cannot seed: {exc}"}, 400
         return {"tenant": tenant}
 
+    @app.post("/_control/organisation")
+    def organisation_settings():
+        body = dict(request.get_json(force=True))
+        target = pick()
+        body.pop("provider", None)
+        tenant = body.pop("tenant", None)
+        try:
+            return target.set_organisation(tenant, body)
+        except KeyError:
+            return {"error": "unknown tenant"}, 404
+        except (ValueError, TypeError) as exc:
+            return {"error": str(exc)}, 400
+
+    @app.post("/_control/touch")
+    def touch():
+        body = request.get_json(force=True)
+        target = pick()
+        try:
+            stamp = target.touch_document(body.get("tenant"), str(body.get("id", "")))
+        except KeyError:
+            return {"error": "unknown tenant or document"}, 404
+        return {"modified": stamp}
+
     @app.post("/_control/clients")
     def register_client():
         body = request.get_json(force=True)

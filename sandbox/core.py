@@ -14,6 +14,7 @@ from base64 import urlsafe_b64encode
 from collections import deque
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 
 
 class Clock:
@@ -418,3 +419,27 @@ class ProviderSandbox:
     def duplicate_numbers(self, tenant):
         """Document numbers held more than once in a tenant (override per provider)."""
         return []
+
+    def set_organisation(self, tenant_id, changes):
+        """Change what a tenant's organisation settings say: `lock_date` (ISO date, or None to
+        clear it) and `currencies` (the enabled codes, the base among them), plus what a
+        provider adds. Return the tenant's settings as a dict. KeyError: no such tenant;
+        ValueError: a change the provider cannot take (override per provider)."""
+        raise ValueError(f"the {self.name} sandbox has no organisation settings")
+
+    def touch_document(self, tenant_id, remote_id):
+        """Mark a document changed now, as an edit in the ledger would; return its new
+        modified time as the provider shows it. KeyError when unknown (override)."""
+        raise KeyError(remote_id)
+
+
+def check_changes(changes, allowed):
+    """Refuse (ValueError) organisation changes a provider does not model."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown settings {unknown}; this provider takes {sorted(allowed)}")
+
+
+def iso_date_or_none(value):
+    """A control endpoint's date (ISO text or None) as a date; ValueError when unreadable."""
+    return date.fromisoformat(value) if value else None

@@ -7,25 +7,38 @@ One document is created with one POST, several with one `/batch` call.
 
 import hashlib
 import json
+from datetime import date
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import urlencode
 
 from requests.auth import HTTPBasicAuth
 
 from providers import http
 from providers import oauth as oauth_flow
+from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from providers.base import AttachResult
 from providers.base import AuthError
 from providers.base import ContactPage
+from providers.base import LedgerDocumentPage
 from providers.base import Organisation
+from providers.base import OrganisationSettings
+from providers.base import PreparedRequest
 from providers.base import Provider
 from providers.base import ProviderError
 from providers.base import PushResult
 from providers.base import PushStatus
 from providers.base import TransientError
 from providers.base import UncertainError
+from providers.base import after_ordered_page
+from providers.base import known_settings
+from providers.base import read_cursor
+from providers.base import utc_text
 from providers.base import with_refresh_expiry
 from providers.errors import message_for
 from providers.qbo import wire as docs
+from providers.qbo.api import MINOR_VERSION
 from providers.qbo.api import QboApi
 from providers.qbo.api import translate
 from providers.qbo.wire import account_from
@@ -54,6 +67,9 @@ class QuickBooksOnline(QboApi, Provider):
     rate_limits = {"per_minute": 500, "per_second": 10, "concurrent": 10,
                    "batch_per_minute": 40}
     needs_items = True  # sales lines need an Item (SalesItemLineDetail.ItemRef)
+    supports_care_of = True  # a sub-customer (job) as the invoice's customer
+    # DocNumber and a line's Description (the XSD); our reference goes into PrivateNote.
+    field_limits = {"number": 21, "line_description": 4000}
     bases = {"appcenter": "https://appcenter.intuit.com",
              "oauth": "https://oauth.platform.intuit.com",
              "developer": "https://developer.api.intuit.com",
@@ -198,21 +214,63 @@ class QuickBooksOnline(QboApi, Provider):
         return self.endpoint(path)
 
     def custom_numbers(self, ctx):
-        """Whether the company takes our DocNumbers (SalesFormsPrefs.CustomTxnNumbers)."""
-        key = "qbo_custom_txn_numbers"
-        if key not in ctx.extra:
-            prefs = self.api(ctx, "GET", "/preferences")["Preferences"]
-            ctx.extra[key] = bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))
-        return ctx.extra[key]
+        """Whether the company takes our DocNumbers (SalesFormsPrefs.CustomTxnNumbers), from
+        the organisation settings `ctx` carries, else read once (and kept in `ctx`)."""
+        settings = known_settings(ctx)
+        if settings is None or settings.keeps_our_numbers is None:
+            settings = self.organisation_settings(ctx)
+        return settings.keeps_our_numbers
 
     def keeps_our_numbers(self, ctx):
         """Our sales numbers are kept only with custom transaction numbers on."""
         return self.custom_numbers(ctx)
 
-    def find_documents(self, ctx, kind, numbers):
-        """Documents of a kind by DocNumber: {number: RemoteDocument}."""
+    def organisation_settings(self, ctx):
+        """From one read of Preferences: the books close date (AccountingInfoPrefs), the home
+        currency, custom transaction numbers (keeps_our_numbers); with multicurrency on, the
+        company's active currencies too (one CompanyCurrency query)."""
+        prefs = self.api(ctx, "GET", "/preferences")["Preferences"]
+        closed = (prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
+        money = prefs.get("CurrencyPrefs") or {}
+        base = (money.get("HomeCurrency") or {}).get("value", "")
+        codes = {base} if base else set()
+        if money.get("MultiCurrencyEnabled"):
+            codes |= {c["Code"] for c in self.query_all(ctx, "CompanyCurrency")
+                      if c.get("Active", True) and c.get("Code")}
+        settings = OrganisationSettings(
+            lock_date=date.fromisoformat(closed[:10]) if closed else None,
+            lock_date_label="QuickBooks books close date" if closed else "",
+            base_currency=base, currencies=frozenset(codes),
+            keeps_our_numbers=bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")))
+        ctx.extra[SETTINGS_KEY] = settings
+        return settings
+
+    def list_documents(self, ctx, kind, modified_since=None, cursor=None):
+        """Documents of the kind changed since the watermark, oldest first: a query on
+        MetaData.LastUpdatedTime >= the watermark, 1,000 a page."""
+        entity = docs.ENTITIES[kind]
+        page, since, _ = read_cursor(cursor, modified_since)
+        where = f"where MetaData.LastUpdatedTime >= {quote(since)} " if since else ""
+        rows = self.query(ctx, f"select * from {entity} {where}ORDERBY MetaData.LastUpdatedTime "
+                               f"STARTPOSITION {(page - 1) * self.page_size + 1} "
+                               f"MAXRESULTS {self.page_size}").get(entity, [])
+        stamps = [utc_text(datetime.fromisoformat(r["MetaData"]["LastUpdatedTime"]))
+                  for r in rows if (r.get("MetaData") or {}).get("LastUpdatedTime")]
+        next_cursor, watermark = after_ordered_page(stamps, since, page,
+                                                    len(rows) >= self.page_size)
+        return LedgerDocumentPage([docs.remote(entity, r, self.link(ctx, entity, r["Id"]))
+                                   for r in rows], next_cursor, watermark)
+
+    def find_documents(self, ctx, kind, numbers, sent=()):
+        """Documents of a kind by DocNumber ({number: RemoteDocument}), 50 numbers a query.
+
+        Numbers not found that belong to `sent` documents are then looked for by the note we
+        write ("Ledgerlink <number>"): QuickBooks cannot filter on PrivateNote, so one query
+        takes the sent documents' customers (or suppliers) over their dates and the notes are
+        matched here. This finds what we sent to a company that numbers documents itself.
+        """
         entity, found = docs.ENTITIES[kind], {}
-        wanted = [str(n) for n in numbers if n]
+        wanted = list(dict.fromkeys(str(n) for n in numbers if n))
         for start in range(0, len(wanted), 50):
             chunk = ", ".join(quote(n) for n in wanted[start:start + 50])
             page = self.query(ctx, f"select * from {entity} where DocNumber IN ({chunk}) "
@@ -220,6 +278,21 @@ class QuickBooksOnline(QboApi, Provider):
             for record in page.get(entity, []):
                 found[record["DocNumber"]] = docs.remote(entity, record,
                                                          self.link(ctx, entity, record["Id"]))
+        missing = [d for d in sent if d.kind == kind and d.number in wanted
+                   and d.number not in found]
+        if missing:
+            party = "CustomerRef" if kind.is_sales else "VendorRef"
+            parties = ", ".join(sorted({quote(docs.raw_contact_id(docs.party_of(d)))
+                                        for d in missing}))
+            first = min(d.issue_date for d in missing).isoformat()
+            last = max(d.issue_date for d in missing).isoformat()
+            records = self.query_all(ctx, entity, f"where TxnDate >= '{first}' AND TxnDate <= "
+                                                  f"'{last}' AND {party} IN ({parties})")
+            for doc in missing:
+                for record in records:
+                    if docs.note_names(record.get("PrivateNote", ""), doc.number):
+                        found[doc.number] = docs.remote(entity, record,
+                                                        self.link(ctx, entity, record["Id"]))
         return found
 
     def get_document(self, ctx, kind, remote_id):
@@ -233,15 +306,8 @@ class QuickBooksOnline(QboApi, Provider):
         """Create up to 30 documents: one POST for one document, else one /batch call."""
         if len(documents) > self.batch_size:
             raise ValueError(f"QuickBooks takes at most {self.batch_size} documents per batch")
-        results, ready = {}, []
-        for document in documents:
-            if len(docs.document_number(document)) > docs.DOC_NUMBER_MAX:
-                results[document.local_id] = PushResult(
-                    document.local_id, PushStatus.INVALID, code="validation",
-                    message=f"QuickBooks document numbers can be at most {docs.DOC_NUMBER_MAX} "
-                            "characters. Shorten the number, then sync again.")
-            else:
-                ready.append(document)
+        results = {d.local_id: _too_long(d) for d in documents if _too_long(d)}
+        ready = [d for d in documents if d.local_id not in results]
         if ready:
             try:
                 bodies = self._bodies(ctx, ready)
@@ -256,6 +322,30 @@ class QuickBooksOnline(QboApi, Provider):
                 results.update(self._send(ctx, ready, bodies))
         return [results[d.local_id] for d in documents]
 
+    def prepare_requests(self, documents, ctx=None):
+        """The one POST `push` would send (a document's own, or /batch), built the same way.
+
+        Whether DocNumber goes comes from the settings `ctx` carries (else our number is
+        assumed kept); a sales line without an item shows the item push would find or make.
+        """
+        ready = [d for d in documents if not _too_long(d)]
+        if not ready:
+            return []
+        settings = known_settings(ctx)
+        send_number = True if settings is None or settings.keeps_our_numbers is None \
+            else settings.keeps_our_numbers
+        items = dict((ctx.extra.get(ITEM_CACHE) or {}) if ctx is not None else {})
+        for line in (line for d in ready if d.kind.is_sales for line in d.lines):
+            if not line.item_id and line.account_id not in items:
+                items[line.account_id] = f"<the Service item for account {line.account_id}>"
+        bodies = {d.local_id: docs.body(d, send_number, items) for d in ready}
+        path, payload, params = _request(ready, bodies)
+        realm = ctx.organisation_id if ctx is not None else "<realmId>"
+        url = self.endpoint(f"api:/v3/company/{realm}{path}")
+        query = urlencode({**params, "minorversion": MINOR_VERSION})
+        return [PreparedRequest("POST", f"{url}?{query}", "application/json", payload,
+                                {"Accept": "application/json"})]
+
     def _bodies(self, ctx, documents):
         sales = [d for d in documents if d.kind.is_sales]
         send_number = self.custom_numbers(ctx) if sales else True
@@ -268,21 +358,15 @@ class QuickBooksOnline(QboApi, Provider):
         return {d.local_id: docs.body(d, send_number, items) for d in documents}
 
     def _send(self, ctx, documents, bodies):
-        request_id = docs.request_id(documents)
+        path, payload, params = _request(documents, bodies)
         try:
-            if len(documents) == 1:
-                document = documents[0]
-                entity = docs.ENTITIES[document.kind]
-                answer = self.api(ctx, "POST", f"/{entity.lower()}", write=True,
-                                  json=bodies[document.local_id],
-                                  params={"requestid": request_id})
-                return {document.local_id: self._created(ctx, document, answer[entity])}
-            items = [{"bId": str(d.local_id), "operation": "create",
-                      docs.ENTITIES[d.kind]: bodies[d.local_id]} for d in documents]
-            answer = self.api(ctx, "POST", "/batch", write=True,
-                              json={"BatchItemRequest": items}, params={"requestid": request_id})
+            answer = self.api(ctx, "POST", path, write=True, json=payload, params=params)
         except ProviderError as error:
             return _all_failed(documents, error)
+        if len(documents) == 1:
+            document = documents[0]
+            return {document.local_id: self._created(ctx, document,
+                                                     answer[docs.ENTITIES[document.kind]])}
         by_bid = {item.get("bId"): item for item in answer.get("BatchItemResponse", [])}
         out = {}
         for document in documents:
@@ -303,7 +387,8 @@ class QuickBooksOnline(QboApi, Provider):
         entity = docs.ENTITIES[document.kind]
         return PushResult(document.local_id, PushStatus.CREATED, remote_id=record["Id"],
                           remote_number=record.get("DocNumber", ""),
-                          url=self.link(ctx, entity, record["Id"]))
+                          url=self.link(ctx, entity, record["Id"]),
+                          remote_total=Decimal(str(record.get("TotalAmt", 0))))
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Upload the PDF as an Attachable linked to the document."""
@@ -331,6 +416,28 @@ class QuickBooksOnline(QboApi, Provider):
 
 def _with_refresh_expiry(tokens):
     return with_refresh_expiry(tokens, tokens.extra.get("x_refresh_token_expires_in"))
+
+
+def _request(documents, bodies):
+    """(path, JSON body, query) of the one call that creates these documents: the entity's
+    own POST for one, else /batch; `requestid` from the documents' keys either way."""
+    params = {"requestid": docs.request_id(documents)}
+    if len(documents) == 1:
+        document = documents[0]
+        return (f"/{docs.ENTITIES[document.kind].lower()}", bodies[document.local_id], params)
+    items = [{"bId": str(d.local_id), "operation": "create",
+              docs.ENTITIES[d.kind]: bodies[d.local_id]} for d in documents]
+    return "/batch", {"BatchItemRequest": items}, params
+
+
+def _too_long(document):
+    """The INVALID result for a document whose DocNumber QuickBooks would refuse, else None."""
+    if len(docs.document_number(document)) <= docs.DOC_NUMBER_MAX:
+        return None
+    return PushResult(document.local_id, PushStatus.INVALID, code="validation",
+                      message=f"QuickBooks document numbers can be at most "
+                              f"{docs.DOC_NUMBER_MAX} characters. Shorten the number, then "
+                              "sync again.")
 
 
 def _all_failed(documents, error):

@@ -4,6 +4,7 @@ and read-back, accounts, tax codes, customers and vendors, items."""
 import hashlib
 import json
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from providers.base import Account
@@ -46,7 +47,7 @@ def body(document, send_number, items):
     out = {"TxnDate": document.issue_date.isoformat(), "PrivateNote": note[:4000],
            "CurrencyRef": {"value": document.currency}}
     if document.kind.is_sales:
-        out["CustomerRef"] = {"value": raw_contact_id(document.contact_id)}
+        out["CustomerRef"] = {"value": raw_contact_id(party_of(document))}
         out["Line"] = [_sales_line(line, items) for line in document.lines]
         if send_number and document.use_our_number:
             out["DocNumber"] = document.number
@@ -57,6 +58,16 @@ def body(document, send_number, items):
     if document.due_date and entity in ("Invoice", "Bill"):
         out["DueDate"] = document.due_date.isoformat()
     return out
+
+
+def party_of(document):
+    """The contact a document is raised on: the care-of sub-customer where there is one."""
+    return document.care_of_contact_id or document.contact_id
+
+
+def note_names(note, number):
+    """Whether a PrivateNote we wrote names our number (see `body`)."""
+    return note == f"Ledgerlink {number}" or note.startswith(f"Ledgerlink {number}; ")
 
 
 def _sales_line(line, items):
@@ -109,7 +120,8 @@ def remote(entity, record, url=""):
         remote_id=record["Id"], number=record.get("DocNumber", ""),
         reference=record.get("PrivateNote", ""), kind=KINDS[entity],
         contact_id=prefix + (record.get(party) or {}).get("value", ""), total=total,
-        tax_total=Decimal(str(tax)), status=status, amount_paid=total - balance, url=url)
+        tax_total=Decimal(str(tax)), status=status, amount_paid=total - balance, url=url,
+        issue_date=date.fromisoformat(record["TxnDate"][:10]) if record.get("TxnDate") else None)
 
 
 def request_id_for(*parts):

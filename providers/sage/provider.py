@@ -7,14 +7,21 @@ Documents are created one by one (no bulk endpoint) with an `idempotency_id` eac
 
 import base64
 import uuid
+from datetime import date
+from datetime import datetime
+from decimal import Decimal
 
 from providers import http
 from providers import oauth
+from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from providers.base import AttachResult
 from providers.base import AuthError
 from providers.base import ContactPage
+from providers.base import LedgerDocumentPage
 from providers.base import Organisation
+from providers.base import OrganisationSettings
+from providers.base import PreparedRequest
 from providers.base import Provider
 from providers.base import ProviderError
 from providers.base import PushResult
@@ -22,7 +29,10 @@ from providers.base import PushStatus
 from providers.base import RateLimited
 from providers.base import TransientError
 from providers.base import UncertainError
+from providers.base import after_ordered_page
 from providers.base import push_each
+from providers.base import read_cursor
+from providers.base import utc_text
 from providers.base import with_refresh_expiry
 from providers.errors import message_for
 from providers.oauth import OAuthEndpoints
@@ -33,6 +43,7 @@ from providers.sage.wire import ACCOUNT_ATTRIBUTES
 from providers.sage.wire import COLLECTIONS
 from providers.sage.wire import CONTACT_ATTRIBUTES
 from providers.sage.wire import DOCUMENT_ATTRIBUTES
+from providers.sage.wire import LIST_ATTRIBUTES
 from providers.sage.wire import contact_body
 from providers.sage.wire import document_body
 from providers.sage.wire import number_of
@@ -53,6 +64,9 @@ class SageProvider(SageApi, Provider):
     multi_organisation = True
     supports_pkce = True
     batch_size = 25  # documents per push call; Sage itself takes one per request
+    # `reference` (our number) and `notes` (our reference) in the swagger; vendor_reference, the
+    # supplier's number, takes 31.
+    field_limits = {"number": 25, "reference": 2000}
     refresh_token_days = 31  # each refresh rotates it and starts 31 days afresh
     # Per business; "mb_per_hour" is the data Sage lets through in any 60 minutes.
     rate_limits = {"per_minute": 200, "mb_per_hour": 100}
@@ -145,21 +159,87 @@ class SageProvider(SageApi, Provider):
         body = self._send(ctx, "POST", "/contacts", contact_body(new_contact, key))
         return to_contact(body)
 
+    # --- organisation --------------------------------------------------------------------------
+
+    def organisation_settings(self, ctx):
+        """GET /financial_settings (year end lockdown date, base currency, multi-currency);
+        with multi-currency on, every currency Sage offers (GET /currencies) is enabled."""
+        money = self._get(ctx, "/financial_settings")
+        lock = money.get("year_end_lockdown_date")
+        base = (money.get("base_currency") or {}).get("id", "")
+        codes = {base} if base else set()
+        if money.get("multi_currency_enabled"):
+            codes |= {item["id"] for item in self._all(ctx, "/currencies", {})}
+        settings = OrganisationSettings(
+            lock_date=date.fromisoformat(lock[:10]) if lock else None,
+            lock_date_label="Sage year end lockdown date" if lock else "",
+            base_currency=base, currencies=frozenset(codes))
+        ctx.extra[SETTINGS_KEY] = settings
+        return settings
+
     # --- documents -----------------------------------------------------------------------------
 
-    def find_documents(self, ctx, kind, numbers):
-        """Documents whose reference, number or vendor reference is one of `numbers` (one
-        search per number: Sage's search takes a single term)."""
+    def keeps_our_numbers(self, ctx):
+        """False: Sage numbers sales documents itself and files ours as the `reference`, which it
+        does not keep unique, so a second document with our number is no duplicate there (find
+        it by our number all the same: find_documents searches the reference)."""
+        return False
+
+    def list_documents(self, ctx, kind, modified_since=None, cursor=None):
+        """Documents of the kind created or changed since the watermark, oldest first:
+        `updated_or_created_since` (inclusive) sorted by updated_at, 200 a page."""
+        where = COLLECTIONS[kind]
+        page, since, _ = read_cursor(cursor, modified_since)
+        params = {"sort": "updated_at", "items_per_page": PAGE_SIZE, "page": page,
+                  "attributes": LIST_ATTRIBUTES}
+        if since:
+            params["updated_or_created_since"] = since
+        items = self._get(ctx, f"/{where.path}", params)["$items"]
+        stamps = [utc_text(_moment(item["updated_at"])) for item in items
+                  if item.get("updated_at")]
+        next_cursor, watermark = after_ordered_page(stamps, since, page,
+                                                    len(items) >= PAGE_SIZE)
+        return LedgerDocumentPage([to_remote(kind, item) for item in items], next_cursor,
+                                  watermark)
+
+    def find_documents(self, ctx, kind, numbers, sent=()):
+        """Documents whose reference, number or vendor reference is one of `numbers`.
+
+        Sage's search takes one term, so a number costs a call; numbers of `sent` documents
+        are first looked for in one listing over their dates (200 a page).
+        """
+        wanted = list(dict.fromkeys(n for n in numbers if n))
         found = {}
-        for number in dict.fromkeys(n for n in numbers if n):
-            match = self._find(ctx, kind, number)
-            if match is not None:
-                found[number] = to_remote(kind, match)
+        dated = [d for d in sent if d.kind == kind and d.number in wanted]
+        if dated:
+            params = {"from_date": min(d.issue_date for d in dated).isoformat(),
+                      "to_date": max(d.issue_date for d in dated).isoformat(),
+                      "attributes": LIST_ATTRIBUTES}
+            for item in self._all(ctx, f"/{COLLECTIONS[kind].path}", params):
+                for number in _numbers_of(kind, item):
+                    if number in wanted:
+                        found.setdefault(number, to_remote(kind, item))
+        for number in wanted:
+            if number not in found:
+                match = self._find(ctx, kind, number)
+                if match is not None:
+                    found[number] = to_remote(kind, match)
         return found
 
     def push(self, ctx, documents):
-        """Create each document: search its reference first, then POST with idempotency_id."""
+        """POST each document with its idempotency_id, nothing read first: a repeat with the
+        same key gets Sage's first answer back, and the sync engine's number index keeps other
+        repeats from being sent."""
         return push_each(documents, lambda document: self._push_one(ctx, document))
+
+    def prepare_requests(self, documents, ctx=None):
+        """The POST `push` would send for each document."""
+        business = ctx.organisation_id if ctx is not None else "<X-Business>"
+        return [PreparedRequest("POST",
+                                self.endpoint(f"api:/v3.1/{COLLECTIONS[d.kind].path}"),
+                                "application/json", document_body(d),
+                                {"X-Business": business, "Accept": "application/json"})
+                for d in documents]
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Attach a PDF where Sage accepts one (supplier documents only)."""
@@ -191,17 +271,10 @@ class SageProvider(SageApi, Provider):
 
     def _push_one(self, ctx, document):
         where = COLLECTIONS[document.kind]
-        existing = self._find(ctx, document.kind, document.number)
-        if existing is not None:
-            remote = to_remote(document.kind, existing)
-            detail = f"Sage already has {where.label} {remote.number or remote.remote_id} " \
-                     f"with reference {document.number}"
-            return PushResult(document.local_id, PushStatus.DUPLICATE, remote.remote_id,
-                              remote.number, remote.url, "duplicate_number",
-                              message_for("duplicate_number", detail))
         item = self._send(ctx, "POST", f"/{where.path}", document_body(document))
         return PushResult(document.local_id, PushStatus.CREATED, item["id"],
-                          number_of(document.kind, item), to_remote(document.kind, item).url)
+                          number_of(document.kind, item), to_remote(document.kind, item).url,
+                          remote_total=Decimal(str(item.get("total_amount", 0))))
 
     def _find(self, ctx, kind, number):
         where = COLLECTIONS[kind]
@@ -212,6 +285,18 @@ class SageProvider(SageApi, Provider):
                           where.number and item.get(where.number)):
                 return item
         return None
+
+
+def _numbers_of(kind, item):
+    """The numbers a listed document can be known by: reference, number, vendor reference."""
+    where = COLLECTIONS[kind]
+    return [n for n in (item.get("reference"), where.number and item.get(where.number),
+                        item.get("vendor_reference")) if n]
+
+
+def _moment(text):
+    """Sage's ISO 8601 time (with Z or an offset) as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _with_refresh_expiry(tokens):

@@ -3,6 +3,7 @@
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from providers.base import Account
@@ -48,6 +49,7 @@ ACCOUNT_ATTRIBUTES = ("nominal_code,name,ledger_account_type,included_in_chart,"
 CONTACT_ATTRIBUTES = "name,reference,contact_types,email,is_active"
 DOCUMENT_ATTRIBUTES = ("reference,vendor_reference,invoice_number,credit_note_number,contact,"
                        "total_amount,tax_amount,total_paid,status,links")
+LIST_ATTRIBUTES = DOCUMENT_ATTRIBUTES + ",date,updated_at"
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -70,6 +72,8 @@ def document_body(document):
     where = COLLECTIONS[document.kind]
     body = {"contact_id": document.contact_id, "date": document.issue_date.isoformat(),
             "reference": document.number, "idempotency_id": idempotency_id(document)}
+    if document.currency:
+        body["currency_id"] = document.currency  # Sage's currency ids are the ISO codes
     if where.lines == "invoice_lines":
         due = document.due_date or document.issue_date
         body["due_date"] = due.isoformat()
@@ -161,4 +165,5 @@ def to_remote(kind, item):
         total=Decimal(str(item.get("total_amount", 0))),
         tax_total=Decimal(str(item.get("tax_amount", 0))),
         status=(item.get("status") or {}).get("id", ""),
-        amount_paid=Decimal(str(item.get("total_paid", 0))), url=link_of(item))
+        amount_paid=Decimal(str(item.get("total_paid", 0))), url=link_of(item),
+        issue_date=date.fromisoformat(item["date"][:10]) if item.get("date") else None)

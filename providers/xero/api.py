@@ -94,9 +94,9 @@ class XeroApi:
             messages = [body["Detail"]]
         return translated(messages or [f"HTTP {response.status_code}"])
 
-    def _get(self, ctx, path, params=None, missing_ok=False):
+    def _get(self, ctx, path, params=None, missing_ok=False, headers=None):
         """GET an Accounting resource; None on 404 when `missing_ok`."""
-        response = self._call(ctx, "GET", "accounting:" + path, params=params)
+        response = self._call(ctx, "GET", "accounting:" + path, params=params, headers=headers)
         if response.status_code == 404 and missing_ok:
             return None
         if response.status_code != 200:

@@ -5,21 +5,32 @@ Facts: ../shared/reference/providers-xero-qbo.md. Every API call goes through pr
 
 import hashlib
 import json
+from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote
+from urllib.parse import urlencode
 
 from requests.auth import HTTPBasicAuth
 
 from providers import http
 from providers import oauth as oauth_flow
+from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from providers.base import AttachResult
 from providers.base import ContactPage
+from providers.base import LedgerDocumentPage
 from providers.base import Organisation
+from providers.base import OrganisationSettings
+from providers.base import PreparedRequest
 from providers.base import Provider
 from providers.base import ProviderError
 from providers.base import PushResult
 from providers.base import PushStatus
 from providers.base import Quota
+from providers.base import after_ordered_page
+from providers.base import later_date
+from providers.base import read_cursor
+from providers.base import utc_text
 from providers.base import with_refresh_expiry
 from providers.errors import message_for
 from providers.xero.api import XeroApi
@@ -28,6 +39,7 @@ from providers.xero.wire import account_from
 from providers.xero.wire import contact_from
 from providers.xero.wire import contact_payload
 from providers.xero.wire import document_payload
+from providers.xero.wire import from_ms_date
 from providers.xero.wire import idempotency_key
 from providers.xero.wire import messages_of
 from providers.xero.wire import needs_unitdp4
@@ -48,6 +60,23 @@ COVERED_BY = {"accounting.settings.read": {"accounting.settings"},
 MAX_ATTACHMENT = 10 * 1024 * 1024
 
 
+@dataclass
+class _Group:
+    """One PUT of a push: the endpoint, which of the documents it carries, and what it sends."""
+
+    endpoint: str
+    indexes: list
+    payload: dict
+    params: dict
+    key: str
+
+
+def _day(raw):
+    """The date of a Xero /Date(ms)/ value, or None."""
+    moment = from_ms_date(raw)
+    return moment.date() if moment else None
+
+
 class XeroProvider(XeroApi, Provider):
     """Xero Accounting API."""
 
@@ -57,6 +86,9 @@ class XeroProvider(XeroApi, Provider):
     multi_organisation = True
     supports_pkce = True
     batch_size = 50  # Xero's recommended most elements per request
+    list_page_size = 1000  # pageSize: Xero's most per page
+    contact_kinds_strict = False  # IsCustomer / IsSupplier follow from a contact's documents
+    field_limits = {"number": 255}  # InvoiceNumber (the spec gives no other limit)
     refresh_token_days = 60  # counted from issue; every refresh rotates it
     rate_limits = {"per_minute": 60, "concurrent": 5, "per_day": 5000}
     bases = {"login": "https://login.xero.com", "identity": "https://identity.xero.com",
@@ -175,24 +207,77 @@ class XeroProvider(XeroApi, Provider):
         contact.is_supplier = contact.is_supplier or new_contact.kind == "supplier"
         return contact
 
+    # --- organisation ------------------------------------------------------------------------
+
+    def organisation_settings(self, ctx):
+        """GET /Organisation (lock dates, base currency) and /Currencies (enabled ones).
+
+        Xero has two lock dates: the period lock date (everyone but advisers) and the end of
+        year lock date (everyone); the later one is the lock date here.
+        """
+        org = self._get(ctx, "/Organisation")["Organisations"][0]
+        period, year_end = (_day(org.get(name)) for name in ("PeriodLockDate",
+                                                              "EndOfYearLockDate"))
+        lock = later_date(period, year_end)
+        label = ("Xero end of year lock date" if lock and lock == year_end
+                 else "Xero period lock date" if lock else "")
+        base = org.get("BaseCurrency") or ""
+        codes = {c["Code"] for c in self._get(ctx, "/Currencies")["Currencies"]}
+        settings = OrganisationSettings(lock_date=lock, lock_date_label=label,
+                                        base_currency=base,
+                                        currencies=frozenset(codes | ({base} if base else set())))
+        ctx.extra[SETTINGS_KEY] = settings
+        return settings
+
     # --- documents ---------------------------------------------------------------------------
 
-    def find_documents(self, ctx, kind, numbers):
+    def list_documents(self, ctx, kind, modified_since=None, cursor=None):
+        """Invoices or credit notes of the kind's type changed since the watermark, oldest
+        first: Xero's If-Modified-Since (UpdatedDateUTC, inclusive), pages of 1,000."""
+        endpoint, xero_type, id_field, _, _ = KINDS[kind]
+        page, since, _ = read_cursor(cursor, modified_since)
+        params = {"where": f'Type=="{xero_type}"', "order": "UpdatedDateUTC ASC",
+                  "page": page, "pageSize": self.list_page_size}
+        if endpoint == "Invoices":
+            params["summaryOnly"] = "true"
+        body = self._get(ctx, f"/{endpoint}", params=params,
+                         headers={"If-Modified-Since": since} if since else None)
+        rows = body.get(endpoint, [])
+        stamps = [utc_text(from_ms_date(r["UpdatedDateUTC"]), millis=True) for r in rows
+                  if from_ms_date(r.get("UpdatedDateUTC"))]
+        next_cursor, watermark = after_ordered_page(stamps, since, page,
+                                                    len(rows) >= self.list_page_size)
+        documents = [remote_from(r, self.link(kind, r[id_field])) for r in rows]
+        return LedgerDocumentPage(documents, next_cursor, watermark)
+
+    def find_documents(self, ctx, kind, numbers, sent=()):
         """{number: RemoteDocument} for documents whose number (or, for sales, Reference) is
-        among `numbers`; one call per 20 numbers."""
-        endpoint, xero_type, _, number_field, _ = KINDS[kind]
+        among `numbers`: invoices by InvoiceNumbers (one call per 50 numbers), then for sales
+        the numbers not found by Reference, and credit notes by `where` (40 clauses a call)."""
+        endpoint, xero_type, id_field, number_field, _ = KINDS[kind]
         wanted, found = list(dict.fromkeys(n for n in numbers if n)), {}
-        for start in range(0, len(wanted), 20):
-            clauses = []
-            for number in wanted[start:start + 20]:
-                fields = [number_field] + (["Reference"] if kind.is_sales else [])
-                clauses += [f'Type=="{xero_type}" AND {f}=={where_quote(number)}' for f in fields]
-            body = self._get(ctx, f"/{endpoint}", params={"where": " OR ".join(clauses)})
-            for raw in body[endpoint]:
-                remote = remote_from(raw, self.link(kind, raw[KINDS[kind][2]]))
+
+        def keep(rows):
+            for raw in rows:
+                if raw.get("Type") != xero_type:
+                    continue
+                remote = remote_from(raw, self.link(kind, raw[id_field]))
                 for key in (remote.reference, remote.number):  # the number wins
                     if key in wanted:
                         found[key] = remote
+
+        listed = [n for n in wanted if "," not in n] if endpoint == "Invoices" else []
+        for start in range(0, len(listed), 50):
+            keep(self._get(ctx, "/Invoices", params={
+                "where": f'Type=="{xero_type}"',
+                "InvoiceNumbers": ",".join(listed[start:start + 50])})["Invoices"])
+        clauses = [f'Type=="{xero_type}" AND {f}=={where_quote(number)}'
+                   for number in wanted if number not in found
+                   for f in ([] if number in listed else [number_field])
+                   + (["Reference"] if kind.is_sales else [])]
+        for start in range(0, len(clauses), 40):
+            keep(self._get(ctx, f"/{endpoint}",
+                           params={"where": " OR ".join(clauses[start:start + 40])})[endpoint])
         return found
 
     def get_document(self, ctx, kind, remote_id):
@@ -211,46 +296,53 @@ class XeroProvider(XeroApi, Provider):
     def push(self, ctx, documents):
         """PUT up to 50 documents per endpoint with summarizeErrors=false; one result each.
 
-        Bills and supplier credits are checked first (one GET per endpoint), because Xero
-        lets the same supplier number be used twice.
+        Nothing is read first: a repeat of the same push replays Xero's answer through the
+        Idempotency-Key, and the sync engine's number index keeps other repeats from being sent.
         """
         if len(documents) > self.batch_size:
             raise ValueError(f"at most {self.batch_size} documents per push")
         results = [None] * len(documents)
-        for endpoint in ("Invoices", "CreditNotes"):
-            indexes = [i for i, d in enumerate(documents) if KINDS[d.kind][0] == endpoint]
-            if indexes:
-                self._push_group(ctx, endpoint, documents, indexes, results)
+        for group in self._groups(documents):
+            self._push_group(ctx, documents, group, results)
         return results
 
-    def _push_group(self, ctx, endpoint, documents, indexes, results):
-        try:
-            for i, remote in self._existing_purchases(ctx, endpoint,
-                                                      [(i, documents[i]) for i in indexes]):
-                results[i] = PushResult(documents[i].local_id, PushStatus.DUPLICATE,
-                                        remote_id=remote.remote_id, remote_number=remote.number,
-                                        url=remote.url, code="duplicate_number",
-                                        message=message_for("duplicate_number",
-                                                            "a bill with this supplier and "
-                                                            "number is already in Xero"))
-            todo = [i for i in indexes if results[i] is None]
-            if not todo:
-                return
-            docs = [documents[i] for i in todo]
+    def prepare_requests(self, documents, ctx=None):
+        """The PUTs `push` would send (one per endpoint), headers included."""
+        tenant = ctx.organisation_id if ctx is not None else "<xero-tenant-id>"
+        return [PreparedRequest("PUT", self.endpoint(f"accounting:/{group.endpoint}") + "?"
+                                + urlencode(group.params), "application/json", group.payload,
+                                {"xero-tenant-id": tenant, "Idempotency-Key": group.key})
+                for group in self._groups(documents)]
+
+    @staticmethod
+    def _groups(documents):
+        """What a push sends: one _Group per endpoint its documents go to."""
+        groups = []
+        for endpoint in ("Invoices", "CreditNotes"):
+            indexes = [i for i, d in enumerate(documents) if KINDS[d.kind][0] == endpoint]
+            if not indexes:
+                continue
+            docs = [documents[i] for i in indexes]
             payload = {endpoint: [document_payload(d) for d in docs]}
             params = {"summarizeErrors": "false"}
             if needs_unitdp4(docs):
                 params["unitdp"] = 4
             key = idempotency_key(endpoint, docs, json.dumps(payload, sort_keys=True))
-            body = self._write(ctx, "PUT", f"/{endpoint}", payload, key, params=params)
+            groups.append(_Group(endpoint, indexes, payload, params, key))
+        return groups
+
+    def _push_group(self, ctx, documents, group, results):
+        try:
+            body = self._write(ctx, "PUT", f"/{group.endpoint}", group.payload, group.key,
+                               params=group.params)
         except ProviderError as exc:
-            for i in indexes:
-                results[i] = results[i] or PushResult.from_error(
-                    documents[i].local_id, exc, remote_number=pushed_number(documents[i]))
+            for i in group.indexes:
+                results[i] = PushResult.from_error(documents[i].local_id, exc,
+                                                   remote_number=pushed_number(documents[i]))
             return
-        for i, element in zip(todo, body.get(endpoint, []), strict=False):
+        for i, element in zip(group.indexes, body.get(group.endpoint, []), strict=False):
             results[i] = self._element_result(documents[i], element)
-        for i in todo:
+        for i in group.indexes:
             results[i] = results[i] or PushResult(
                 documents[i].local_id, PushStatus.UNCERTAIN, code="uncertain",
                 message=message_for("uncertain", "Xero's reply did not list this document"))
@@ -265,37 +357,8 @@ class XeroProvider(XeroApi, Provider):
         remote_id = element[id_field]
         return PushResult(doc.local_id, PushStatus.CREATED, remote_id=remote_id,
                           remote_number=element.get(number_field, ""),
-                          url=self.link(doc.kind, remote_id))
-
-    def _existing_purchases(self, ctx, endpoint, indexed_docs):
-        """(index, RemoteDocument) for bills / supplier credits already in Xero with the same
-        contact and number: Xero does not stop a second one, so we look first (one GET)."""
-        wanted = {}
-        for i, doc in indexed_docs:
-            if not doc.kind.is_sales:
-                wanted[(doc.contact_id, pushed_number(doc))] = (i, doc)
-        if not wanted:
-            return []
-        kind = next(doc.kind for _, doc in wanted.values())
-        _, xero_type, id_field, number_field, _ = KINDS[kind]
-        if endpoint == "Invoices":
-            params = {"InvoiceNumbers": ",".join(sorted({n for _, n in wanted})),
-                      "ContactIDs": ",".join(sorted({c for c, _ in wanted})),
-                      "Statuses": "DRAFT,SUBMITTED,AUTHORISED,PAID"}
-        else:
-            params = {"where": " OR ".join(
-                f'Type=="{xero_type}" AND {number_field}=={where_quote(n)}'
-                for n in sorted({n for _, n in wanted}))}
-        body = self._get(ctx, f"/{endpoint}", params=params)
-        found = []
-        for raw in body.get(endpoint, []):
-            if raw.get("Type") != xero_type or raw.get("Status") in ("DELETED", "VOIDED"):
-                continue
-            key = ((raw.get("Contact") or {}).get("ContactID"), raw.get(number_field))
-            if key in wanted:
-                i, doc = wanted.pop(key)
-                found.append((i, remote_from(raw, self.link(doc.kind, raw[id_field]))))
-        return found
+                          url=self.link(doc.kind, remote_id),
+                          remote_total=Decimal(str(element.get("Total", 0))))
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """PUT the PDF's bytes to the document's Attachments (shown online for sales).

@@ -189,7 +189,8 @@ def remote_from(raw, url):
                           reference=raw.get("Reference", ""), kind=kind,
                           contact_id=(raw.get("Contact") or {}).get("ContactID", ""),
                           total=total, tax_total=Decimal(str(raw.get("TotalTax", 0))),
-                          status=raw.get("Status", ""), amount_paid=paid, url=url)
+                          status=raw.get("Status", ""), amount_paid=paid, url=url,
+                          issue_date=_date_of(raw.get("Date")))
 
 
 def where_quote(value):
@@ -204,6 +205,11 @@ def from_ms_date(raw):
     """Xero's /Date(ms+0000)/ as an aware datetime (None when absent)."""
     match = _MS.match(raw or "")
     return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC) if match else None
+
+
+def _date_of(raw):
+    moment = from_ms_date(raw)
+    return moment.date() if moment else None
 
 
 def detail(messages):

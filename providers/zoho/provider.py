@@ -1,19 +1,29 @@
 """Zoho Books v3: OAuth per data centre, lists, and documents.
 
-Zoho has no idempotency key, so each push first asks whether the number is already there.
+Zoho has no idempotency key: documents carry our number (ignore_auto_number_generation), so a
+repeat comes back as a duplicate number, which the sync engine resolves by reading.
 """
 
+import os
 import re
+from datetime import datetime
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
 from urllib.parse import urlparse
 
 from providers import http
 from providers import oauth
+from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from providers.base import AttachResult
 from providers.base import AuthError
 from providers.base import ContactPage
 from providers.base import DocumentKind
+from providers.base import LedgerDocumentPage
 from providers.base import Organisation
+from providers.base import OrganisationSettings
+from providers.base import PreparedRequest
 from providers.base import Provider
 from providers.base import ProviderError
 from providers.base import PushResult
@@ -21,7 +31,10 @@ from providers.base import PushStatus
 from providers.base import RateLimited
 from providers.base import TransientError
 from providers.base import UncertainError
+from providers.base import make_cursor
 from providers.base import push_each
+from providers.base import read_cursor
+from providers.base import utc_text
 from providers.errors import message_for
 from providers.oauth import OAuthEndpoints
 from providers.oauth import StateMismatch
@@ -49,6 +62,23 @@ SCOPES = ("ZohoBooks.settings.READ", "ZohoBooks.settings.CREATE", "ZohoBooks.acc
           "ZohoBooks.bills.CREATE", "ZohoBooks.debitnotes.READ", "ZohoBooks.debitnotes.CREATE")
 
 
+# List filters with a documented `<field>_startswith` variant, by module.
+PREFIX_FILTERS = {"invoices": {"invoice_number"}, "creditnotes": set(),
+                  "bills": {"bill_number", "reference_number"},
+                  "vendorcredits": {"vendor_credit_number", "reference_number"}}
+
+
+def _numbered_by_zoho(doc):
+    """A sales document sent without our number: Zoho gives it one (ours is the reference)."""
+    return doc.kind.is_sales and not doc.use_our_number
+
+
+def _moment(text):
+    """A Zoho time ("2025-01-01T09:00:00+0000") or our watermark ("...Z") as an aware
+    datetime."""
+    return datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
+
+
 class ZohoBooks(ZohoApi, Provider):
     """Zoho Books v3 (multi data centre, several organisations per grant)."""
 
@@ -67,6 +97,9 @@ class ZohoBooks(ZohoApi, Provider):
         token="accounts:/oauth/v2/token",  # noqa: S106 - an endpoint path, not a secret
         revoke="accounts:/oauth/v2/token/revoke", client_auth="body")
     needs_items = True
+    exposes_lock_date = False  # transaction locking is not in Zoho Books' API
+    # invoice_number and the other numbers, reference_number (Max-Length [100] in the spec).
+    field_limits = {"number": 100, "reference": 100}
     # Shown to the admin on the connect screen.
     connect_note = (
         "Zoho Books keeps at most 20 refresh tokens for one user and one app. Each time anyone "
@@ -190,20 +223,72 @@ class ZohoBooks(ZohoApi, Provider):
 
     # --- documents ----------------------------------------------------------------------------
 
-    def find_documents(self, ctx, kind, numbers):
-        """Documents whose number (sales) or reference (supplier documents, ledger-numbered)
-        matches."""
+    def organisation_settings(self, ctx):
+        """The base currency and the organisation's currencies (GET /settings/currencies, one
+        call). Zoho Books' API exposes no lock date (its transaction locking is set in the web
+        app and not readable by API), so lock_date is None and the engine cannot check it."""
+        rows = self.api(ctx, "GET", "/settings/currencies").get("currencies", [])
+        base = next((r["currency_code"] for r in rows if r.get("is_base_currency")), "")
+        settings = OrganisationSettings(
+            base_currency=base,
+            currencies=frozenset(r["currency_code"] for r in rows if r.get("currency_code")))
+        ctx.extra[SETTINGS_KEY] = settings
+        return settings
+
+    def list_documents(self, ctx, kind, modified_since=None, cursor=None):
+        """Documents of the kind changed since the watermark, 200 a page, by creation time.
+
+        Invoices, bills and vendor credits filter on `last_modified_time` (invoices "after" it,
+        so a second is taken off: documents of that second come again rather than never).
+        Credit notes have no such filter: they are read newest first and the reading stops at
+        the watermark, so a credit note changed after it was created is not seen again.
+        """
         module = MODULES[kind]
+        page, since, high = read_cursor(cursor, modified_since)
+        by_creation = kind == DocumentKind.SALES_CREDIT_NOTE
+        params = {"page": page, "per_page": 200, "sort_column": "created_time"}
+        if since and not by_creation:
+            moment = _moment(since) - timedelta(seconds=1 if module.path == "invoices" else 0)
+            params["last_modified_time"] = moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+        body = self.api(ctx, "GET", f"/{module.path}", params)
+        field = "created_time" if by_creation else "last_modified_time"
+        rows, stopped = [], False
+        for row in body.get(module.path, []):
+            stamp = utc_text(_moment(row[field])) if row.get(field) else ""
+            if by_creation and since and stamp and stamp < since:
+                stopped = True  # newest first: everything further on is older still
+                continue
+            rows.append(row)
+            high = max(high, stamp)
+        watermark = max(high, since)
+        more = page_context(body).get("has_more_page") and not stopped
+        return LedgerDocumentPage([self._remote(ctx, kind, r) for r in rows],
+                                  make_cursor(page + 1, since, high) if more else None, watermark)
+
+    def find_documents(self, ctx, kind, numbers, sent=()):
+        """Documents whose number (sales) or reference (supplier documents, ledger-numbered)
+        matches. Zoho's filters take one value, so several numbers sharing a prefix are read
+        with one `<field>_startswith` listing where the module offers it; the rest cost a call
+        each."""
+        module = MODULES[kind]
+        wanted = list(dict.fromkeys(n for n in numbers if n))
         found = {}
-        for number in numbers:
-            fields = ["reference_number"] if not kind.is_sales else [module.number_field,
-                                                                     "reference_number"]
-            for field in fields:
+        fields = [module.number_field, "reference_number"] if kind.is_sales \
+            else ["reference_number"]
+        for field in fields:
+            rest = [n for n in wanted if n not in found]
+            prefix = os.path.commonprefix(rest)
+            if len(rest) > 1 and len(prefix) >= 2 and field in PREFIX_FILTERS[module.path]:
+                for row in self._pages(ctx, f"/{module.path}", module.path,
+                                       {f"{field}_startswith": prefix}):
+                    if row.get(field) in rest:
+                        found.setdefault(row[field], self._remote(ctx, kind, row))
+                continue
+            for number in rest:
                 rows = self.api(ctx, "GET", f"/{module.path}", {field: number}).get(
                     module.path, [])
                 if rows:
                     found[number] = self._remote(ctx, kind, rows[0])
-                    break
         return found
 
     def get_document(self, ctx, kind, remote_id):
@@ -226,21 +311,60 @@ class ZohoBooks(ZohoApi, Provider):
         return f"{base}/{ctx.organisation_id}#/{module.path}/{remote_id}"
 
     def push(self, ctx, documents):
-        """Create each document; one PushResult per document, in order."""
+        """Create each document; one PushResult per document, in order.
+
+        Our number goes with ignore_auto_number_generation, so a repeat comes back DUPLICATE
+        (Zoho has no idempotency key) and nothing is read first. Only a sales document Zoho
+        numbers itself (use_our_number False) is looked for by its reference first: nothing
+        else would stop a second one.
+        """
         return push_each(documents, lambda doc: self._push_one(ctx, doc))
 
+    def prepare_requests(self, documents, ctx=None):
+        """The requests `push` would send: the look-up for a document Zoho numbers, the create,
+        and marking an invoice sent (its id comes from the create's answer)."""
+        base = (ctx.extra.get("api_domain", "") if ctx is not None else "") or "<api_domain>"
+        org = ctx.organisation_id if ctx is not None else "<organization_id>"
+
+        def url(path, params):
+            return f"{base.rstrip('/')}/books/v3{path}?" + urlencode(
+                {**params, "organization_id": org})
+
+        def item_for(line):
+            key = (org, line.account_id)
+            return line.item_id or self.items_by_account.get(key) or \
+                f"<the service item for account {line.account_id}>"
+
+        out = []
+        for doc in documents:
+            module = MODULES[doc.kind]
+            if _numbered_by_zoho(doc):
+                out.append(PreparedRequest("GET", url(f"/{module.path}", {
+                    "reference_number": doc.number}), "", None))
+            body, params = document_body(doc, item_for)
+            out.append(PreparedRequest("POST", url(f"/{module.path}", params),
+                                       "application/json", body))
+            if self._marks_sent(doc):
+                out.append(PreparedRequest("POST", url("/invoices/<invoice_id>/status/sent", {}),
+                                           "", None))
+        return out
+
+    def _marks_sent(self, doc):
+        return doc.kind == DocumentKind.SALES_INVOICE and self.settings.options.get(
+            "mark_invoices_sent", True)
+
     def _push_one(self, ctx, doc):
-        existing = self._existing(ctx, doc)
-        if existing is not None:
-            return self._already_there(doc, existing)
+        if _numbered_by_zoho(doc):
+            existing = self._existing(ctx, doc)
+            if existing is not None:
+                return self._already_there(doc, existing)
         return self._create(ctx, doc)
 
     def _existing(self, ctx, doc):
-        """The document already in Zoho under our number, if any (one call)."""
+        """The document Zoho numbered that carries our number as its reference (one call)."""
         module = MODULES[doc.kind]
-        field = module.number_field if doc.kind.is_sales and doc.use_our_number \
-            else "reference_number"
-        rows = self.api(ctx, "GET", f"/{module.path}", {field: doc.number}).get(module.path, [])
+        rows = self.api(ctx, "GET", f"/{module.path}", {"reference_number": doc.number}).get(
+            module.path, [])
         return self._remote(ctx, doc.kind, rows[0]) if rows else None
 
     def _already_there(self, doc, remote):
@@ -263,9 +387,9 @@ class ZohoBooks(ZohoApi, Provider):
         remote_id = created[module.id_field]
         result = PushResult(doc.local_id, PushStatus.CREATED, remote_id=remote_id,
                             remote_number=created.get(module.number_field, ""),
-                            url=self.document_url(ctx, doc.kind, remote_id))
-        if doc.kind == DocumentKind.SALES_INVOICE and self.settings.options.get(
-                "mark_invoices_sent", True):
+                            url=self.document_url(ctx, doc.kind, remote_id),
+                            remote_total=Decimal(str(created.get("total") or 0)))
+        if self._marks_sent(doc):
             try:  # invoices start as drafts, which do not post to the ledger
                 self.api(ctx, "POST", f"/invoices/{remote_id}/status/sent", write=True)
             except ProviderError as exc:

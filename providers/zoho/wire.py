@@ -5,6 +5,7 @@ supplier documents carry the supplier's number, and ours in `reference_number`.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
@@ -118,7 +119,8 @@ def remote_from(kind, raw, url):
         reference=raw.get("reference_number", ""), kind=kind,
         contact_id=raw.get(module.party_field, ""), total=total,
         tax_total=_dec(raw.get("tax_total")), status=raw.get("status", ""),
-        amount_paid=total - _dec(raw.get("balance", total)), url=url)
+        amount_paid=total - _dec(raw.get("balance", total)), url=url,
+        issue_date=date.fromisoformat(raw["date"][:10]) if raw.get("date") else None)
 
 
 # --- lists --------------------------------------------------------------------------------------

@@ -11,12 +11,15 @@ from flask import Blueprint
 from sandbox.core import Limits
 from sandbox.core import ProviderSandbox
 from sandbox.core import TokenPolicy
+from sandbox.core import check_changes
+from sandbox.core import iso_date_or_none
 from sandbox.qbo.documents import DOCUMENTS
 from sandbox.qbo.ledger import QboLedger
 from sandbox.qbo.oauth import register_oauth
 from sandbox.qbo.routes import register_api
 from sandbox.qbo.seed import DEMO_REALMS
 from sandbox.qbo.seed import company_info
+from sandbox.qbo.seed import currency_name
 from sandbox.qbo.seed import seed_company
 
 
@@ -64,6 +67,52 @@ class QboSandbox(ProviderSandbox):
             if len(ids) > 1:
                 out.append({"entity": entity, "number": number, "ids": ids})
         return out
+
+    def set_organisation(self, tenant, changes):
+        """`lock_date`: the books close date; `currencies`: the company's currencies (more
+        than the home one turns multicurrency on, which QuickBooks never turns off)."""
+        check_changes(changes, ("lock_date", "currencies"))
+        with self.lock:
+            ledger = self.tenants[tenant]
+            prefs = ledger.preferences()
+            if "lock_date" in changes:
+                closed = iso_date_or_none(changes["lock_date"])
+                accounting = prefs.setdefault("AccountingInfoPrefs", {})
+                if closed:
+                    accounting["BookCloseDate"] = closed.isoformat()
+                else:
+                    accounting.pop("BookCloseDate", None)
+            if "currencies" in changes:
+                codes = [str(code).upper() for code in changes["currencies"]]
+                if ledger.currency not in codes:
+                    raise ValueError(f"currencies must include the home currency "
+                                     f"{ledger.currency}")
+                known = {c["Code"]: c for c in ledger["CompanyCurrency"].values()}
+                for code in codes:
+                    if code == ledger.currency:
+                        continue
+                    if code in known:
+                        known[code]["Active"] = True
+                    else:
+                        ledger.store("CompanyCurrency", {"Code": code, "Name": currency_name(code),
+                                                         "Active": True})
+                for code, record in known.items():
+                    record["Active"] = record["Active"] and code in codes
+                if len(codes) > 1:
+                    prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] = True
+            return {"BookCloseDate": prefs.get("AccountingInfoPrefs", {}).get("BookCloseDate"),
+                    "MultiCurrencyEnabled": prefs["CurrencyPrefs"]["MultiCurrencyEnabled"],
+                    "currencies": sorted(ledger.currencies())}
+
+    def touch_document(self, tenant, remote_id):
+        """Bump a transaction's SyncToken and MetaData.LastUpdatedTime to now."""
+        with self.lock:
+            ledger = self.tenants[tenant]
+            for entity in DOCUMENTS:
+                record = ledger.record(entity, remote_id)
+                if record is not None:
+                    return ledger.touch(entity, record)["MetaData"]["LastUpdatedTime"]
+            raise KeyError(remote_id)
 
     def blueprint(self):
         """Routes under /qbo, grouped by Intuit service host."""

@@ -31,6 +31,9 @@ def create_document(ledger, entity, body, options=()):
     if currency != ledger.currency and not multicurrency:
         raise errors.business(f"Multicurrency is off, so every transaction must be in the home "
                               f"currency {ledger.currency} (this one is {currency}).")
+    if currency not in ledger.currencies():
+        raise errors.business(f"The currency {currency} is not one of this company's "
+                              "currencies. Add it under Currencies first.")
     lines = body.get("Line")
     if not isinstance(lines, list) or not lines:
         raise errors.required("Line")
@@ -48,6 +51,12 @@ def create_document(ledger, entity, body, options=()):
         out_lines.append({"Amount": _money(net_total), "DetailType": "SubTotalLineDetail",
                           "SubTotalLineDetail": {}})
     txn_date = _date(body.get("TxnDate"), "TxnDate") or _today(ledger)
+    closed = ledger.books_closed_on()
+    if closed and txn_date <= closed:
+        raise QboFault("6210", "The account period has closed.",
+                       f"The account period has closed. The books are closed on "
+                       f"{closed.isoformat()}; this transaction is dated {txn_date.isoformat()}.",
+                       element="TxnDate")
     record = {**body, "Line": out_lines, "TxnDate": txn_date.isoformat(),
               f"{party}Ref": {"value": contact["Id"], "name": contact["DisplayName"]},
               "CurrencyRef": body.get("CurrencyRef") or ledger.currency_ref(),

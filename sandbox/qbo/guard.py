@@ -1,6 +1,7 @@
 """What every QuickBooks Online API call goes through: the parsed request, bearer token and
 company, rate limits, injected faults, the requestid replay and a snapshot of the answer."""
 
+import copy
 import json
 from dataclasses import dataclass
 from dataclasses import field
@@ -52,7 +53,8 @@ class ApiRequest:
     def record(self, sandbox):
         """Keep the call in the sandbox's recorded requests: Authorization redacted, the body
         parsed."""
-        body = None if self.json is ValueError else self.json
+        # A copy: the handlers fill in what QuickBooks adds (ItemRef names) on the parsed body.
+        body = None if self.json is ValueError else copy.deepcopy(self.json)
         if self.files:
             body = {name: (json.loads(content) if filename is None else
                            {"filename": filename, "content_type": mimetype, "size": len(content)})

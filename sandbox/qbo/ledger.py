@@ -1,5 +1,7 @@
 """One QuickBooks Online company in memory: its lists, names, items, preferences and reads."""
 
+from datetime import date
+
 from sandbox.qbo import errors
 from sandbox.qbo.documents import DOCUMENTS
 from sandbox.qbo.documents import create_document
@@ -8,7 +10,8 @@ from sandbox.qbo.errors import stamp
 from sandbox.qbo.query import run_query
 
 ENTITIES = ("Account", "TaxCode", "TaxRate", "Customer", "Vendor", "Employee", "Item", "Invoice",
-            "CreditMemo", "Bill", "VendorCredit", "Attachable", "Preferences", "CompanyInfo")
+            "CreditMemo", "Bill", "VendorCredit", "Attachable", "Preferences", "CompanyInfo",
+            "CompanyCurrency")
 BY_PATH = {name.lower(): name for name in ENTITIES}
 PEOPLE = ("Customer", "Vendor", "Employee")
 
@@ -57,6 +60,26 @@ class QboLedger(dict):
     def preferences(self):
         """The company's single Preferences record."""
         return next(iter(self["Preferences"].values()))
+
+    def currencies(self):
+        """The currencies a transaction may be in: the home one, and with multicurrency on the
+        company's active CompanyCurrency records."""
+        codes = {self.currency}
+        if self.preferences().get("CurrencyPrefs", {}).get("MultiCurrencyEnabled"):
+            codes |= {c["Code"] for c in self["CompanyCurrency"].values() if c.get("Active")}
+        return codes
+
+    def books_closed_on(self):
+        """The books close date (AccountingInfoPrefs.BookCloseDate), or None."""
+        closed = self.preferences().get("AccountingInfoPrefs", {}).get("BookCloseDate")
+        return date.fromisoformat(closed) if closed else None
+
+    def touch(self, entity, record):
+        """Mark a record changed now, as an edit in QuickBooks would (SyncToken too)."""
+        record["SyncToken"] = str(int(record["SyncToken"]) + 1)
+        record["MetaData"] = {**record["MetaData"],
+                              "LastUpdatedTime": stamp(self.clock.now(), millis=False)}
+        return record
 
     # --- operations ---------------------------------------------------------------------------
     def read(self, entity, record_id):

@@ -5,6 +5,8 @@
 """
 
 import re
+from datetime import UTC
+from datetime import datetime
 from decimal import Decimal
 from decimal import InvalidOperation
 
@@ -108,12 +110,23 @@ def _get(record, path):
     return value
 
 
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def _comparable(value):
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
         return Decimal(str(value))
     text = str(value)
+    if _DATE_TIME.match(text):
+        # Date-times (MetaData.*Time) compare as moments, whatever their offsets; UTC when
+        # none is given.
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text.lower()
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     try:
         return Decimal(text)
     except InvalidOperation:
@@ -138,6 +151,8 @@ def _holds(record, field, op, expected):
 
 def _sort_key(value):
     value = _comparable(value)
+    if isinstance(value, datetime):
+        return (0, Decimal(str(value.timestamp())), "")
     if isinstance(value, Decimal):
         return (0, value, "")
     return (1, Decimal(0), str(value))

@@ -46,7 +46,13 @@ _PRESETS = {
            "address": {"Line1": "3 Harbour Lane", "City": "Bristol", "PostalCode": "BS1 4RN",
                        "Country": "GB"}},
 }
-_CURRENCY_NAMES = {"USD": "United States Dollar", "GBP": "British Pound Sterling"}
+_CURRENCY_NAMES = {"USD": "United States Dollar", "GBP": "British Pound Sterling",
+                   "EUR": "Euro", "CAD": "Canadian Dollar", "AUD": "Australian Dollar"}
+
+
+def currency_name(code):
+    """QuickBooks' name for a currency code (the code itself when the sandbox has none)."""
+    return _CURRENCY_NAMES.get(code, code)
 
 
 def seed_company(ledger, preset):
@@ -55,7 +61,7 @@ def seed_company(ledger, preset):
         raise ValueError(f"unknown preset {preset!r}; use one of {sorted(_PRESETS)}")
     data = _PRESETS[preset]
     ledger.country, ledger.currency = data["country"], data["currency"]
-    ledger.currency_name = _CURRENCY_NAMES[data["currency"]]
+    ledger.currency_name = currency_name(data["currency"])
     ids = {}
     for name, number, kind, subtype, classification, active in data["accounts"]:
         record = ledger.store("Account", {
@@ -77,7 +83,9 @@ def seed_company(ledger, preset):
                               "GivenName": data["employee"].split()[0],
                               "FamilyName": data["employee"].split()[-1],
                               "PrintOnCheckName": data["employee"]})
-    ledger.store("Preferences", {"SalesFormsPrefs": {"CustomTxnNumbers": data["custom_numbers"],
+    month = "January" if data["country"] == "US" else "April"
+    ledger.store("Preferences", {"AccountingInfoPrefs": {"FirstMonthOfFiscalYear": month},
+                                 "SalesFormsPrefs": {"CustomTxnNumbers": data["custom_numbers"],
                                                      "AllowDiscount": False},
                                  "CurrencyPrefs": {"HomeCurrency": ledger.currency_ref(),
                                                    "MultiCurrencyEnabled": False}})

@@ -12,11 +12,15 @@ from flask import Blueprint
 from sandbox.core import Limits
 from sandbox.core import ProviderSandbox
 from sandbox.core import TokenPolicy
+from sandbox.core import check_changes
+from sandbox.core import iso_date_or_none
 from sandbox.sage.documents import KINDS
 from sandbox.sage.oauth import register_oauth
 from sandbox.sage.routes import register_api
+from sandbox.sage.seed import CURRENCIES
 from sandbox.sage.seed import DEMO_BUSINESSES
 from sandbox.sage.seed import new_business
+from sandbox.sage.seed import stamp
 
 
 class SageSandbox(ProviderSandbox):
@@ -55,6 +59,37 @@ class SageSandbox(ProviderSandbox):
                     if key[2]:
                         (dupes if key in seen else seen).add(key)
         return sorted(key[2] for key in dupes)
+
+    def set_organisation(self, tenant, changes):
+        """`lock_date`: the year end lockdown date; `currencies`: more than the base one turns
+        multi-currency on (Sage then takes any currency it lists)."""
+        check_changes(changes, ("lock_date", "currencies"))
+        with self.lock:
+            settings = self.tenants[tenant]["financial_settings"]
+            if "lock_date" in changes:
+                locked = iso_date_or_none(changes["lock_date"])
+                settings["year_end_lockdown_date"] = locked.isoformat() if locked else None
+            if "currencies" in changes:
+                codes = {str(code).upper() for code in changes["currencies"]}
+                base_code = settings["base_currency"]["id"]
+                if base_code not in codes:
+                    raise ValueError(f"currencies must include the base currency {base_code}")
+                unknown = sorted(codes - set(CURRENCIES))
+                if unknown:
+                    raise ValueError(f"the sandbox's Sage lists no currency {unknown}")
+                settings["multi_currency_enabled"] = len(codes) > 1
+            return dict(settings)
+
+    def touch_document(self, tenant, remote_id):
+        """Set a document's updated_at to now."""
+        with self.lock:
+            business = self.tenants[tenant]
+            for collection in KINDS:
+                doc = business[collection].get(remote_id)
+                if doc is not None:
+                    doc["updated_at"] = stamp(self.clock.now())
+                    return doc["updated_at"]
+            raise KeyError(remote_id)
 
     def blueprint(self):
         """OAuth routes and the v3.1 API."""

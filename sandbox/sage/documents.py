@@ -7,12 +7,15 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
 
 from sandbox.sage.errors import SageError
 from sandbox.sage.seed import ZERO_RATES
 from sandbox.sage.seed import base
 from sandbox.sage.seed import guid
 from sandbox.sage.seed import stamp
+from sandbox.sage.seed import usable_currencies
 
 MAX_ATTACHMENT_BYTES = 2_621_440  # 2.5 MB
 # Attachment contexts Sage accepts for Accounting, and the collection each points at.
@@ -69,8 +72,9 @@ def _money(value, source):
     return round(float(value), 2)
 
 
-def create_document(tenant, collection, payload, link_base):
-    """Validate and store a new document; return its JSON. Raises SageError."""
+def create_document(tenant, collection, payload, link_base, now=None):
+    """Validate and store a new document (created at sandbox time `now`); return its JSON.
+    Raises SageError."""
     kind = KINDS[collection]
     contact_id = _required(payload, "contact_id")
     _required(payload, "date")
@@ -78,6 +82,13 @@ def create_document(tenant, collection, payload, link_base):
         _required(payload, "due_date")
     for name in ("date", "due_date", "original_invoice_date"):
         _date(payload, name)
+    locked = tenant["financial_settings"]["year_end_lockdown_date"]
+    if locked and payload["date"] <= locked:
+        raise SageError(422, "RecordInvalid", f"is on or before the year end lockdown date "
+                        f"({locked}); the period is locked", "date")
+    currency = payload.get("currency_id")
+    if currency and currency not in usable_currencies(tenant):
+        raise SageError(404, "RecordNotFound", "Couldn't find Currency", "currency_id")
     contact = tenant["contacts"].get(contact_id)
     if contact is None or kind.contact_type not in {t["id"] for t in contact["contact_types"]}:
         who = "Supplier" if kind.purchase else "Customer"
@@ -86,7 +97,7 @@ def create_document(tenant, collection, payload, link_base):
              for index, raw in enumerate(_required(payload, kind.lines))]
     number = _number(tenant, collection, kind, payload) if kind.number else None
     _check_vendor_reference(tenant, collection, kind, payload, contact_id)
-    return _store(tenant, collection, kind, payload, contact, lines, number, link_base)
+    return _store(tenant, collection, kind, payload, contact, lines, number, link_base, now)
 
 
 def _line(tenant, kind, raw, index):
@@ -166,15 +177,16 @@ def _check_vendor_reference(tenant, collection, kind, payload, contact_id):
                             "this supplier", "vendor_reference")
 
 
-def _store(tenant, collection, kind, payload, contact, lines, number, link_base):
+def _store(tenant, collection, kind, payload, contact, lines, number, link_base, now):
     doc_id = guid()
+    currency = payload.get("currency_id") or tenant["currency"]
     net = round(sum(line["net_amount"] for line in lines), 2)
     tax = round(sum(line["tax_amount"] for line in lines), 2)
     total = round(net + tax, 2)
     shown = number or payload.get("vendor_reference") or payload.get("reference") or doc_id[:8]
     doc = base(collection, doc_id, shown)
     doc.update({
-        "created_at": stamp(), "updated_at": stamp(), "editable": True,
+        "created_at": stamp(now), "updated_at": stamp(now), "editable": True,
         "links": [{"href": f"{link_base}/{collection}/{doc_id}", "rel": "alternate",
                    "type": "text/html"}],
         "contact": base("contacts", contact["id"], contact["displayed_as"]),
@@ -183,7 +195,7 @@ def _store(tenant, collection, kind, payload, contact, lines, number, link_base)
         "notes": payload.get("notes") or "", "net_amount": net, "tax_amount": tax,
         "total_amount": total, "total_paid": 0.0, "outstanding_amount": total,
         "total_quantity": round(sum(line["quantity"] for line in lines), 2),
-        "currency": base("currencies", tenant["currency"], tenant["currency"]),
+        "currency": base("currencies", currency, currency),
         "exchange_rate": 1.0, "base_currency_net_amount": net, "base_currency_tax_amount": tax,
         "base_currency_total_amount": total, "base_currency_outstanding_amount": total,
         "status": base("artefact_statuses", "UNPAID", "Unpaid"), kind.lines: lines,
@@ -200,10 +212,14 @@ def _store(tenant, collection, kind, payload, contact, lines, number, link_base)
 
 
 def search_documents(tenant, collection, args):
-    """The documents a list call returns: `search` on reference or contact name, plus filters."""
+    """The documents a list call returns: `search` on reference or contact name, the filters
+    (`updated_or_created_since` inclusive), then `sort` ("field" or "field:desc")."""
     term = (args.get("search") or "").lower()
+    since = _moment(args.get("updated_or_created_since"), "updated_or_created_since")
     out = []
     for doc in tenant[collection].values():
+        if since and _moment(doc["updated_at"]) < since:
+            continue
         if term and term not in doc["reference"].lower() and term not in (
                 doc["contact_name"].lower()):
             continue
@@ -214,7 +230,27 @@ def search_documents(tenant, collection, args):
         if args.get("to_date") and doc["date"] > args["to_date"][:10]:
             continue
         out.append(doc)
+    field, _, direction = (args.get("sort") or "").partition(":")
+    if field:
+        if field not in SORTABLE:
+            raise SageError(422, "RecordInvalid", f"is not one of {', '.join(SORTABLE)}", "sort")
+        out.sort(key=lambda d: d.get(field) or "", reverse=direction == "desc")
     return out
+
+
+SORTABLE = ("created_at", "updated_at", "date", "due_date")
+
+
+def _moment(text, source=None):
+    """An ISO 8601 date or date-time (Z, an offset, or none for UTC) as an aware datetime;
+    None when absent. A parameter Sage cannot read is a 422 on it."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise SageError(422, "RecordInvalid", "is not a valid date", source or "") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def create_attachment(tenant, payload):

@@ -19,6 +19,8 @@ from sandbox.sage.guard import write
 from sandbox.sage.seed import base
 from sandbox.sage.seed import contact
 from sandbox.sage.seed import contact_reference
+from sandbox.sage.seed import currency_list
+from sandbox.sage.seed import financial_settings
 from sandbox.sage.seed import project
 
 API = "/api/v3.1"
@@ -178,6 +180,14 @@ def register_api(bp, sandbox):
                 raise SageError(422, "RecordInvalid", "This field is required.", "attachment")
             return _json(create_attachment(tenant(business), body["attachment"]), 201)
 
+    @endpoint("/financial_settings")
+    def read_financial_settings(grant, business):
+        return _json(financial_settings(tenant(business)))
+
+    @endpoint("/currencies")
+    def currencies(grant, business):
+        return paged(currency_list(), "currencies")
+
     @endpoint("/invoice_settings")
     def invoice_settings(grant, business):
         return _json(tenant(business)["invoice_settings"].as_json())
@@ -222,7 +232,7 @@ def _register_documents(endpoint, sandbox, collection, tenant, one):
         link = request.host_url.rstrip("/") + "/sage/app"
 
         def make(store, resource):
-            return create_document(store, collection, resource, link)
+            return create_document(store, collection, resource, link, sandbox.clock.now())
 
         return _json(write(sandbox, business, collection, make), 201)
 

@@ -46,6 +46,11 @@ IE_TAX = [("IE_STANDARD", "Standard", 23.0), ("IE_LOWER", "Reduced", 13.5),
 
 PRESETS = {"uk": ("GB", "GBP", UK_TAX), "ie": ("IE", "EUR", IE_TAX)}
 
+# The currencies GET /currencies lists (Sage's list is longer): code -> name.
+CURRENCIES = {"GBP": "Pound Sterling", "EUR": "Euro", "USD": "US Dollar",
+              "CAD": "Canadian Dollar", "AUD": "Australian Dollar", "CHF": "Swiss Franc",
+              "SEK": "Swedish Krona", "PLN": "Polish Zloty"}
+
 # The businesses seeded on every reset: (name, preset).
 DEMO_BUSINESSES = [("Demo Trading Ltd", "uk"), ("Demo Services Ltd", "uk")]
 
@@ -62,9 +67,10 @@ def guid():
     return uuid.uuid4().hex
 
 
-def stamp():
-    """An ISO 8601 UTC timestamp as Sage returns it."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def stamp(epoch=None):
+    """An ISO 8601 UTC timestamp as Sage returns it (now, or sandbox time `epoch`)."""
+    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def base(kind, item_id, displayed_as):
@@ -89,6 +95,11 @@ def new_business(name, preset="uk", business_id=None):
     for tax_id, tax_name, pct in taxes:
         tenant["tax_rates"][tax_id] = tax_rate(tax_id, tax_name, pct)
     tenant["invoice_settings"] = Numbering()
+    tenant["financial_settings"] = {
+        "year_end_date": "2026-03-31", "year_end_lockdown_date": None,
+        "accounting_type": "accrual", "accounts_start_date": "2024-04-01",
+        "base_currency": base("currencies", currency, CURRENCIES[currency]),
+        "multi_currency_enabled": False, "use_live_exchange_rates": True}
     for contact_name, type_id, ref, email in DEMO_CONTACTS:
         item = contact(contact_name, [type_id], ref, email=email)
         tenant["contacts"][item["id"]] = item
@@ -161,6 +172,25 @@ def contact_reference(name, taken):
     while f"{stem}{counter:03d}" in taken:
         counter += 1
     return f"{stem}{counter:03d}"
+
+
+def financial_settings(tenant):
+    """The FinancialSettings shape of a business (an unset lockdown date left out)."""
+    out = {"$path": "/financial_settings", **tenant["financial_settings"], "updated_at": stamp()}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def currency_list():
+    """GET /currencies: Base items."""
+    return [base("currencies", code, name) for code, name in CURRENCIES.items()]
+
+
+def usable_currencies(tenant):
+    """The currencies a document may be in: the base one, or any with multi-currency on."""
+    settings = tenant["financial_settings"]
+    if settings["multi_currency_enabled"]:
+        return set(CURRENCIES)
+    return {settings["base_currency"]["id"]}
 
 
 BASE_ATTRIBUTES = ("id", "displayed_as", "$path")

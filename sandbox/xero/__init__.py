@@ -14,11 +14,14 @@ from flask import Blueprint
 from sandbox.core import Limits
 from sandbox.core import ProviderSandbox
 from sandbox.core import TokenPolicy
+from sandbox.core import check_changes
+from sandbox.core import iso_date_or_none
 from sandbox.xero.files import register_files
 from sandbox.xero.guard import Guard
 from sandbox.xero.oauth import register_oauth
 from sandbox.xero.routes import register_api
 from sandbox.xero.seed import DEMO_TENANTS
+from sandbox.xero.seed import ms_date
 from sandbox.xero.seed import new_tenant
 from sandbox.xero.seed import seed_uk
 
@@ -72,6 +75,38 @@ class XeroSandbox(ProviderSandbox):
                     key = (doc["Type"], doc[field])
                     (dupes if key in seen else seen).add(key)
         return sorted(number for _, number in dupes)
+
+    def set_organisation(self, tenant, changes):
+        """Lock dates (`lock_date` is the period lock date, `end_of_year_lock_date` the other)
+        and enabled `currencies`."""
+        check_changes(changes, ("lock_date", "end_of_year_lock_date", "currencies"))
+        with self.lock:
+            org, data = self.meta[tenant]["organisation"], self.tenants[tenant]
+            for key, field in (("lock_date", "PeriodLockDate"),
+                               ("end_of_year_lock_date", "EndOfYearLockDate")):
+                if key in changes:
+                    day = iso_date_or_none(changes[key])
+                    if day:
+                        org[field] = ms_date(day)
+                    else:
+                        org.pop(field, None)
+            if "currencies" in changes:
+                codes = [str(code).upper() for code in changes["currencies"]]
+                if org["BaseCurrency"] not in codes:
+                    raise ValueError(f"currencies must include the base currency "
+                                     f"{org['BaseCurrency']}")
+                data["currencies"] = codes
+            return {"PeriodLockDate": org.get("PeriodLockDate"),
+                    "EndOfYearLockDate": org.get("EndOfYearLockDate"),
+                    "currencies": data["currencies"]}
+
+    def touch_document(self, tenant, remote_id):
+        """Set a document's UpdatedDateUTC to now."""
+        with self.lock:
+            data = self.tenants[tenant]
+            doc = data["invoices"].get(remote_id) or data["credit_notes"][remote_id]
+            doc["UpdatedDateUTC"] = ms_date(self.now())
+            return doc["UpdatedDateUTC"]
 
     def now(self):
         """Sandbox time as an aware datetime."""

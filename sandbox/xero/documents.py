@@ -44,6 +44,20 @@ def parse_date(raw):
         return None
 
 
+def lock_date(meta):
+    """The organisation's effective lock date: the later of its two (None when neither)."""
+    dates = [parse_date(meta["organisation"].get(f)) for f in ("PeriodLockDate",
+                                                               "EndOfYearLockDate")]
+    dates = [d for d in dates if d]
+    return max(dates) if dates else None
+
+
+def updated_at(doc):
+    """When a document last changed, as an aware datetime (from UpdatedDateUTC)."""
+    match = _MS_DATE.match(doc.get("UpdatedDateUTC") or "")
+    return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC) if match else None
+
+
 def money(value, places=2):
     """Round half away from zero, as Xero does per line."""
     quantum = Decimal(1).scaleb(-places)
@@ -89,11 +103,15 @@ def create_document(tenant, meta, endpoint, element, unitdp, now):
     if status not in CREATE_STATUSES:
         errors.append("Invoice not of valid status for creation")
     currency = element.get("CurrencyCode") or meta["organisation"]["BaseCurrency"]
-    if currency != meta["organisation"]["BaseCurrency"]:
+    if currency not in tenant["currencies"]:
         errors.append(f"Organisation is not subscribed to currency {currency}")
     issued = parse_date(element.get("Date")) or now.date()
     if element.get("Date") and parse_date(element.get("Date")) is None:
         errors.append("The date is not in a valid format.")
+    locked = lock_date(meta)
+    if locked and issued <= locked:
+        errors.append(f"The document date must be after the organisation's lock date "
+                      f"({locked:%d %b %Y}).")
     due = parse_date(element.get("DueDate"))
     if due is None and doc_type in ("ACCREC", "ACCPAY"):
         due = issued + timedelta(days=meta["settings"]["payment_terms_days"])
@@ -233,9 +251,12 @@ def document_view(doc, with_lines=True):
 
 
 def query_documents(tenant, store, groups, filters):
-    """Invoices or credit notes filtered by where and by the list parameters Xero offers."""
+    """Invoices or credit notes filtered by where, by the list parameters Xero offers and by
+    If-Modified-Since (`since`: changed at or after it); in `order` ("Field [ASC|DESC]")."""
     found = []
     for doc in store.values():
+        if filters.get("since") and updated_at(doc) < filters["since"]:
+            continue
         if filters.get("ids") and doc.get("InvoiceID", doc.get("CreditNoteID")) \
                 not in filters["ids"]:
             continue
@@ -255,7 +276,24 @@ def query_documents(tenant, store, groups, filters):
                             for f in ("InvoiceNumber", "CreditNoteNumber", "Reference")):
             continue
         found.append(doc)
-    return found
+    return _ordered(found, filters.get("order"))
+
+
+def _ordered(docs, order):
+    """Xero's `order`: one field, ASC (the default) or DESC; dates sort as dates."""
+    if not order:
+        return docs
+    field, _, direction = order.strip().partition(" ")
+
+    def key(doc):
+        value = doc.get(field)
+        if isinstance(value, str) and _MS_DATE.match(value):
+            return (0, int(_MS_DATE.match(value).group(1)), "")
+        if isinstance(value, (int, float)):
+            return (0, value, "")
+        return (1, 0, str(value or "").lower())
+
+    return sorted(docs, key=key, reverse=direction.strip().upper() == "DESC")
 
 
 def find_document(tenant, endpoint, key):

@@ -2,6 +2,9 @@
 and the sandbox-only pages and settings."""
 
 import copy
+from datetime import UTC
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from html import escape
 
 from flask import request
@@ -19,6 +22,7 @@ from sandbox.xero.errors import validation_error
 from sandbox.xero.query import WhereError
 from sandbox.xero.query import parse_where
 from sandbox.xero.query import where_matches
+from sandbox.xero.seed import CURRENCY_NAMES
 from sandbox.xero.seed import add_contact
 from sandbox.xero.seed import contact_errors
 from sandbox.xero.seed import contact_view
@@ -57,6 +61,22 @@ def _where():
     except WhereError as exc:
         return None, (400, {"ErrorNumber": 16, "Type": "QueryParseException",
                             "Message": f"Invalid where clause: {exc}"})
+
+
+def if_modified_since():
+    """The If-Modified-Since header as an aware datetime (ISO 8601, UTC when no offset is
+    given, or an HTTP date); None when absent or unreadable, as HTTP ignores a bad one."""
+    raw = (request.headers.get("If-Modified-Since") or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _csv(name):
@@ -140,6 +160,12 @@ def _register_lists(bp, box, guard):
     def organisation(grant, tenant_id):
         return 200, {"Organisations": [copy.deepcopy(box.meta[tenant_id]["organisation"])]}
 
+    @bp.get(A + "/Currencies")
+    @guard.api(SETTINGS_READ)
+    def currencies(grant, tenant_id):
+        return 200, {"Currencies": [{"Code": code, "Description": CURRENCY_NAMES.get(code, code)}
+                                    for code in box.tenants[tenant_id]["currencies"]]}
+
     @bp.get(A + "/Accounts")
     @guard.api(SETTINGS_READ)
     def accounts(grant, tenant_id):
@@ -216,7 +242,8 @@ def _document_routes(bp, box, guard, endpoint):
         if error:
             return error
         filters = {"ids": _csv("IDs"), "contacts": _csv("ContactIDs"),
-                   "statuses": _csv("Statuses"), "term": request.args.get("searchTerm")}
+                   "statuses": _csv("Statuses"), "term": request.args.get("searchTerm"),
+                   "since": if_modified_since(), "order": request.args.get("order")}
         if endpoint == "Invoices":
             filters["numbers"] = _csv("InvoiceNumbers")
         tenant = box.tenants[tenant_id]

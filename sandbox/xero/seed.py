@@ -81,7 +81,7 @@ def new_tenant(name, now, short_code):
     """An empty UK tenant (collections) and its metadata (organisation, numbering settings)."""
     tenant_id = new_id()
     tenant = {"name": name, "accounts": [], "tax_rates": [], "contacts": {}, "invoices": {},
-              "credit_notes": {}, "attachments": {}}
+              "credit_notes": {}, "attachments": {}, "currencies": ["GBP"]}
     meta = {"organisation": {
         "OrganisationID": tenant_id, "APIKey": "", "Name": name, "LegalName": name,
         "PaysTax": True, "Version": "UK", "OrganisationType": "COMPANY", "BaseCurrency": "GBP",
@@ -122,6 +122,11 @@ def seed_uk(tenant, now):
             "EffectiveRate": float(rate)})
     for name, email in UK_CONTACTS:
         add_contact(tenant, {"Name": name, "EmailAddress": email}, now)
+
+
+CURRENCY_NAMES = {"GBP": "British Pound", "EUR": "Euro", "USD": "United States Dollar",
+                  "AUD": "Australian Dollar", "NZD": "New Zealand Dollar",
+                  "CAD": "Canadian Dollar"}
 
 
 def add_contact(tenant, element, now):

@@ -10,10 +10,14 @@ from flask import Blueprint
 from sandbox.core import Limits
 from sandbox.core import ProviderSandbox
 from sandbox.core import TokenPolicy
+from sandbox.core import check_changes
+from sandbox.zoho.documents import KINDS
 from sandbox.zoho.oauth import register_oauth
 from sandbox.zoho.routes import register_api
 from sandbox.zoho.seed import DEMO_ORGANISATIONS
 from sandbox.zoho.seed import build_tenant
+from sandbox.zoho.seed import currency
+from sandbox.zoho.seed import zoho_time
 
 
 class ZohoSandbox(ProviderSandbox):
@@ -56,6 +60,34 @@ class ZohoSandbox(ProviderSandbox):
             numbering["auto"] = bool(auto)
             if prefix is not None:
                 numbering["prefix"] = prefix
+
+    def set_organisation(self, tenant, changes):
+        """`currencies`: the organisation's currencies (its base among them). Zoho Books' API
+        has no lock date, so `lock_date` is refused."""
+        if "lock_date" in changes:
+            raise ValueError("Zoho Books' API exposes no lock date")
+        check_changes(changes, ("currencies",))
+        with self.lock:
+            org = self.tenants[tenant]
+            if "currencies" in changes:
+                codes = [str(code).upper() for code in changes["currencies"]]
+                if org["currency_code"] not in codes:
+                    raise ValueError(f"currencies must include the base currency "
+                                     f"{org['currency_code']}")
+                org["currencies"] = [currency(code, code == org["currency_code"])
+                                     for code in codes]
+            return {"currencies": [c["currency_code"] for c in org["currencies"]]}
+
+    def touch_document(self, tenant, remote_id):
+        """Set a document's last_modified_time to now."""
+        with self.lock:
+            org = self.tenants[tenant]
+            for module in KINDS:
+                doc = org[module].get(remote_id)
+                if doc is not None:
+                    doc["last_modified_time"] = zoho_time(self.clock.now())
+                    return doc["last_modified_time"]
+            raise KeyError(remote_id)
 
     def duplicate_numbers(self, tenant):
         """Numbers held by more than one document of the same module."""

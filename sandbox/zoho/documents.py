@@ -5,6 +5,7 @@ oddly (invoice `total`/`balance` as strings); see sandbox/README.md.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from decimal import InvalidOperation
@@ -92,8 +93,9 @@ def find_by_number(tenant, kind, number):
     return None
 
 
-def create(tenant, kind, body, ignore_auto):
-    """Validate a create request body and store the document; return it."""
+def create(tenant, kind, body, ignore_auto, now=TIMESTAMP):
+    """Validate a create request body and store the document (created at `now`, Zoho's time
+    text); return it."""
     party = tenant["contacts"].get(str(body.get(kind.party_field) or ""))
     if party is None or party["contact_type"] != kind.party_type or party["status"] != "active":
         raise _invalid(kind.party_field)
@@ -117,7 +119,7 @@ def create(tenant, kind, body, ignore_auto):
         "exchange_rate": 1.0, "is_inclusive_tax": inclusive, "line_items": lines,
         "_sub_total": sub_total, "_tax_total": tax_total, "_total": sub_total + tax_total,
         "_paid": Decimal(0), "has_attachment": False, "attachment_name": "",
-        "created_time": TIMESTAMP, "last_modified_time": TIMESTAMP,
+        "created_time": now, "last_modified_time": now,
     }
     tenant[kind.module][doc_id] = doc
     return doc
@@ -201,8 +203,19 @@ def summary(kind, doc):
     return {k: full[k] for k in keep if k in full}
 
 
+def zoho_moment(text):
+    """A Zoho time ("2025-01-01T09:00:00+0000", or with "+05:30") as an aware datetime; a
+    parameter that is not one is a 400 on it."""
+    try:
+        return datetime.strptime(text.strip().replace(" ", "+"), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        raise _invalid("last_modified_time") from None
+
+
 def matches(kind, doc, args):
-    """Whether a document passes the list filters Ledgerlink uses (number, reference, party)."""
+    """Whether a document passes the list filters Ledgerlink uses (number, reference, party,
+    last_modified_time: "after" it for invoices, "at or after" it elsewhere, as the spec words
+    each; credit notes have no such filter)."""
     number = args.get(kind.number_field)
     if number is not None and doc[kind.number_field] != number:
         return False
@@ -212,5 +225,13 @@ def matches(kind, doc, args):
     reference = args.get("reference_number")
     if reference is not None and doc["reference_number"] != reference:
         return False
+    start = args.get("reference_number_startswith")
+    if start is not None and not doc["reference_number"].startswith(start):
+        return False
+    since = args.get("last_modified_time")
+    if since is not None and kind.module != "creditnotes":
+        changed, limit = zoho_moment(doc["last_modified_time"]), zoho_moment(since)
+        if changed < limit or (kind.module == "invoices" and changed == limit):
+            return False
     party = args.get(kind.party_field)
     return party is None or doc[kind.party_field] == party

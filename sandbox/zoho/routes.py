@@ -17,6 +17,7 @@ from sandbox.zoho.seed import contact_detail
 from sandbox.zoho.seed import contact_summary
 from sandbox.zoho.seed import new_contact
 from sandbox.zoho.seed import new_id
+from sandbox.zoho.seed import zoho_time
 
 
 def ok(body, status=200, message="success"):
@@ -46,6 +47,24 @@ def _page(rows, list_key, as_array=False):
     # The published spec types the invoice list's page_context as an array.
     return {list_key: rows[start:start + per_page],
             "page_context": [context] if as_array else context}
+
+
+def _sorted(rows):
+    """Rows in `sort_column` order (`sort_order` D, the default, or A); as stored without a
+    sort_column. Times sort as moments."""
+    column = request.args.get("sort_column")
+    if not column:
+        return rows
+
+    def key(row):
+        value = row.get(column)
+        if column.endswith("_time") and value:
+            return (0, documents.zoho_moment(value).timestamp(), "")
+        if isinstance(value, (int, float)):
+            return (0, value, "")
+        return (1, 0, str(value or "").lower())
+
+    return sorted(rows, key=key, reverse=request.args.get("sort_order", "D").upper() != "A")
 
 
 def _existing(tenant, collection, key, label):
@@ -89,6 +108,10 @@ def register_api(bp, sandbox):
                 "currency_code": org["currency_code"], "currency_symbol": org["currency_symbol"],
                 "currency_format": "###,##0.00", "price_precision": 2})
         return ok({"organizations": orgs})
+
+    @route(bp, "/settings/currencies")
+    def list_currencies(grant, tenant):
+        return ok({"currencies": [dict(c) for c in tenant["currencies"]]})
 
     @route(bp, "/chartofaccounts")
     def list_chart_of_accounts(grant, tenant):
@@ -207,12 +230,12 @@ def _register_documents(bp, sandbox, route, kind):
     def list_documents(grant, tenant):
         rows = [documents.summary(kind, d) for d in tenant[kind.module].values()
                 if documents.matches(kind, d, request.args)]
-        return ok(_page(rows, kind.module, as_array=kind.module == "invoices"))
+        return ok(_page(_sorted(rows), kind.module, as_array=kind.module == "invoices"))
 
     def create_document(grant, tenant):
         body = _json_body()
         ignore = request.args.get("ignore_auto_number_generation", "").lower() == "true"
-        doc = documents.create(tenant, kind, body, ignore)
+        doc = documents.create(tenant, kind, body, ignore, zoho_time(sandbox.clock.now()))
         return ok({kind.single: documents.detail(kind, doc)}, 201,
                   f"The {kind.label.lower()} has been created.")
 
@@ -231,6 +254,7 @@ def _register_documents(bp, sandbox, route, kind):
             doc = _existing(tenant, "invoices", doc_id, "Invoice")
             if doc["status"] == "draft":
                 doc["status"] = "sent"
+                doc["last_modified_time"] = zoho_time(sandbox.clock.now())
             return ok({}, 200, "Invoice status has been changed to Sent.")
 
         route(bp, "/invoices/<doc_id>/status/sent", methods=("POST",), write=True)(mark_sent)

@@ -2,6 +2,8 @@
 
 import itertools
 import threading
+from datetime import UTC
+from datetime import datetime
 
 _ids = itertools.count(460000000030001)
 _ids_lock = threading.Lock()
@@ -73,6 +75,23 @@ DEFAULT_NUMBERING = {
 }
 
 TIMESTAMP = "2025-01-01T09:00:00+0000"
+# The currencies of a new organisation: (code, name, symbol); the preset's own is the base.
+CURRENCIES = {"GBP": ("GBP- Pound Sterling", "£"), "USD": ("USD- US Dollar", "$"),
+              "EUR": ("EUR- Euro", "€"), "AUD": ("AUD- Australian Dollar", "$"),
+              "CAD": ("CAD- Canadian Dollar", "$")}
+
+
+def zoho_time(epoch):
+    """Sandbox time as Zoho writes times: "2025-01-01T09:00:00+0000" (UTC here)."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def currency(code, base=False):
+    """A currency as GET /settings/currencies lists it."""
+    name, symbol = CURRENCIES.get(code, (code, code[:1]))
+    return {"currency_id": new_id(), "currency_code": code, "currency_name": name,
+            "currency_symbol": symbol, "price_precision": 2, "currency_format": "1,234,567.89",
+            "is_base_currency": base}
 
 
 def build_tenant(preset, name, dc):
@@ -109,7 +128,8 @@ def build_tenant(preset, name, dc):
               "chartofaccounts": accounts, "taxes": taxes, "contacts": {}, "items": {},
               "invoices": {}, "creditnotes": {}, "bills": {}, "vendorcredits": {},
               "attachments": {},
-              "numbering": {k: dict(v) for k, v in DEFAULT_NUMBERING.items()}}
+              "numbering": {k: dict(v) for k, v in DEFAULT_NUMBERING.items()},
+              "currencies": [currency(code, True)]}
     income = [a for a in accounts.values() if a["account_type"] == "income"]
     sales = income[-1]  # the last income account, so the first stays item-free
     item_id = new_id()  # one existing service item, as a firm that sold through Zoho would have

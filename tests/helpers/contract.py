@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from urllib.parse import parse_qsl
 
 import requests
 
@@ -90,6 +91,43 @@ def set_faults(sandbox, provider_id, **faults):
     """Inject sandbox faults for one provider."""
     requests.post(f"{sandbox.url}/_control/faults", json={"provider": provider_id, **faults},
                   timeout=10).raise_for_status()
+
+
+def set_organisation(sandbox, provider_id, tenant, **changes):
+    """Change an organisation's lock date or currencies in the sandbox."""
+    requests.post(f"{sandbox.url}/_control/organisation", timeout=10,
+                  json={"provider": provider_id, "tenant": tenant, **changes}).raise_for_status()
+
+
+def recorded(sandbox, provider_id):
+    """The API calls the sandbox has seen for a provider."""
+    return requests.get(f"{sandbox.url}/_control/requests", params={"provider": provider_id},
+                        timeout=10).json()
+
+
+def writes_of(calls):
+    """(method, path, query, body) of the POST and PUT calls, queries as flat dicts."""
+    out = []
+    for call in calls:
+        if call["method"] not in ("POST", "PUT"):
+            continue
+        query = call["query"]
+        if isinstance(query, str):
+            query = dict(parse_qsl(query))
+        out.append((call["method"], call["path"], query, call["body"], call["headers"]))
+    return out
+
+
+def read_all(provider, ctx, kind, since):
+    """Every page of `list_documents` from a watermark: (documents, watermark, calls)."""
+    documents, cursor, pages = [], None, 0
+    while True:
+        page = provider.list_documents(ctx, kind, modified_since=since, cursor=cursor)
+        documents += page.documents
+        pages += 1
+        if page.next_cursor is None:
+            return documents, page.watermark, pages
+        cursor = page.next_cursor
 
 
 def add_contacts(conn):

@@ -138,6 +138,31 @@ def validate_request(method, path, body):
     return op["operationId"]
 
 
+# GET /settings/currencies is documented (https://www.zoho.com/books/api/v3/currency/) but not
+# among the OpenAPI files in shared/specs, so its answer is written out here from that page:
+# the currency attributes, and the {code, message, <list>} envelope every list answer has.
+CURRENCY = {"type": "object", "additionalProperties": False,
+            "required": ["currency_id", "currency_code", "is_base_currency"],
+            "properties": {"currency_id": {"type": "string"},
+                           "currency_code": {"type": "string", "maxLength": 100},
+                           "currency_name": {"type": "string"},
+                           "currency_symbol": {"type": "string", "maxLength": 4},
+                           "price_precision": {"type": "integer"},
+                           "currency_format": {"type": "string", "maxLength": 100},
+                           "is_base_currency": {"type": "boolean"}}}
+LIST_CURRENCIES = {"type": "object", "additionalProperties": False,
+                   "required": ["code", "message", "currencies"],
+                   "properties": {"code": {"type": "integer"}, "message": {"type": "string"},
+                                  "currencies": {"type": "array", "items": CURRENCY}}}
+
+
+def validate_currencies(body):
+    """Assert that a GET /settings/currencies answer has the documented shape."""
+    errors = sorted(OAS30ReadValidator(LIST_CURRENCIES).iter_errors(body), key=str)
+    assert not errors, "list_currencies response: " + "; ".join(
+        f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
 def validate_query(method, path, query):
     """Assert that every query parameter we send is one the operation documents."""
     _, _, op = operation(method, path)

@@ -2,20 +2,34 @@
 the sandbox over HTTP. Nothing here names a provider: differences by design go through
 documented contract attributes."""
 
+import dataclasses
+import json
+from datetime import date
+from urllib.parse import parse_qsl
+from urllib.parse import urlparse
+
 import pytest
 from helpers.contract import PDF
 from helpers.contract import add_contacts
 from helpers.contract import connect
+from helpers.contract import currency
 from helpers.contract import document
 from helpers.contract import numbers_of
+from helpers.contract import read_all
+from helpers.contract import recorded
 from helpers.contract import set_faults
+from helpers.contract import set_organisation
+from helpers.contract import writes_of
 
 from providers import REGISTRY
+from providers.base import SETTINGS_KEY
 from providers.base import AccountType
 from providers.base import AuthError
 from providers.base import DocumentKind
+from providers.base import OrganisationSettings
 from providers.base import PushStatus
 from providers.base import RateLimited
+from providers.base import known_settings
 
 PROVIDERS = list(REGISTRY)
 NUMBERS = {DocumentKind.SALES_INVOICE: "CT-SI-1001", DocumentKind.SALES_CREDIT_NOTE: "CT-SC-1001",
@@ -81,6 +95,7 @@ def test_push_each_kind_read_back_and_find(ready):
     for doc, result in zip(docs, results, strict=True):
         assert result.status == PushStatus.CREATED, (doc.kind, result)
         assert result.remote_id and result.url.startswith("http"), (doc.kind, result)
+        assert result.remote_total == doc.gross_total, (doc.kind, result)
         assert result.remote_number, (doc.kind, result)
         back = provider.get_document(ctx, doc.kind, result.remote_id)
         assert back.remote_id == result.remote_id and back.kind == doc.kind
@@ -151,3 +166,113 @@ def test_timeout_after_write_is_uncertain_then_found(ready, sandbox):
     assert len(found) == 1, found
     remote = next(iter(found.values()))
     assert remote.total == doc.gross_total
+
+
+def _pushed(provider, ctx, docs):
+    """Push documents in batches of the provider's size; every one must be created."""
+    results = []
+    for start in range(0, len(docs), provider.batch_size):
+        results += provider.push(ctx, docs[start:start + provider.batch_size])
+    assert {r.status for r in results} == {PushStatus.CREATED}, results
+    return results
+
+
+def test_contract_attributes_are_declared():
+    for provider in REGISTRY.values():
+        assert set(provider.field_limits) <= {"number", "reference", "line_description"}
+        assert all(isinstance(v, int) and v > 0 for v in provider.field_limits.values())
+        assert "number" in provider.field_limits, provider.id
+        assert isinstance(provider.supports_care_of, bool)
+        assert isinstance(provider.contact_kinds_strict, bool)
+        assert isinstance(provider.exposes_lock_date, bool)
+
+
+def test_organisation_settings_lock_date_and_currencies(ready, sandbox):
+    provider, ctx = ready.provider, ready.ctx
+    base = currency(ready)
+    settings = provider.organisation_settings(ctx)
+    assert settings.base_currency == base and base in settings.currencies
+    assert (settings.lock_date, settings.lock_date_label) == (None, "")
+    assert known_settings(ctx) == settings  # left in the context for later calls
+    other = "EUR" if base != "EUR" else "USD"
+    changes = {"currencies": [base, other]}
+    if provider.exposes_lock_date:
+        changes["lock_date"] = "2026-03-02"
+    set_organisation(sandbox, provider.id, ctx.organisation_id, **changes)
+    fresh = dataclasses.replace(ctx, extra={k: v for k, v in ctx.extra.items()
+                                            if k != SETTINGS_KEY})
+    settings = provider.organisation_settings(fresh)
+    assert {base, other} <= settings.currencies and settings.base_currency == base
+    if provider.exposes_lock_date:
+        assert settings.lock_date == date(2026, 3, 2) and settings.lock_date_label
+    else:
+        assert settings.lock_date is None
+    kept = json.loads(json.dumps(settings.as_dict()))
+    assert OrganisationSettings.from_dict(kept) == settings
+    if provider.exposes_lock_date:  # the ledger refuses a document dated on the lock date
+        [result] = provider.push(fresh, [document(ready, DocumentKind.SALES_INVOICE,
+                                                  "CT-LK-1")])
+        assert result.status == PushStatus.INVALID and result.code == "period_closed", result
+
+
+def test_list_documents_since_a_watermark_costs_one_call_when_nothing_changed(ready, sandbox):
+    provider, ctx = ready.provider, ready.ctx
+    start = {kind: read_all(provider, ctx, kind, None)[1] for kind in DocumentKind}
+    docs = [document(ready, kind, NUMBERS[kind], local_id=i + 1)
+            for i, kind in enumerate(DocumentKind)]
+    results = _pushed(provider, ctx, docs)
+    for doc, result in zip(docs, results, strict=True):
+        before = len(recorded(sandbox, provider.id))
+        found, mark, pages = read_all(provider, ctx, doc.kind, start[doc.kind])
+        assert pages == 1 and len(recorded(sandbox, provider.id)) == before + 1, doc.kind
+        [ours] = [d for d in found if d.remote_id == result.remote_id]
+        assert (ours.kind, ours.total, ours.contact_id, ours.issue_date) == (
+            doc.kind, doc.gross_total, doc.contact_id, doc.issue_date), doc.kind
+        assert set(numbers_of(doc)) & {ours.number, ours.reference}, doc.kind
+        assert mark and mark >= start[doc.kind], doc.kind
+        before = len(recorded(sandbox, provider.id))
+        again, same, pages = read_all(provider, ctx, doc.kind, mark)
+        assert pages == 1 and len(recorded(sandbox, provider.id)) == before + 1, doc.kind
+        assert same == mark, doc.kind  # nothing changed
+        assert {d.remote_id for d in again} <= {result.remote_id}, doc.kind  # inclusive reads
+        everything, _, _ = read_all(provider, ctx, doc.kind, None)
+        assert result.remote_id in {d.remote_id for d in everything}, doc.kind
+
+
+def test_prepare_requests_is_what_push_sends_and_calls_nothing(ready, sandbox):
+    provider, ctx = ready.provider, ready.ctx
+    provider.organisation_settings(ctx)  # what a run has read before a preview or a push
+    docs = [document(ready, kind, f"CT-PR-{i}", local_id=i + 1)
+            for i, kind in enumerate(DocumentKind)][:provider.batch_size]
+    before = len(recorded(sandbox, provider.id))
+    prepared = provider.prepare_requests(docs, ctx)
+    assert len(recorded(sandbox, provider.id)) == before
+    _pushed(provider, ctx, docs)
+    sent = writes_of(recorded(sandbox, provider.id)[before:])
+    # An id only the create's answer gives (Zoho's mark-sent) is a placeholder in the preview.
+    waiting = [p for p in prepared if "<" in p.url]
+    for request in prepared:
+        if request in waiting or request.method == "GET":
+            continue
+        url = urlparse(request.url)
+        match = [w for w in sent if w[:4] == (request.method, url.path, dict(parse_qsl(url.query)),
+                                               json.loads(json.dumps(request.body)))]
+        assert match, (request, sent)
+        headers = {k.lower(): v for k, v in match[0][4].items()}
+        assert {k.lower(): v for k, v in request.headers.items()}.items() <= headers.items()
+        sent.remove(match[0])
+    assert len(sent) == len(waiting), sent
+
+
+def test_find_documents_reads_many_numbers_in_one_call(ready, sandbox):
+    provider, ctx = ready.provider, ready.ctx
+    docs = [document(ready, DocumentKind.SALES_INVOICE, f"CT-FD-{i:03d}", local_id=i)
+            for i in range(1, 6)]
+    results = _pushed(provider, ctx, docs)
+    before = len(recorded(sandbox, provider.id))
+    found = provider.find_documents(ctx, DocumentKind.SALES_INVOICE, [d.number for d in docs],
+                                    sent=docs)
+    assert len(recorded(sandbox, provider.id)) == before + 1
+    assert {n: f.remote_id for n, f in found.items()} == {
+        d.number: r.remote_id for d, r in zip(docs, results, strict=True)}
+    assert provider.find_documents(ctx, DocumentKind.SALES_INVOICE, ["CT-FD-999"]) == {}

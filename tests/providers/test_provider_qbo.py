@@ -1,10 +1,12 @@
 """The QuickBooks Online provider client against the sandbox over real HTTP."""
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import requests
+from helpers.contract import read_all
 from helpers.qbo import UK_REALM
 from helpers.qbo import US_REALM
 from helpers.qbo import batch_request_problems
@@ -13,10 +15,12 @@ from helpers.qbo import entity_problems
 
 from providers import REGISTRY
 from providers import get_provider
+from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from providers.base import AuthError
 from providers.base import DocumentKind
 from providers.base import NewContact
+from providers.base import OrganisationSettings
 from providers.base import OutgoingDocument
 from providers.base import OutgoingLine
 from providers.base import ProviderError
@@ -323,7 +327,7 @@ def test_revoked_grant_means_reconnect(provider, tokens, ctx, qbo_sandbox):
 
 
 def test_subscription_and_disconnected_company(provider, ctx, qbo_sandbox):
-    ctx.extra["qbo_custom_txn_numbers"] = True
+    ctx.extra[SETTINGS_KEY] = OrganisationSettings(keeps_our_numbers=True)  # as a run carries it
     qbo_sandbox.faults.subscription_expired = True
     [lapsed] = provider.push(ctx, [document(1)])
     assert lapsed.status == PushStatus.AUTH and lapsed.code == "subscription"
@@ -461,3 +465,97 @@ def test_fault_translation(fault, status, code, auth):
     error = translate(fault, status)
     assert error.code == code and isinstance(error, AuthError) is auth
     assert error.message and "Traceback" not in error.message
+
+
+# --- organisation settings, listings, care-of, finding by our note ------------------------------
+
+
+def test_preferences_are_read_once_and_can_travel_with_the_context(provider, sandbox):
+    tokens = connect(provider)
+    ctx = ApiContext(tokens.access_token, US_REALM)
+    settings = provider.organisation_settings(ctx)
+    assert settings.keeps_our_numbers is True and settings.base_currency == "USD"
+    assert settings.currencies == {"USD"} and settings.lock_date is None
+    before = len(recorded(sandbox))
+    assert provider.keeps_our_numbers(ctx) is True  # served from the same read
+    # A new context (another job, another worker) carrying what the engine kept: no read.
+    kept = ApiContext(tokens.access_token, US_REALM,
+                      extra={SETTINGS_KEY: settings.as_dict()})
+    [result] = provider.push(kept, [document(1, lines=[line(item="12")])])
+    assert result.status == PushStatus.CREATED and result.remote_number == "S-1"
+    paths = [c["path"].rsplit("/", 1)[-1] for c in recorded(sandbox)[before:]]
+    assert paths == ["invoice"]
+
+
+def test_books_close_date_and_currencies(provider, ctx, sandbox):
+    requests.post(f"{sandbox.url}/_control/organisation", timeout=10, json={
+        "provider": "qbo", "tenant": US_REALM, "lock_date": "2026-06-30",
+        "currencies": ["USD", "EUR", "GBP"]}).raise_for_status()
+    before = len(recorded(sandbox))
+    settings = provider.organisation_settings(ctx)
+    assert settings.lock_date == date(2026, 6, 30)
+    assert settings.lock_date_label == "QuickBooks books close date"
+    assert settings.currencies == {"USD", "EUR", "GBP"}
+    assert len(recorded(sandbox)) - before == 2  # Preferences, then CompanyCurrency
+    on_the_day = dataclasses.replace(document(1, lines=[line(item="12")]),
+                                     issue_date=date(2026, 6, 30))
+    [closed] = provider.push(ctx, [on_the_day])
+    assert closed.status == PushStatus.INVALID and closed.code == "period_closed"
+
+
+def test_care_of_goes_on_the_invoice_as_the_sub_customer(provider, ctx, qbo_sandbox):
+    assert [pid for pid, cls in REGISTRY.items() if cls.supports_care_of] == ["qbo"]
+    job = provider.api(ctx, "POST", "/customer", write=True, json={
+        "DisplayName": "Bluebird Cafe kitchen refit", "ParentRef": {"value": "16"},
+        "Job": True, "BillWithParent": True}, params={"requestid": "job-1"})["Customer"]
+    doc = document(1, lines=[line(item="12")], care_of_contact_id=f"customer:{job['Id']}")
+    [prepared] = provider.prepare_requests([doc], ctx)
+    assert prepared.body["CustomerRef"] == {"value": job["Id"]}
+    [result] = provider.push(ctx, [doc])
+    assert result.status == PushStatus.CREATED
+    stored = qbo_sandbox.tenants[US_REALM]["Invoice"][result.remote_id]
+    assert stored["CustomerRef"]["value"] == job["Id"]
+    assert provider.get_document(ctx, doc.kind, result.remote_id).contact_id == \
+        f"customer:{job['Id']}"
+
+
+def test_found_by_our_note_where_quickbooks_numbers_the_documents(provider, sandbox):
+    uk = connect(provider, UK_REALM)
+    uk_ctx = ApiContext(uk.access_token, UK_REALM)
+    assert provider.keeps_our_numbers(uk_ctx) is False
+    docs = [document(i, number=f"OURS-{i}", contact="customer:25", currency="GBP",
+                     lines=[line(account="6", tax="15")]) for i in (1, 2)]
+    results = provider.push(uk_ctx, docs)
+    assert [r.remote_number for r in results] == ["1001", "1002"]
+    numbers = [d.number for d in docs]
+    assert provider.find_documents(uk_ctx, DocumentKind.SALES_INVOICE, numbers) == {}
+    before = len(recorded(sandbox))
+    found = provider.find_documents(uk_ctx, DocumentKind.SALES_INVOICE, numbers, sent=docs)
+    assert {n: f.remote_id for n, f in found.items()} == {
+        "OURS-1": results[0].remote_id, "OURS-2": results[1].remote_id}
+    assert found["OURS-1"].number == "1001"
+    calls = recorded(sandbox)[before:]
+    assert len(calls) == 2  # DocNumber IN (...), then one query by customer and dates
+    assert "CustomerRef IN ('25')" in calls[1]["query"]["query"]
+
+
+def test_list_documents_pages_by_last_updated_time(provider, ctx, sandbox, monkeypatch):
+    monkeypatch.setattr(provider, "page_size", 2)
+    clock = sandbox.state["clock"]
+    results = []
+    for i in range(5):
+        clock.advance(1)
+        results += provider.push(ctx, [document(i + 1, DocumentKind.SUPPLIER_INVOICE,
+                                                number=f"LB-{i}")])
+    listed, watermark, pages = read_all(provider, ctx, DocumentKind.SUPPLIER_INVOICE, None)
+    assert {d.remote_id for d in listed} == {r.remote_id for r in results} and pages >= 3
+    assert all(d.issue_date == date(2026, 7, 1) for d in listed)
+    clock.advance(5)
+    requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "qbo", "tenant": US_REALM, "id": results[0].remote_id}).raise_for_status()
+    after = provider.list_documents(ctx, DocumentKind.SUPPLIER_INVOICE,
+                                    modified_since=watermark)
+    assert after.documents[-1].remote_id == results[0].remote_id
+    assert after.watermark > watermark
+    query = recorded(sandbox)[-1]["query"]["query"]
+    assert f"MetaData.LastUpdatedTime >= '{watermark}'" in query

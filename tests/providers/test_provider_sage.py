@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from helpers.contract import read_all
 from helpers.sage import REDIRECT_URI
 from helpers.sage import drive_consent
 from helpers.sage import parse_form
@@ -25,6 +26,7 @@ from providers.base import ProviderSettings
 from providers.base import PushStatus
 from providers.oauth import ConsentDenied
 from providers.sage import SageProvider
+from providers.sage import provider as sage_provider
 
 
 def _provider(sandbox, **options):
@@ -179,12 +181,14 @@ def test_push_each_kind_then_read_back_and_find(sandbox, sage):
     assert provider.get_document(ctx, DocumentKind.SALES_INVOICE, "0" * 32) is None
 
 
-def test_duplicate_numbers_are_reported_not_created_twice(sandbox, sage):
+def test_a_repeat_is_replayed_not_created_twice_and_supplier_numbers_clash(sandbox, sage):
     provider, _, ctx = sage
-    first = provider.push(ctx, [_document(provider, ctx, DocumentKind.SALES_INVOICE, "D-1")])
-    again = provider.push(ctx, [_document(provider, ctx, DocumentKind.SALES_INVOICE, "D-1")])
-    assert again[0].status == PushStatus.DUPLICATE and again[0].code == "duplicate_number"
-    assert again[0].remote_id == first[0].remote_id and "D-1" in again[0].message
+    doc = _document(provider, ctx, DocumentKind.SALES_INVOICE, "D-1")
+    first = provider.push(ctx, [doc])
+    before = len(_recorded(sandbox))
+    again = provider.push(ctx, [doc])  # the same push generation: the same idempotency_id
+    assert len(_recorded(sandbox)) == before + 1  # nothing is searched first
+    assert again[0].status == PushStatus.CREATED and again[0].remote_id == first[0].remote_id
     bill = _document(provider, ctx, DocumentKind.SUPPLIER_INVOICE, "B-1",
                      supplier_reference="SUP-1")
     twin = _document(provider, ctx, DocumentKind.SUPPLIER_INVOICE, "B-2",
@@ -195,6 +199,8 @@ def test_duplicate_numbers_are_reported_not_created_twice(sandbox, sage):
     state = requests.get(f"{sandbox.url}/_control/state", params={"provider": "sage"},
                          timeout=10).json()
     assert state["tenants"][ctx.organisation_id]["duplicate_numbers"] == []
+    assert len(sandbox.state["providers"]["sage"].tenants[ctx.organisation_id][
+        "sales_invoices"]) == 1
 
 
 def test_timeout_after_write_is_uncertain_and_then_found(sandbox, sage):
@@ -313,4 +319,70 @@ def test_request_bodies_match_the_spec_and_calls_per_document(sandbox, sage):
     per_doc_batch = (after_batch - before) / len(batch)
     per_doc_single = after_single - after_batch
     print(f"Sage API calls per pushed document: batch {per_doc_batch}, single {per_doc_single}")
-    assert per_doc_batch == 2 and per_doc_single == 2  # search by reference, then POST
+    assert per_doc_batch == 1 and per_doc_single == 1  # the POST alone: nothing searched first
+
+
+def _organisation(sandbox, business, **changes):
+    requests.post(f"{sandbox.url}/_control/organisation", timeout=10,
+                  json={"provider": "sage", "tenant": business, **changes}).raise_for_status()
+
+
+def test_financial_settings_give_the_lockdown_date_and_currencies(sandbox, sage):
+    provider, _, ctx = sage
+    settings = provider.organisation_settings(ctx)
+    assert (settings.lock_date, settings.base_currency, settings.currencies) == (
+        None, "GBP", {"GBP"})
+    calls = len(_recorded(sandbox))
+    _organisation(sandbox, ctx.organisation_id, lock_date="2025-01-31",
+                  currencies=["GBP", "EUR"])
+    settings = provider.organisation_settings(ctx)
+    assert settings.lock_date == date(2025, 1, 31)
+    assert settings.lock_date_label == "Sage year end lockdown date"
+    assert {"GBP", "EUR", "USD"} <= settings.currencies  # multi-currency: any Sage lists
+    assert len(_recorded(sandbox)) - calls == 2  # financial_settings, then currencies
+    [locked] = provider.push(ctx, [_document(provider, ctx, DocumentKind.SALES_INVOICE, "LK-1")])
+    assert locked.status == PushStatus.INVALID and locked.code == "period_closed"
+    euros = _document(provider, ctx, DocumentKind.SALES_INVOICE, "EU-1", currency="EUR",
+                      issue_date=date(2025, 2, 3))
+    [made] = provider.push(ctx, [euros])
+    assert made.status == PushStatus.CREATED and made.remote_total == Decimal("120.00")
+
+
+def test_list_documents_pages_by_updated_at_and_sees_edits(sandbox, sage, monkeypatch):
+    provider, _, ctx = sage
+    docs = [_document(provider, ctx, DocumentKind.SUPPLIER_INVOICE, f"LS-{i}",
+                      supplier_reference=f"SUP-L{i}") for i in range(5)]
+    monkeypatch.setattr(sage_provider, "PAGE_SIZE", 2)
+    clock = sandbox.state["clock"]
+    made = []
+    for doc in docs:
+        clock.advance(1)
+        made += provider.push(ctx, [doc])
+    listed, watermark, pages = read_all(provider, ctx, DocumentKind.SUPPLIER_INVOICE, None)
+    assert {d.remote_id for d in listed} == {r.remote_id for r in made} and pages >= 3
+    assert {d.issue_date for d in listed} == {date(2025, 1, 31)}
+    clock.advance(5)
+    requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "sage", "tenant": ctx.organisation_id,
+        "id": made[0].remote_id}).raise_for_status()
+    after = provider.list_documents(ctx, DocumentKind.SUPPLIER_INVOICE,
+                                    modified_since=watermark)
+    assert [d.remote_id for d in after.documents][-1] == made[0].remote_id
+    assert after.watermark > watermark
+    sent = _recorded(sandbox)[-1]["query"]
+    assert sent["updated_or_created_since"] == watermark and sent["sort"] == "updated_at"
+
+
+def test_find_documents_one_listing_for_sent_documents_else_a_search_each(sandbox, sage):
+    provider, _, ctx = sage
+    docs = [_document(provider, ctx, DocumentKind.SALES_INVOICE, f"FS-{i}") for i in range(3)]
+    results = provider.push(ctx, docs)
+    numbers = [d.number for d in docs]
+    calls = len(_recorded(sandbox))
+    found = provider.find_documents(ctx, DocumentKind.SALES_INVOICE, numbers, sent=docs)
+    assert {n: f.remote_id for n, f in found.items()} == {
+        d.number: r.remote_id for d, r in zip(docs, results, strict=True)}
+    assert len(_recorded(sandbox)) - calls == 1
+    calls = len(_recorded(sandbox))
+    again = provider.find_documents(ctx, DocumentKind.SALES_INVOICE, numbers + ["NONE"])
+    assert set(again) == set(numbers) and len(_recorded(sandbox)) - calls == 4

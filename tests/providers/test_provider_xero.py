@@ -1,9 +1,11 @@
 """The Xero provider client against the sandbox over real HTTP."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 import requests
+from helpers.contract import read_all
 from helpers.xero import ALL_KINDS
 from helpers.xero import connect
 from helpers.xero import consent
@@ -153,7 +155,7 @@ def test_ledger_numbering_keeps_our_number_in_reference(xero):
     assert found["S-7"].remote_id == result.remote_id
 
 
-def test_duplicate_numbers(xero):
+def test_duplicate_numbers(xero, box):
     provider, _, ctx = xero
     cid = customer(provider, ctx)
     other = customer(provider, ctx, "Other Supplier")
@@ -163,9 +165,15 @@ def test_duplicate_numbers(xero):
     assert again.status == PushStatus.DUPLICATE and again.code == "duplicate_number"
     bill = document(DocumentKind.SUPPLIER_INVOICE, cid, "P-1", supplier_reference="INV-55")
     [created] = provider.push(ctx, [bill])
-    [dupe] = provider.push(ctx, [document(DocumentKind.SUPPLIER_INVOICE, cid, "P-2",
-                                          local_id=3, supplier_reference="INV-55")])
-    assert dupe.status == PushStatus.DUPLICATE and dupe.remote_id == created.remote_id
+    # Xero takes a supplier's number twice, and nothing is read before a push any more: the
+    # sync engine's number index (filled by find_documents / list_documents) stops a repeat.
+    before = calls(box)
+    [twice] = provider.push(ctx, [document(DocumentKind.SUPPLIER_INVOICE, cid, "P-2",
+                                           local_id=3, supplier_reference="INV-55")])
+    assert twice.status == PushStatus.CREATED and calls(box) - before == 1
+    found = provider.find_documents(ctx, DocumentKind.SUPPLIER_INVOICE, ["INV-55"])
+    assert found["INV-55"].contact_id == cid
+    assert found["INV-55"].remote_id in (created.remote_id, twice.remote_id)
     [fine] = provider.push(ctx, [document(DocumentKind.SUPPLIER_INVOICE, other, "P-3",
                                           local_id=4, supplier_reference="INV-55")])
     assert fine.status == PushStatus.CREATED
@@ -187,11 +195,11 @@ def test_batch_of_fifty_with_one_invalid_and_call_counts(xero, box):
              for i in range(50)]
     before = calls(box)
     assert {r.status for r in provider.push(ctx, bills)} == {PushStatus.CREATED}
-    assert calls(box) - before == 2  # the duplicate check, then the PUT
+    assert calls(box) - before == 1  # the PUT alone: nothing is read first
     mixed = [document(kind, cid, f"M-{i}", local_id=i) for i, kind in enumerate(ALL_KINDS)]
     before = calls(box)
     assert {r.status for r in provider.push(ctx, mixed)} == {PushStatus.CREATED}
-    assert calls(box) - before == 4
+    assert calls(box) - before == 2  # one PUT to Invoices, one to CreditNotes
     with pytest.raises(ValueError):
         provider.push(ctx, docs + docs[:1])
 
@@ -323,3 +331,50 @@ def test_every_request_body_matches_the_spec(xero, sandbox):
     assert {"createInvoices", "createCreditNotes", "createContacts",
             "createInvoiceAttachmentByFileName", "createCreditNoteAttachmentByFileName",
             "deleteConnection", "getConnections"} <= operations
+
+
+def _organisation(sandbox, tenant, **changes):
+    requests.post(f"{sandbox.url}/_control/organisation", timeout=10,
+                  json={"provider": "xero", "tenant": tenant, **changes}).raise_for_status()
+
+
+def test_the_later_lock_date_counts_and_contact_kinds_follow_use(xero, sandbox):
+    provider, _, ctx = xero
+    assert XeroProvider.contact_kinds_strict is False and not XeroProvider.supports_care_of
+    _organisation(sandbox, ctx.organisation_id, lock_date="2026-03-31",
+                  end_of_year_lock_date="2025-12-31")
+    settings = provider.organisation_settings(ctx)
+    assert (settings.lock_date, settings.lock_date_label) == (date(2026, 3, 31),
+                                                              "Xero period lock date")
+    _organisation(sandbox, ctx.organisation_id, end_of_year_lock_date="2026-04-30")
+    settings = provider.organisation_settings(ctx)
+    assert (settings.lock_date, settings.lock_date_label) == (date(2026, 4, 30),
+                                                              "Xero end of year lock date")
+    assert settings.currencies == {"GBP"} and settings.base_currency == "GBP"
+
+
+def test_list_documents_pages_from_the_latest_change_and_sees_edits(xero, box, sandbox):
+    provider, _, ctx = xero
+    provider.list_page_size = 2
+    cid = customer(provider, ctx)
+    clock = sandbox.state["clock"]
+    first = []
+    for i in range(5):
+        clock.advance(1)
+        first += provider.push(ctx, [document(DocumentKind.SALES_INVOICE, cid, f"L-{i}",
+                                              local_id=i)])
+    listed, watermark, pages = read_all(provider, ctx, DocumentKind.SALES_INVOICE, None)
+    assert sorted({d.number for d in listed}) == [f"L-{i}" for i in range(5)] and pages >= 3
+    sent = [r for r in box.requests if r["path"].endswith("/Invoices") and r["method"] == "GET"]
+    assert "If-Modified-Since" not in sent[0]["headers"]
+    assert "If-Modified-Since" in sent[-1]["headers"]  # later pages start from the latest seen
+    clock.advance(5)
+    requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "xero", "tenant": ctx.organisation_id,
+        "id": first[1].remote_id}).raise_for_status()
+    page = provider.list_documents(ctx, DocumentKind.SALES_INVOICE, modified_since=watermark)
+    # The read is inclusive: the change at the old watermark (L-4) comes again, then the edit.
+    assert [d.number for d in page.documents] == ["L-4", "L-1"]
+    assert page.watermark > watermark
+    credits = provider.list_documents(ctx, DocumentKind.SALES_CREDIT_NOTE)
+    assert credits.documents == [] and credits.next_cursor is None and credits.watermark == ""

@@ -3,6 +3,8 @@
 The refresh race, revoke, the minute limit and fault injection are in test_sandbox_core.py."""
 
 import json
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 import requests
@@ -222,6 +224,65 @@ def test_every_response_body_fits_the_xsds(conn, qbo, roomy):
     batch = dict(done)["batch"].json()["BatchItemResponse"]
     assert [sorted(set(item) - {"bId"}) for item in batch] == [["Invoice"], ["Fault"],
                                                                ["QueryResponse"]]
+
+
+def organisation(sandbox, realm, **changes):
+    """POST /_control/organisation for a QuickBooks company."""
+    return requests.post(f"{sandbox.url}/_control/organisation", timeout=10,
+                         json={"provider": "qbo", "tenant": realm, **changes})
+
+
+def test_books_close_date_and_company_currencies(sandbox, conn, roomy):
+    prefs = call(conn, "GET", "/preferences").json()["Preferences"]
+    assert "BookCloseDate" not in prefs["AccountingInfoPrefs"]
+    assert prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] is False
+    answer = organisation(sandbox, US_REALM, lock_date="2026-06-30", currencies=["USD", "EUR"])
+    assert answer.json() == {"BookCloseDate": "2026-06-30", "MultiCurrencyEnabled": True,
+                             "currencies": ["EUR", "USD"]}
+    prefs = call(conn, "GET", "/preferences")
+    assert prefs.json()["Preferences"]["AccountingInfoPrefs"]["BookCloseDate"] == "2026-06-30"
+    currencies = call(conn, "GET", "/query", params={"query": "select * from CompanyCurrency"})
+    assert [(c["Code"], c["Active"]) for c in
+            currencies.json()["QueryResponse"]["CompanyCurrency"]] == [("EUR", True)]
+    closed = call(conn, "POST", "/invoice", json={**invoice_body(number="C-1"),
+                                                  "TxnDate": "2026-06-30"})
+    assert closed.status_code == 400 and fault_code(closed) == "6210"
+    euros = call(conn, "POST", "/invoice", json={**invoice_body(number="C-2"),
+                                                 "CurrencyRef": {"value": "EUR"}})
+    assert euros.status_code == 200, euros.text
+    pounds = call(conn, "POST", "/invoice", json={**invoice_body(number="C-3"),
+                                                  "CurrencyRef": {"value": "GBP"}})
+    assert pounds.status_code == 400 and "not one of this company's currencies" in pounds.text
+    for response in (prefs, currencies, closed, euros, pounds):
+        assert response_problems(response.json()) == []
+    assert organisation(sandbox, US_REALM, currencies=["USD"]).json()["currencies"] == ["USD"]
+    assert organisation(sandbox, US_REALM, currencies=["EUR"]).status_code == 400
+    assert organisation(sandbox, US_REALM, lock_date="31/06/2026").status_code == 400
+    assert organisation(sandbox, "123", lock_date=None).status_code == 404
+
+
+def test_last_updated_time_queries_compare_moments(sandbox, conn, roomy):
+    first = call(conn, "POST", "/invoice", json=invoice_body(number="T-1")).json()["Invoice"]
+    sandbox.state["clock"].advance(10)
+    second = call(conn, "POST", "/bill", json=bill_body()).json()["Bill"]
+    stamp = second["MetaData"]["LastUpdatedTime"]  # Pacific time, e.g. ...-07:00
+    utc = datetime.fromisoformat(stamp).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    def ids(entity, where):
+        query = f"select * from {entity} {where} ORDERBY MetaData.LastUpdatedTime"
+        answer = call(conn, "GET", "/query", params={"query": query})
+        assert response_problems(answer.json()) == []
+        return [r["Id"] for r in answer.json()["QueryResponse"].get(entity, [])]
+
+    assert ids("Bill", f"where MetaData.LastUpdatedTime >= '{utc}'") == [second["Id"]]
+    assert ids("Invoice", f"where MetaData.LastUpdatedTime >= '{utc}'") == []
+    assert ids("Invoice", f"where MetaData.LastUpdatedTime < '{utc}'") == [first["Id"]]
+    sandbox.state["clock"].advance(10)
+    touched = requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "qbo", "tenant": US_REALM, "id": first["Id"]})
+    assert touched.status_code == 200
+    assert ids("Invoice", f"where MetaData.LastUpdatedTime >= '{utc}'") == [first["Id"]]
+    assert call(conn, "GET", f"/invoice/{first['Id']}").json()["Invoice"]["SyncToken"] == "1"
 
 
 def test_the_checker_catches_a_wrong_name():

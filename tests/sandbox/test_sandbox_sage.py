@@ -280,6 +280,69 @@ def test_every_response_validates_against_the_swagger(sandbox):
     assert len(covered) == 25, sorted(covered)
 
 
+def _organisation(sandbox, business, **changes):
+    return requests.post(f"{sandbox.url}/_control/organisation", timeout=10,
+                         json={"provider": "sage", "tenant": business, **changes})
+
+
+def test_financial_settings_lockdown_date_and_currencies(sandbox):
+    api, _ = _api(sandbox)
+    settings = api.get("/financial_settings").json()
+    assert "year_end_lockdown_date" not in settings
+    assert settings["base_currency"]["id"] == "GBP" and not settings["multi_currency_enabled"]
+    answer = _organisation(sandbox, api.business, lock_date="2025-01-31",
+                           currencies=["GBP", "EUR"])
+    assert answer.status_code == 200, answer.text
+    settings = api.get("/financial_settings").json()
+    assert settings["year_end_lockdown_date"] == "2025-01-31"
+    assert settings["multi_currency_enabled"] is True
+    currencies = api.get("/currencies", items_per_page=200).json()
+    assert {"GBP", "EUR", "USD"} <= {c["id"] for c in currencies["$items"]}
+    locked, _ = _invoice(api, "LOCK-1")  # dated 2025-01-31, the lockdown date itself
+    assert locked.status_code == 422 and locked.json()[0]["$source"] == "date"
+    assert "lockdown" in locked.json()[0]["$message"]
+    euros, _ = _invoice(api, "EUR-1", date="2025-02-01", currency_id="EUR")
+    assert euros.status_code == 201 and euros.json()["currency"]["id"] == "EUR"
+    _organisation(sandbox, api.business, currencies=["GBP"], lock_date=None)
+    dollars, _ = _invoice(api, "USD-1", currency_id="USD")
+    assert dollars.status_code == 404 and dollars.json()[0]["$source"] == "currency_id"
+    assert _organisation(sandbox, api.business, currencies=["EUR"]).status_code == 400
+    assert _organisation(sandbox, api.business, currencies=["GBP", "XYZ"]).status_code == 400
+    assert _organisation(sandbox, "nope", lock_date=None).status_code == 404
+    covered = {validate_response(m, p, s, b) for m, p, s, b in api.seen}
+    assert {"getFinancialSettings", "getCurrencies", "postSalesInvoices"} <= covered
+
+
+def test_updated_or_created_since_and_sort(sandbox):
+    api, _ = _api(sandbox)
+    clock = sandbox.state["clock"]
+    first, _ = _invoice(api, "S-1")
+    clock.advance(10)
+    second, _ = _invoice(api, "S-2")
+    clock.advance(10)
+    third, _ = _invoice(api, "S-3")
+    since = second.json()["updated_at"]
+
+    def references(**params):
+        answer = api.get("/sales_invoices", attributes="reference,updated_at", **params)
+        assert answer.status_code == 200, answer.text
+        return [item["reference"] for item in answer.json()["$items"]]
+
+    assert references(updated_or_created_since=since, sort="updated_at") == ["S-2", "S-3"]
+    assert references(updated_or_created_since=since, sort="updated_at:desc") == ["S-3", "S-2"]
+    assert references(sort="created_at:desc") == ["S-3", "S-2", "S-1"]
+    clock.advance(10)
+    touched = requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "sage", "tenant": api.business, "id": first.json()["id"]})
+    assert touched.status_code == 200 and touched.json()["modified"] > since
+    assert references(updated_or_created_since=since, sort="updated_at") == ["S-2", "S-3", "S-1"]
+    assert api.get("/sales_invoices", sort="total_amount").status_code == 422
+    assert api.get("/sales_invoices", updated_or_created_since="soon").status_code == 422
+    assert third.json()["created_at"] > first.json()["created_at"]  # from the sandbox clock
+    covered = {validate_response(m, p, s, b) for m, p, s, b in api.seen}
+    assert "getSalesInvoices" in covered
+
+
 def test_idempotency_ids_are_kept_seven_days_and_refresh_tokens_31(sandbox):
     api, tokens = _api(sandbox)
     first, body = _invoice(api, "K-1")

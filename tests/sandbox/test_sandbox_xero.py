@@ -6,6 +6,7 @@ The refresh race, revoke, the minute limit and fault injection are in test_sandb
 import base64
 import threading
 import time
+from email.utils import format_datetime
 from urllib.parse import parse_qs
 from urllib.parse import urlencode
 from urllib.parse import urlparse
@@ -279,6 +280,72 @@ def test_numbering_by_xero_and_settings(sandbox, api):
     assert credit.json()["CreditNotes"][0]["CreditNoteNumber"] == "CN-0001"
 
 
+def organisation(sandbox, tenant, **changes):
+    """POST /_control/organisation for a Xero tenant."""
+    return requests.post(f"{sandbox.url}/_control/organisation", timeout=10,
+                         json={"provider": "xero", "tenant": tenant, **changes})
+
+
+def test_lock_dates_and_currencies_from_the_organisation_settings(sandbox, api):
+    org = api("GET", "/Organisation").json()["Organisations"][0]
+    assert "PeriodLockDate" not in org and "EndOfYearLockDate" not in org
+    assert [c["Code"] for c in api("GET", "/Currencies").json()["Currencies"]] == ["GBP"]
+    assert organisation(sandbox, api.tenant, lock_date="2026-03-31",
+                        end_of_year_lock_date="2025-12-31",
+                        currencies=["GBP", "EUR"]).status_code == 200
+    org = api("GET", "/Organisation").json()["Organisations"][0]
+    assert org["PeriodLockDate"] == "/Date(1774915200000+0000)/"  # 2026-03-31
+    assert org["EndOfYearLockDate"] == "/Date(1767139200000+0000)/"  # 2025-12-31
+    currencies = api("GET", "/Currencies").json()["Currencies"]
+    assert [(c["Code"], c["Description"]) for c in currencies] == [
+        ("GBP", "British Pound"), ("EUR", "Euro")]
+    cid = contact_id(api)
+    locked = put_invoices(api, invoice(cid, "L-1", Date="2026-03-31")).json()["Invoices"][0]
+    assert locked["HasErrors"] and "lock date" in locked["ValidationErrors"][0]["Message"]
+    euros = put_invoices(api, invoice(cid, "L-2", Date="2026-04-01", CurrencyCode="EUR"))
+    assert euros.json()["Invoices"][0]["StatusAttributeString"] == "OK"
+    dollars = put_invoices(api, invoice(cid, "L-3", Date="2026-04-01", CurrencyCode="USD"))
+    assert "not subscribed to currency USD" in str(dollars.json())
+    assert organisation(sandbox, api.tenant, lock_date=None).status_code == 200
+    org = api("GET", "/Organisation").json()["Organisations"][0]
+    assert "PeriodLockDate" not in org and "EndOfYearLockDate" in org
+    assert organisation(sandbox, api.tenant, currencies=["EUR"]).status_code == 400
+    assert organisation(sandbox, api.tenant, tax_year="2026").status_code == 400
+    assert organisation(sandbox, "no-such-tenant", lock_date=None).status_code == 404
+
+
+def test_if_modified_since_and_order_on_document_lists(sandbox, api):
+    cid = contact_id(api)
+    put_invoices(api, invoice(cid, "M-1"), invoice(cid, "B-1", kind="ACCPAY", account="429",
+                                                   tax="INPUT2"))
+    sandbox.state["clock"].advance(10)
+    later = sandbox.state["providers"]["xero"].now()
+    put_invoices(api, invoice(cid, "M-2"))
+    sandbox.state["clock"].advance(10)
+    put_invoices(api, invoice(cid, "M-3"))
+
+    def numbers(since, **params):
+        answer = api("GET", "/Invoices", headers={"If-Modified-Since": since}, params=params)
+        assert answer.status_code == 200, answer.text
+        return [i["InvoiceNumber"] for i in answer.json()["Invoices"]]
+
+    iso = later.isoformat(timespec="milliseconds")
+    assert numbers(iso, order="UpdatedDateUTC ASC") == ["M-2", "M-3"]
+    assert numbers(iso, order="UpdatedDateUTC DESC") == ["M-3", "M-2"]
+    assert numbers(format_datetime(later, usegmt=True), where='Type=="ACCREC"',
+                   order="UpdatedDateUTC") == ["M-2", "M-3"]  # an HTTP date works too
+    assert len(numbers("not a date")) == 4  # an unreadable header is ignored, as HTTP does
+    first = api("GET", "/Invoices", params={"InvoiceNumbers": "M-1"}).json()["Invoices"][0]
+    sandbox.state["clock"].advance(10)
+    touched = requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "xero", "tenant": api.tenant, "id": first["InvoiceID"]})
+    assert touched.status_code == 200 and touched.json()["modified"] != first["UpdatedDateUTC"]
+    assert numbers(iso, order="UpdatedDateUTC") == ["M-2", "M-3", "M-1"]
+    gone = requests.post(f"{sandbox.url}/_control/touch", timeout=10,
+                         json={"provider": "xero", "tenant": api.tenant, "id": "nope"})
+    assert gone.status_code == 404
+
+
 def test_tax_is_rounded_per_line_and_dates_are_ms(api):
     cid = contact_id(api)
     lines = [{"Description": f"Part {i}", "Quantity": 1, "UnitAmount": 0.13,
@@ -384,8 +451,8 @@ def test_requests_are_recorded_with_authorization_redacted(sandbox, api):
 
 # The operations the sandbox implements with a JSON response (Accounting and Identity specs).
 JSON_OPERATIONS = {
-    "getConnections", "getOrganisations", "getAccounts", "getAccount", "getTaxRates",
-    "getContacts", "getContact", "createContacts", "getInvoices", "getInvoice",
+    "getConnections", "getOrganisations", "getCurrencies", "getAccounts", "getAccount",
+    "getTaxRates", "getContacts", "getContact", "createContacts", "getInvoices", "getInvoice",
     "createInvoices", "getCreditNotes", "getCreditNote", "createCreditNotes",
     "getInvoiceAttachments", "createInvoiceAttachmentByFileName",
     "updateInvoiceAttachmentByFileName", "getCreditNoteAttachments",
@@ -418,6 +485,10 @@ def test_every_sandbox_response_matches_the_spec(sandbox):
                          headers={"Authorization": f"Bearer {api.token['access_token']}"})
     walk.check("GET", "/xero/api/connections", conns)
     walk("GET", "/Organisation")
+    organisation(sandbox, api.tenant, lock_date="2026-03-31", end_of_year_lock_date="2025-12-31",
+                 currencies=["GBP", "EUR"])
+    walk("GET", "/Organisation")
+    walk("GET", "/Currencies")
     accounts = walk("GET", "/Accounts")["Accounts"]
     walk("GET", "/Accounts", params={"where": 'Status=="ACTIVE" AND Class=="REVENUE"'})
     walk("GET", f"/Accounts/{accounts[0]['AccountID']}")
@@ -443,6 +514,9 @@ def test_every_sandbox_response_matches_the_spec(sandbox):
     inv_id = sales["Invoices"][0]["InvoiceID"]
     walk("GET", "/Invoices", params={"InvoiceNumbers": "F-1,F-2"})
     walk("GET", "/Invoices", params={"page": 1, "where": 'Type=="ACCPAY"'})
+    walk("GET", "/Invoices", params={"page": 1, "pageSize": 1000, "summaryOnly": "true",
+                                     "where": 'Type=="ACCREC"', "order": "UpdatedDateUTC ASC"},
+         headers={"If-Modified-Since": "2026-01-01T00:00:00.000Z"})
     walk("GET", f"/Invoices/{inv_id}")
     walk("GET", "/Invoices/F-2")
     credits = walk("PUT", "/CreditNotes", params={"summarizeErrors": "false"}, json={
@@ -455,6 +529,9 @@ def test_every_sandbox_response_matches_the_spec(sandbox):
     cn_id = credits["CreditNotes"][0]["CreditNoteID"]
     walk("GET", "/CreditNotes", params={"where": 'CreditNoteNumber=="CN-F1"'})
     walk("GET", "/CreditNotes", params={"page": 1})
+    walk("GET", "/CreditNotes", params={"page": 1, "pageSize": 1000, "order": "UpdatedDateUTC ASC",
+                                        "where": 'Type=="ACCRECCREDIT"'},
+         headers={"If-Modified-Since": "2026-01-01T00:00:00.000Z"})
     walk("GET", f"/CreditNotes/{cn_id}")
     pdf = {"Content-Type": "application/pdf"}
     for kind, doc_id in (("Invoices", inv_id), ("CreditNotes", cn_id)):

@@ -9,6 +9,8 @@ import requests
 from helpers.zoho import SECOND_ORG
 from helpers.zoho import UK_ORG
 from helpers.zoho import raw_tokens
+from helpers.zoho import validate_currencies
+from helpers.zoho import validate_query
 from helpers.zoho import validate_response
 from helpers.zoho import zoho_state
 
@@ -342,3 +344,65 @@ def test_seed_and_state_control_endpoints(sandbox):
         "provider": "zoho", "tenant": UK_ORG}, timeout=10).json()
     assert summary["tenants"][UK_ORG]["duplicate_numbers"] == ["bills:B-1"]
     assert summary["tenants"][UK_ORG]["counts"]["chartofaccounts"] == 12
+
+
+def test_currencies_and_no_lock_date(sandbox, api):
+    status, body, _ = api.call("GET", "/settings/currencies")
+    assert status == 200
+    validate_currencies(body)
+    assert [(c["currency_code"], c["is_base_currency"]) for c in body["currencies"]] == [
+        ("GBP", True)]
+    control = requests.post(f"{sandbox.url}/_control/organisation", timeout=10, json={
+        "provider": "zoho", "tenant": UK_ORG, "currencies": ["GBP", "EUR", "USD"]})
+    assert control.json() == {"currencies": ["GBP", "EUR", "USD"]}
+    _, body, _ = api.call("GET", "/settings/currencies")
+    validate_currencies(body)
+    assert [c["currency_code"] for c in body["currencies"] if not c["is_base_currency"]] == [
+        "EUR", "USD"]
+    locked = requests.post(f"{sandbox.url}/_control/organisation", timeout=10, json={
+        "provider": "zoho", "tenant": UK_ORG, "lock_date": "2025-01-31"})
+    assert locked.status_code == 400 and "no lock date" in locked.json()["error"]
+    wrong = requests.post(f"{sandbox.url}/_control/organisation", timeout=10, json={
+        "provider": "zoho", "tenant": UK_ORG, "currencies": ["EUR"]})
+    assert wrong.status_code == 400
+
+
+def test_last_modified_time_filters_and_sorting(sandbox, api):
+    clock = sandbox.state["clock"]
+    _invoice(api, "LM-1")
+    clock.advance(10)
+    status, body, _ = _invoice(api, "LM-2")
+    assert status == 201
+    stamp = body["invoice"]["last_modified_time"]  # e.g. 2026-07-01T09:00:00+0000
+    clock.advance(10)
+    _invoice(api, "LM-3")
+
+    def numbers(**params):
+        validate_query("GET", "/books/v3/invoices", {"organization_id": UK_ORG, **params})
+        status, answer, _ = api.call("GET", "/invoices", params=params)
+        assert status == 200, answer
+        validate_response("GET", "/books/v3/invoices", status, answer)
+        return [row["invoice_number"] for row in answer["invoices"]]
+
+    assert numbers(last_modified_time=stamp) == ["LM-3"]  # invoices: modified *after* it
+    assert numbers(sort_column="created_time") == ["LM-3", "LM-2", "LM-1"]  # newest first
+    assert numbers(sort_column="created_time", page=2, per_page=2) == ["LM-1"]
+    first = next(d for d in zoho_state(sandbox).tenants[UK_ORG]["invoices"].values()
+                 if d["invoice_number"] == "LM-1")
+    clock.advance(10)
+    api.call("POST", f"/invoices/{first['invoice_id']}/status/sent")
+    assert sorted(numbers(last_modified_time=stamp)) == ["LM-1", "LM-3"]  # marking it sent
+    status, _, _ = api.call("GET", "/invoices", params={"last_modified_time": "yesterday"})
+    assert status == 400
+    accounts, _, contacts = _ids(zoho_state(sandbox))
+    bill = {"vendor_id": contacts["Northwind Supplies Ltd"], "bill_number": "NW-1",
+            "date": "2025-01-31", "line_items": [{"account_id": accounts["Office Supplies"],
+                                                  "rate": 10, "quantity": 1}]}
+    _, made, _ = api.call("POST", "/bills", json=bill)
+    since = made["bill"]["last_modified_time"]
+    _, listed, _ = api.call("GET", "/bills", params={"last_modified_time": since})
+    assert [b["bill_number"] for b in listed["bills"]] == ["NW-1"]  # bills: at or after it
+    clock.advance(10)
+    touched = requests.post(f"{sandbox.url}/_control/touch", timeout=10, json={
+        "provider": "zoho", "tenant": UK_ORG, "id": made["bill"]["bill_id"]})
+    assert touched.status_code == 200 and touched.json()["modified"] != since
