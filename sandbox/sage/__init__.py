@@ -18,6 +18,11 @@ from sandbox.sage.routes import register_api
 from sandbox.sage.seed import DEMO_BUSINESSES
 from sandbox.sage.seed import new_business
 
+# Sage's document collections as Ledgerlink names the kinds (for /_control/ledger).
+LEDGER_KINDS = {"sales_invoices": "sales_invoice", "sales_credit_notes": "sales_credit_note",
+                "purchase_invoices": "supplier_invoice",
+                "purchase_credit_notes": "supplier_credit_note"}
+
 
 class SageSandbox(ProviderSandbox):
     """Sage Accounting: 5-minute access tokens, single-use 31-day refresh tokens, 200 calls/min."""
@@ -55,6 +60,15 @@ class SageSandbox(ProviderSandbox):
                     if key[2]:
                         (dupes if key in seen else seen).add(key)
         return sorted(key[2] for key in dupes)
+
+    def ledger_documents(self, tenant):
+        """Sales and purchase documents: (kind, id, number, reference); a purchase document's
+        number is the supplier's (vendor_reference)."""
+        for collection, kind in LEDGER_KINDS.items():
+            for doc in tenant[collection].values():
+                number = doc.get("invoice_number") or doc.get("credit_note_number") \
+                    or doc.get("vendor_reference")
+                yield kind, doc["id"], number, doc.get("reference")
 
     def blueprint(self):
         """OAuth routes and the v3.1 API."""

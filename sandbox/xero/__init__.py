@@ -22,6 +22,10 @@ from sandbox.xero.seed import DEMO_TENANTS
 from sandbox.xero.seed import new_tenant
 from sandbox.xero.seed import seed_uk
 
+# Xero's document types as Ledgerlink names the kinds (for /_control/ledger).
+LEDGER_KINDS = {"ACCREC": "sales_invoice", "ACCRECCREDIT": "sales_credit_note",
+                "ACCPAY": "supplier_invoice", "ACCPAYCREDIT": "supplier_credit_note"}
+
 
 class XeroSandbox(ProviderSandbox):
     """Xero: 30-minute access tokens, rotating 60-day refresh tokens with a 30-minute grace."""
@@ -35,6 +39,8 @@ class XeroSandbox(ProviderSandbox):
     idempotency_ttl = 6 * 60
     max_attachment_bytes = 10 * 1024 * 1024
     max_attachments = 10
+    odd_answers = {"status_absent": "active accounts and tax rates come without their optional "
+                                    "Status, as in Xero's own example answers"}
 
     def reset(self):
         """Forget everything, including connections and tenant metadata."""
@@ -72,6 +78,15 @@ class XeroSandbox(ProviderSandbox):
                     key = (doc["Type"], doc[field])
                     (dupes if key in seen else seen).add(key)
         return sorted(number for _, number in dupes)
+
+    def ledger_documents(self, tenant):
+        """Invoices, bills and credit notes not deleted: (kind, id, number, Reference)."""
+        for store, id_field, field in (("invoices", "InvoiceID", "InvoiceNumber"),
+                                       ("credit_notes", "CreditNoteID", "CreditNoteNumber")):
+            for doc in tenant[store].values():
+                if doc["Status"] != "DELETED":
+                    yield (LEDGER_KINDS[doc["Type"]], doc[id_field], doc.get(field),
+                           doc.get("Reference"))
 
     def now(self):
         """Sandbox time as an aware datetime."""
