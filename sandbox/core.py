@@ -265,6 +265,8 @@ class RateLimiter:
 GENERIC_ODD_ANSWERS = {
     "html_page": "successful answers are an HTML page (as from a proxy or a sign-in wall)",
     "empty_object": "successful answers are an empty JSON object",
+    "html_page_on_write": "successful writes are answered with an HTML page (the write stands)",
+    "empty_object_on_write": "successful writes are answered with an empty JSON object",
 }
 _HTML_PAGE = ("<!doctype html><html><head><title>Service notice</title></head><body>"
               "<h1>We'll be back soon</h1></body></html>")
@@ -352,15 +354,15 @@ class Faults:
         """True when the odd answer `name` is switched on."""
         return name in self.odd_answers
 
-    def odd_body(self, status):
-        """(text, mimetype) to send instead of a successful answer when a generic odd answer is
-        on, else None."""
+    def odd_body(self, status, write=False):
+        """(text, mimetype) to send instead of a successful answer (to a write, when `write`)
+        when a generic odd answer is on, else None."""
         if not 200 <= status < 300:
             return None
-        if self.odd("html_page"):
-            return _HTML_PAGE, "text/html"
-        if self.odd("empty_object"):
-            return "{}", "application/json"
+        for name, odd in (("html_page", (_HTML_PAGE, "text/html")),
+                          ("empty_object", ("{}", "application/json"))):
+            if self.odd(name) or (write and self.odd(f"{name}_on_write")):
+                return odd
         return None
 
 

@@ -10,6 +10,7 @@ import json
 
 from requests.auth import HTTPBasicAuth
 
+from providers import answers
 from providers import http
 from providers import oauth as oauth_flow
 from providers.base import ApiContext
@@ -93,13 +94,14 @@ class QuickBooksOnline(QboApi, Provider):
         """Refresh; the new refresh token replaces the old one (store it before use)."""
         return _with_refresh_expiry(oauth_flow.refresh(self, tokens))
 
+    @answers.tolerant
     def organisations(self, tokens):
         """The one company this grant reaches, named from its CompanyInfo."""
         realm = tokens.extra.get("realm_id", "")
         ctx = ApiContext(tokens.access_token, realm)
-        info = self.api(ctx, "GET", f"/companyinfo/{realm}")["CompanyInfo"]
-        return [Organisation(id=realm, name=info.get("CompanyName", realm),
-                             extra={"country": info.get("Country", "")})]
+        info = answers.member(self.api(ctx, "GET", f"/companyinfo/{realm}"), "CompanyInfo")
+        return [Organisation(id=realm, name=answers.text(info.get("CompanyName")) or realm,
+                             extra={"country": answers.text(info.get("Country"))})]
 
     def revoke(self, tokens, organisation_id=None):
         """Revoke the refresh token, which disconnects the app from the company."""
@@ -115,38 +117,46 @@ class QuickBooksOnline(QboApi, Provider):
                                 detail=f"HTTP {response.status_code}")
 
     # --- lists ----------------------------------------------------------------------------
+    @answers.tolerant
     def accounts(self, ctx):
         """All accounts, inactive ones flagged (QuickBooks calls deleting making inactive)."""
         return [account_from(a)
                 for a in self.query_all(ctx, "Account", "where Active IN (true, false)")]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Tax codes (what lines carry), each with the sum of its component rates."""
-        rates = {r["Id"]: r for r in self.query_all(ctx, "TaxRate")}
+        rates = {answers.ident(r["Id"]): r for r in self.query_all(ctx, "TaxRate")}
         return [tax_rate_from(code, rates)
                 for code in self.query_all(ctx, "TaxCode", "where Active IN (true, false)")]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
         """One page: customers first, then vendors. The cursor is "<entity>:<start>"."""
         entity, _, start = (cursor or "Customer:1").partition(":")
+        if int(start) > self.max_pages * self.page_size:
+            raise answers.too_many_pages(self.name, self.max_pages)
         page = self.query(ctx, f"select * from {entity} where Active IN (true, false) "
                                f"STARTPOSITION {int(start)} MAXRESULTS {self.page_size}")
-        records = page.get(entity, [])
+        records = answers.records(page, entity, missing_ok=True)
         if len(records) == self.page_size:
             following = f"{entity}:{int(start) + len(records)}"
         else:
             following = "Vendor:1" if entity == "Customer" else None
         return ContactPage([contact_from(entity, r) for r in records], following)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Customers and vendors whose DisplayName contains `name` (case-insensitive)."""
         pattern = quote("%" + name.replace("%", "") + "%")
         out = []
         for entity in ("Customer", "Vendor"):
             found = self.query(ctx, f"select * from {entity} where DisplayName LIKE {pattern}")
-            out += [contact_from(entity, r) for r in found.get(entity, [])]
+            out += [contact_from(entity, r)
+                    for r in answers.records(found, entity, missing_ok=True)]
         return out
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """A contact by our id ("customer:58" / "vendor:41"), or None."""
         entity, _, raw = str(contact_id).rpartition(":")
@@ -154,6 +164,7 @@ class QuickBooksOnline(QboApi, Provider):
         record = self.read(ctx, entity, raw)
         return None if record is None else contact_from(entity, record)
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """POST /customer or /vendor; a name clash (6240) raises duplicate_contact_name."""
         entity = "Vendor" if new_contact.kind == "supplier" else "Customer"
@@ -162,16 +173,19 @@ class QuickBooksOnline(QboApi, Provider):
                           params={"requestid": docs.request_id_for("contact", entity, body)})
         return contact_from(entity, record[entity])
 
+    @answers.tolerant
     def items(self, ctx):
         """Service items with the income account each posts to."""
         return [item_from(record)
                 for record in self.query_all(ctx, "Item", "where Type = 'Service'")]
 
+    @answers.tolerant
     def ensure_item(self, ctx, income_account_id, name):
         """A Service item posting to the income account: an existing one, else a new one."""
         services = self.query_all(ctx, "Item", "where Type = 'Service'")
         matching = [i for i in services
-                    if (i.get("IncomeAccountRef") or {}).get("value") == str(income_account_id)]
+                    if answers.optional_ident((i.get("IncomeAccountRef") or {}).get("value"))
+                    == str(income_account_id)]
         matching.sort(key=lambda i: i.get("Name", "").lower() != name.lower())
         if matching:
             return item_from(matching[0])
@@ -197,11 +211,12 @@ class QuickBooksOnline(QboApi, Provider):
             path += f"&companyId={ctx.organisation_id}"
         return self.endpoint(path)
 
+    @answers.tolerant
     def custom_numbers(self, ctx):
         """Whether the company takes our DocNumbers (SalesFormsPrefs.CustomTxnNumbers)."""
         key = "qbo_custom_txn_numbers"
         if key not in ctx.extra:
-            prefs = self.api(ctx, "GET", "/preferences")["Preferences"]
+            prefs = answers.member(self.api(ctx, "GET", "/preferences"), "Preferences")
             ctx.extra[key] = bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))
         return ctx.extra[key]
 
@@ -209,6 +224,7 @@ class QuickBooksOnline(QboApi, Provider):
         """Our sales numbers are kept only with custom transaction numbers on."""
         return self.custom_numbers(ctx)
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers):
         """Documents of a kind by DocNumber: {number: RemoteDocument}."""
         entity, found = docs.ENTITIES[kind], {}
@@ -217,11 +233,12 @@ class QuickBooksOnline(QboApi, Provider):
             chunk = ", ".join(quote(n) for n in wanted[start:start + 50])
             page = self.query(ctx, f"select * from {entity} where DocNumber IN ({chunk}) "
                                    f"MAXRESULTS {self.page_size}")
-            for record in page.get(entity, []):
-                found[record["DocNumber"]] = docs.remote(entity, record,
+            for record in answers.records(page, entity, missing_ok=True):
+                found[answers.text(record["DocNumber"])] = docs.remote(entity, record,
                                                          self.link(ctx, entity, record["Id"]))
         return found
 
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """Read one document back, or None when QuickBooks no longer has it."""
         entity = docs.ENTITIES[kind]
@@ -229,6 +246,7 @@ class QuickBooksOnline(QboApi, Provider):
         return None if record is None else docs.remote(entity, record,
                                                        self.link(ctx, entity, remote_id))
 
+    @answers.tolerant_push
     def push(self, ctx, documents):
         """Create up to 30 documents: one POST for one document, else one /batch call."""
         if len(documents) > self.batch_size:
@@ -283,7 +301,8 @@ class QuickBooksOnline(QboApi, Provider):
                               json={"BatchItemRequest": items}, params={"requestid": request_id})
         except ProviderError as error:
             return _all_failed(documents, error)
-        by_bid = {item.get("bId"): item for item in answer.get("BatchItemResponse", [])}
+        by_bid = {item.get("bId"): item
+                  for item in answers.records(answer, "BatchItemResponse", missing_ok=True)}
         out = {}
         for document in documents:
             item = by_bid.get(str(document.local_id))
@@ -301,10 +320,12 @@ class QuickBooksOnline(QboApi, Provider):
 
     def _created(self, ctx, document, record):
         entity = docs.ENTITIES[document.kind]
-        return PushResult(document.local_id, PushStatus.CREATED, remote_id=record["Id"],
-                          remote_number=record.get("DocNumber", ""),
-                          url=self.link(ctx, entity, record["Id"]))
+        remote_id = answers.ident(record["Id"])
+        return PushResult(document.local_id, PushStatus.CREATED, remote_id=remote_id,
+                          remote_number=answers.text(record.get("DocNumber")),
+                          url=self.link(ctx, entity, remote_id))
 
+    @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Upload the PDF as an Attachable linked to the document."""
         if len(content) > ATTACHMENT_MAX_BYTES:

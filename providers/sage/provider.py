@@ -8,6 +8,7 @@ Documents are created one by one (no bulk endpoint) with an `idempotency_id` eac
 import base64
 import uuid
 
+from providers import answers
 from providers import http
 from providers import oauth
 from providers.base import ApiContext
@@ -88,11 +89,13 @@ class SageProvider(SageApi, Provider):
         """Use the single-use refresh token; the caller must store the new pair at once."""
         return _with_refresh_expiry(oauth.refresh(self, tokens))
 
+    @answers.tolerant
     def organisations(self, tokens):
         """The businesses the grant reaches (`GET /businesses`)."""
         ctx = ApiContext(tokens.access_token, "")
         country = tokens.extra.get("country", "")
-        return [Organisation(item["id"], item.get("displayed_as", ""), {"country": country})
+        return [Organisation(answers.ident(item["id"]), answers.text(item.get("displayed_as")),
+                             {"country": country})
                 for item in self._all(ctx, "/businesses", {})]
 
     def revoke(self, tokens, organisation_id=None):
@@ -108,35 +111,44 @@ class SageProvider(SageApi, Provider):
 
     # --- lists ---------------------------------------------------------------------------------
 
+    @answers.tolerant
     def accounts(self, ctx):
         """Ledger accounts (control accounts left out); out-of-chart ones come back inactive."""
         params = {"show_control_accounts": "false", "attributes": ACCOUNT_ATTRIBUTES}
         return [to_account(item) for item in self._all(ctx, "/ledger_accounts", params)]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Tax rates."""
         params = {"attributes": "name,percentage,is_visible"}
         return [to_tax_rate(item) for item in self._all(ctx, "/tax_rates", params)]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
         """One page (200) of contacts; the cursor is the next page number."""
         page = int(cursor or 1)
         body = self._get(ctx, "/contacts", {"items_per_page": PAGE_SIZE, "page": page,
                                             "attributes": CONTACT_ATTRIBUTES})
-        return ContactPage([to_contact(item) for item in body["$items"]],
-                           str(page + 1) if body.get("$next") else None)
+        items = answers.records(body, "$items")
+        more = bool(items) and bool(body.get("$next"))
+        if more and page >= self.max_pages:
+            raise answers.too_many_pages(self.name, self.max_pages)
+        return ContactPage([to_contact(item) for item in items], str(page + 1) if more else None)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Sage's fuzzy search (name, company name or reference); exact matches first."""
         body = self._get(ctx, "/contacts", {"search": name, "items_per_page": PAGE_SIZE,
                                             "attributes": CONTACT_ATTRIBUTES})
-        found = [to_contact(item) for item in body["$items"]]
+        found = [to_contact(item) for item in answers.records(body, "$items")]
         return sorted(found, key=lambda c: c.name.casefold() != name.casefold())
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """One contact, or None."""
         return or_none(lambda: to_contact(self._get(ctx, f"/contacts/{contact_id}")))
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """Create a customer or supplier (an idempotency_id makes a retry safe)."""
         seed = f"{ctx.organisation_id}:{new_contact.kind}:{new_contact.name}:" \
@@ -147,6 +159,7 @@ class SageProvider(SageApi, Provider):
 
     # --- documents -----------------------------------------------------------------------------
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers):
         """Documents whose reference, number or vendor reference is one of `numbers` (one
         search per number: Sage's search takes a single term)."""
@@ -161,6 +174,7 @@ class SageProvider(SageApi, Provider):
         """Create each document: search its reference first, then POST with idempotency_id."""
         return push_each(documents, lambda document: self._push_one(ctx, document))
 
+    @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Attach a PDF where Sage accepts one (supplier documents only)."""
         context = COLLECTIONS[kind].attach_context
@@ -182,6 +196,7 @@ class SageProvider(SageApi, Provider):
             return AttachResult(ok=False, message=exc.message)
         return AttachResult(ok=True)
 
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """A document read back, or None when Sage has no such id."""
         path = f"/{COLLECTIONS[kind].path}/{remote_id}"
@@ -189,6 +204,7 @@ class SageProvider(SageApi, Provider):
 
     # --- internals -----------------------------------------------------------------------------
 
+    @answers.tolerant
     def _push_one(self, ctx, document):
         where = COLLECTIONS[document.kind]
         existing = self._find(ctx, document.kind, document.number)
@@ -200,14 +216,14 @@ class SageProvider(SageApi, Provider):
                               remote.number, remote.url, "duplicate_number",
                               message_for("duplicate_number", detail))
         item = self._send(ctx, "POST", f"/{where.path}", document_body(document))
-        return PushResult(document.local_id, PushStatus.CREATED, item["id"],
+        return PushResult(document.local_id, PushStatus.CREATED, answers.ident(item["id"]),
                           number_of(document.kind, item), to_remote(document.kind, item).url)
 
     def _find(self, ctx, kind, number):
         where = COLLECTIONS[kind]
         body = self._get(ctx, f"/{where.path}", {"search": number, "items_per_page": PAGE_SIZE,
                                                   "attributes": DOCUMENT_ATTRIBUTES})
-        for item in body["$items"]:
+        for item in answers.records(body, "$items"):
             if number in (item.get("reference"), item.get("vendor_reference"),
                           where.number and item.get(where.number)):
                 return item

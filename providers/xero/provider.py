@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from requests.auth import HTTPBasicAuth
 
+from providers import answers
 from providers import http
 from providers import oauth as oauth_flow
 from providers.base import ApiContext
@@ -105,14 +106,18 @@ class XeroProvider(XeroApi, Provider):
     def _with_refresh_expiry(self, tokens):
         return with_refresh_expiry(tokens, self.refresh_token_days * 86400)
 
+    @answers.tolerant
     def organisations(self, tokens):
         """Organisations from GET /connections; the connection id is kept for disconnecting."""
         ctx = ApiContext(access_token=tokens.access_token, organisation_id="")
         response = self._call(ctx, "GET", "api:/connections", tenant=False)
-        return [Organisation(id=c["tenantId"], name=c.get("tenantName") or "",
-                             extra={"connection_id": c["id"], "tenant_type": c.get("tenantType"),
+        connections = answers.json_list_of(self.name, response)
+        return [Organisation(id=answers.ident(c["tenantId"]),
+                             name=answers.text(c.get("tenantName")),
+                             extra={"connection_id": answers.ident(c["id"]),
+                                    "tenant_type": c.get("tenantType"),
                                     "auth_event_id": c.get("authEventId")})
-                for c in response.json()]
+                for c in connections]
 
     def revoke(self, tokens, organisation_id=None):
         """Disconnect one organisation (by its connection id), or revoke the whole grant."""
@@ -129,34 +134,44 @@ class XeroProvider(XeroApi, Provider):
 
     # --- lists -------------------------------------------------------------------------------
 
+    @answers.tolerant
     def accounts(self, ctx):
         """The chart of accounts, archived ones flagged inactive."""
-        return [account_from(a) for a in self._get(ctx, "/Accounts")["Accounts"]]
+        return [account_from(a) for a in answers.records(self._get(ctx, "/Accounts"), "Accounts")]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Tax rates; the TaxType code is the id lines carry."""
-        return [tax_rate_from(r) for r in self._get(ctx, "/TaxRates")["TaxRates"]]
+        return [tax_rate_from(r) for r in answers.records(self._get(ctx, "/TaxRates"),
+                                                          "TaxRates")]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
         """One page (100) of contacts, archived included."""
         page = int(cursor or 1)
         body = self._get(ctx, "/Contacts", params={"page": page, "pageSize": 100,
                                                     "includeArchived": "true"})
-        pages = (body.get("pagination") or {}).get("pageCount", page)
-        return ContactPage([contact_from(c) for c in body["Contacts"]],
-                           next_cursor=str(page + 1) if page < pages else None)
+        rows = answers.records(body, "Contacts")
+        more = bool(rows) and page < int((body.get("pagination") or {}).get("pageCount", page))
+        if more and page >= answers.MAX_PAGES:
+            raise answers.too_many_pages(self.name, answers.MAX_PAGES)
+        return ContactPage([contact_from(c) for c in rows],
+                           next_cursor=str(page + 1) if more else None)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Active contacts whose name, email or number contains `name` (Xero's searchTerm)."""
         body = self._get(ctx, "/Contacts", params={"searchTerm": name, "summaryOnly": "true",
                                                     "page": 1, "pageSize": 100})
-        return [contact_from(c) for c in body["Contacts"]]
+        return [contact_from(c) for c in answers.records(body, "Contacts")]
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """One contact, or None."""
         body = self._get(ctx, f"/Contacts/{quote(contact_id)}", missing_ok=True)
         return contact_from(body["Contacts"][0]) if body and body["Contacts"] else None
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """PUT /Contacts; a name already used by an active contact is `duplicate_contact_name`."""
         payload = {"Contacts": [contact_payload(new_contact)]}
@@ -177,6 +192,7 @@ class XeroProvider(XeroApi, Provider):
 
     # --- documents ---------------------------------------------------------------------------
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers):
         """{number: RemoteDocument} for documents whose number (or, for sales, Reference) is
         among `numbers`; one call per 20 numbers."""
@@ -188,13 +204,14 @@ class XeroProvider(XeroApi, Provider):
                 fields = [number_field] + (["Reference"] if kind.is_sales else [])
                 clauses += [f'Type=="{xero_type}" AND {f}=={where_quote(number)}' for f in fields]
             body = self._get(ctx, f"/{endpoint}", params={"where": " OR ".join(clauses)})
-            for raw in body[endpoint]:
+            for raw in answers.records(body, endpoint):
                 remote = remote_from(raw, self.link(kind, raw[KINDS[kind][2]]))
                 for key in (remote.reference, remote.number):  # the number wins
                     if key in wanted:
                         found[key] = remote
         return found
 
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """Totals, status and amount paid of one document, or None."""
         endpoint, _, id_field, _, _ = KINDS[kind]
@@ -208,6 +225,7 @@ class XeroProvider(XeroApi, Provider):
         """Where to open a document in Xero."""
         return self.endpoint("go:" + KINDS[kind][4] + remote_id)
 
+    @answers.tolerant_push
     def push(self, ctx, documents):
         """PUT up to 50 documents per endpoint with summarizeErrors=false; one result each.
 
@@ -248,7 +266,7 @@ class XeroProvider(XeroApi, Provider):
                 results[i] = results[i] or PushResult.from_error(
                     documents[i].local_id, exc, remote_number=pushed_number(documents[i]))
             return
-        for i, element in zip(todo, body.get(endpoint, []), strict=False):
+        for i, element in zip(todo, answers.records(body, endpoint), strict=False):
             results[i] = self._element_result(documents[i], element)
         for i in todo:
             results[i] = results[i] or PushResult(

@@ -6,6 +6,7 @@ Zoho has no idempotency key, so each push first asks whether the number is alrea
 import re
 from urllib.parse import urlparse
 
+from providers import answers
 from providers import http
 from providers import oauth
 from providers.base import ApiContext
@@ -140,49 +141,60 @@ class ZohoBooks(ZohoApi, Provider):
     def _accounts_server(self, tokens):
         return tokens.extra.get("accounts_server") or self.endpoint("accounts:").rstrip("/")
 
+    @answers.tolerant
     def organisations(self, tokens):
         """Every organisation the user has in this data centre; the admin picks one."""
         ctx = ApiContext(access_token=tokens.access_token, organisation_id="",
                          extra=dict(tokens.extra))
         body = self.api(ctx, "GET", "/organizations", with_org=False)
-        return [Organisation(id=o["organization_id"], name=o["name"],
-                             extra={"currency": o.get("currency_code", ""),
-                                    "is_default": bool(o.get("is_default_org"))})
-                for o in body.get("organizations", [])]
+        return [Organisation(id=answers.ident(o["organization_id"]), name=answers.text(o["name"]),
+                             extra={"currency": answers.text(o.get("currency_code")),
+                                    "is_default": answers.flag(o.get("is_default_org"), False)})
+                for o in answers.records(body, "organizations")]
 
     # --- lists --------------------------------------------------------------------------------
 
+    @answers.tolerant
     def accounts(self, ctx):
         """The whole chart of accounts; inactive accounts come back flagged."""
         return [account_from(a) for a in self._pages(ctx, "/chartofaccounts", "chartofaccounts",
                                                      {"filter_by": "AccountType.All"})]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Taxes of the organisation (Zoho uses one tax for sales and purchases)."""
         return [tax_rate_from(t) for t in self._pages(ctx, "/settings/taxes", "taxes")]
 
+    @answers.tolerant
     def items(self, ctx):
         """Active and inactive items with the income account each posts to."""
         return [item_from(i) for i in self._pages(ctx, "/items", "items")]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
-        """One page of 200 contacts; the cursor is the next page number."""
+        """One page of 200 contacts; the cursor is the next page number (none after an empty
+        page, whatever Zoho says about more pages)."""
         page = int(cursor or 1)
-        body = self.api(ctx, "GET", "/contacts", {"page": page, "per_page": 200})
-        more = page_context(body).get("has_more_page")
-        return ContactPage([contact_from(c) for c in body.get("contacts", [])],
-                           str(page + 1) if more else None)
+        body = self.api(ctx, "GET", "/contacts", {"page": page, "per_page": self.page_size})
+        rows = answers.records(body, "contacts")
+        more = bool(rows) and bool(page_context(body).get("has_more_page"))
+        if more and page >= self.max_pages:
+            raise answers.too_many_pages(self.name, self.max_pages)
+        return ContactPage([contact_from(c) for c in rows], str(page + 1) if more else None)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Contacts whose name contains `name` (Zoho matches case-insensitively)."""
         body = self.api(ctx, "GET", "/contacts", {"contact_name_contains": name})
-        return [contact_from(c) for c in body.get("contacts", [])]
+        return [contact_from(c) for c in answers.records(body, "contacts")]
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """One contact, or None when Zoho does not know the id."""
         body = self.read(ctx, f"/contacts/{contact_id}")
         return None if body is None else contact_from(body["contact"])
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """Create a customer or vendor (Zoho's names are unique across all contacts)."""
         answer = self.api(ctx, "POST", "/contacts", write=True, json=contact_body(new_contact))
@@ -190,6 +202,7 @@ class ZohoBooks(ZohoApi, Provider):
 
     # --- documents ----------------------------------------------------------------------------
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers):
         """Documents whose number (sales) or reference (supplier documents, ledger-numbered)
         matches."""
@@ -199,13 +212,14 @@ class ZohoBooks(ZohoApi, Provider):
             fields = ["reference_number"] if not kind.is_sales else [module.number_field,
                                                                      "reference_number"]
             for field in fields:
-                rows = self.api(ctx, "GET", f"/{module.path}", {field: number}).get(
-                    module.path, [])
+                rows = answers.records(self.api(ctx, "GET", f"/{module.path}", {field: number}),
+                                       module.path)
                 if rows:
                     found[number] = self._remote(ctx, kind, rows[0])
                     break
         return found
 
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """A document read back (totals, status, amount paid), or None."""
         module = MODULES[kind]
@@ -229,6 +243,7 @@ class ZohoBooks(ZohoApi, Provider):
         """Create each document; one PushResult per document, in order."""
         return push_each(documents, lambda doc: self._push_one(ctx, doc))
 
+    @answers.tolerant
     def _push_one(self, ctx, doc):
         existing = self._existing(ctx, doc)
         if existing is not None:
@@ -240,7 +255,8 @@ class ZohoBooks(ZohoApi, Provider):
         module = MODULES[doc.kind]
         field = module.number_field if doc.kind.is_sales and doc.use_our_number \
             else "reference_number"
-        rows = self.api(ctx, "GET", f"/{module.path}", {field: doc.number}).get(module.path, [])
+        rows = answers.records(self.api(ctx, "GET", f"/{module.path}", {field: doc.number}),
+                               module.path)
         return self._remote(ctx, doc.kind, rows[0]) if rows else None
 
     def _already_there(self, doc, remote):
@@ -260,9 +276,9 @@ class ZohoBooks(ZohoApi, Provider):
         body, params = document_body(doc, lambda line: self.item_for_account(ctx, line))
         answer = self.api(ctx, "POST", f"/{module.path}", params, write=True, json=body)
         created = answer[module.single]
-        remote_id = created[module.id_field]
+        remote_id = answers.ident(created[module.id_field])
         result = PushResult(doc.local_id, PushStatus.CREATED, remote_id=remote_id,
-                            remote_number=created.get(module.number_field, ""),
+                            remote_number=answers.text(created.get(module.number_field)),
                             url=self.document_url(ctx, doc.kind, remote_id))
         if doc.kind == DocumentKind.SALES_INVOICE and self.settings.options.get(
                 "mark_invoices_sent", True):
@@ -273,22 +289,24 @@ class ZohoBooks(ZohoApi, Provider):
                                   f"({exc.message})")
         return result
 
+    @answers.tolerant
     def item_for_account(self, ctx, line):
         """The service item that posts to a line's income account (found, else created)."""
         key = (ctx.organisation_id, line.account_id)
         if key not in self.items_by_account:
-            rows = self.api(ctx, "GET", "/items", {"account_id": line.account_id,
-                                                   "filter_by": "Status.Active"}).get("items", [])
+            rows = answers.records(self.api(ctx, "GET", "/items", {
+                "account_id": line.account_id, "filter_by": "Status.Active"}), "items")
             if rows:
-                self.items_by_account[key] = rows[0]["item_id"]
+                self.items_by_account[key] = answers.ident(rows[0]["item_id"])
             else:
                 name = f"Ledgerlink sales {line.account_code or line.account_id}"
                 body = {"name": name, "rate": 0, "account_id": line.account_id,
                         "product_type": "service", "item_type": "sales"}
                 answer = self.api(ctx, "POST", "/items", write=True, json=body)
-                self.items_by_account[key] = answer["item"]["item_id"]
+                self.items_by_account[key] = answers.ident(answer["item"]["item_id"])
         return self.items_by_account[key]
 
+    @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Attach a PDF to an invoice or bill (Zoho takes none on credit notes by API)."""
         module = MODULES[kind]

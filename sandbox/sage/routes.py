@@ -79,7 +79,7 @@ def register_api(bp, sandbox):
                     response = handler(grant, business, **kwargs)
                 except SANDBOX_ERRORS as exc:
                     return error_response(exc)
-                odd = sandbox.faults.odd_body(response.status_code)
+                odd = sandbox.faults.odd_body(response.status_code, request.method != "GET")
                 return response if odd is None else Response(odd[0], response.status_code,
                                                               mimetype=odd[1])
             view.__name__ = "sage_" + handler.__name__

@@ -32,7 +32,7 @@ class Guard:
             def wrapper(**kwargs):
                 self._record()
                 outcome = self._handle(handler, scopes, tenant, write, kwargs)
-                return self._respond(*outcome)
+                return self._respond(*outcome, write=write)
             return wrapper
         return decorator
 
@@ -125,12 +125,12 @@ class Guard:
             return 504, "Gateway Timeout", {"Content-Type": "text/plain"}
         return outcome
 
-    def _respond(self, status, body, headers=None):
+    def _respond(self, status, body, headers=None, write=False):
         headers = dict(headers or {})
         headers["Xero-Correlation-Id"] = new_id()
         if body is None or status == 204:
             return Response(status=status, headers=headers)
-        odd = self.sandbox.faults.odd_body(status)
+        odd = self.sandbox.faults.odd_body(status, write)
         if odd is not None:
             return Response(odd[0], status=status, headers=headers, mimetype=odd[1])
         if isinstance(body, bytes | str):

@@ -71,7 +71,7 @@ def _dispatch(box, handler, grant, tenant_id, write, kwargs):
         return error_response(exc.status, exc.code, reason)
     if write and status < 300 and faults.hang_after_write():
         return error_response(*TIMEOUT)  # the write stands; the caller heard nothing
-    odd = faults.odd_body(status)
+    odd = faults.odd_body(status, write)
     if odd is not None:
         return odd[0], status, {"Content-Type": odd[1]}
     return odd_shapes(faults, body), status

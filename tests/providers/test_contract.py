@@ -2,7 +2,10 @@
 the sandbox over HTTP. Nothing here names a provider: differences by design go through
 documented contract attributes."""
 
+import logging
+
 import pytest
+import requests
 from helpers.contract import PDF
 from helpers.contract import add_contacts
 from helpers.contract import connect
@@ -11,9 +14,11 @@ from helpers.contract import numbers_of
 from helpers.contract import set_faults
 
 from providers import REGISTRY
+from providers.answers import UnexpectedAnswer
 from providers.base import AccountType
 from providers.base import AuthError
 from providers.base import DocumentKind
+from providers.base import ProviderError
 from providers.base import PushStatus
 from providers.base import RateLimited
 
@@ -151,3 +156,60 @@ def test_timeout_after_write_is_uncertain_then_found(ready, sandbox):
     assert len(found) == 1, found
     remote = next(iter(found.values()))
     assert remote.total == doc.gross_total
+
+
+# --- answers of an unexpected shape (issue 14, part 5) ------------------------------------------
+
+
+@pytest.mark.parametrize("odd", ["html_page", "empty_object"])
+def test_a_list_answered_in_an_odd_form_is_a_plain_error_with_the_answer_logged(conn, sandbox,
+                                                                                 odd, caplog):
+    provider, ctx = conn.provider, conn.ctx
+    set_faults(sandbox, provider.id, odd_answers=[odd])
+    with caplog.at_level(logging.WARNING, logger="ledgerlink.providers"), \
+            pytest.raises(ProviderError) as failure:
+        provider.accounts(ctx)
+    assert isinstance(failure.value, UnexpectedAnswer)  # transient: nothing was changed
+    assert failure.value.code == "unexpected_answer"
+    assert failure.value.message == (f"{provider.name} answered in a form Ledgerlink does not "
+                                     "understand; nothing was changed.")
+    logged = [r.getMessage() for r in caplog.records if r.name == "ledgerlink.providers"]
+    assert len(logged) == 1 and f"{provider.name} answered in an unexpected form" in logged[0]
+    assert ("We'll be back soon" if odd == "html_page" else ": {}") in logged[0]
+    assert ctx.access_token not in logged[0]
+    set_faults(sandbox, provider.id)
+    assert provider.accounts(ctx)
+
+
+@pytest.mark.parametrize("odd", ["html_page_on_write", "empty_object_on_write"])
+def test_a_push_answered_in_an_odd_form_is_uncertain_and_found_once(ready, sandbox, odd):
+    """The write stood but its answer cannot be read: the document is uncertain (never failed,
+    never an exception), and reading the ledger afterwards finds it exactly once."""
+    provider, ctx = ready.provider, ready.ctx
+    doc = document(ready, DocumentKind.SALES_INVOICE, "CT-SI-5001")
+    set_faults(sandbox, provider.id, odd_answers=[odd])
+    [result] = provider.push(ctx, [doc])
+    assert result.status == PushStatus.UNCERTAIN, result
+    assert result.code == "unexpected_answer" and result.message.startswith(
+        f"{provider.name} answered in a form Ledgerlink does not understand, so it is not known")
+    set_faults(sandbox, provider.id)
+    found = provider.find_documents(ctx, doc.kind, numbers_of(doc))
+    assert len({remote.remote_id for remote in found.values()}) == 1, found
+    ledger = requests.get(f"{sandbox.url}/_control/ledger", timeout=10,
+                          params={"provider": provider.id}).json()["tenants"]
+    held = [ids for tenant in ledger.values()
+            for by in tenant["documents"].get("sales_invoice", {}).values() if isinstance(by, dict)
+            for number, ids in by.items() if number == doc.number]
+    assert held and all(len(ids) == 1 for ids in held)
+
+
+def test_every_id_read_is_a_string(ready):
+    """Ids are strings from the moment they are parsed, whatever the package sends."""
+    provider, ctx = ready.provider, ready.ctx
+    read = [*provider.accounts(ctx), *provider.tax_rates(ctx), *provider.contacts(ctx).contacts,
+            *provider.items(ctx), *ready.organisations, ready.customer, ready.supplier]
+    assert read and all(isinstance(thing.id, str) and thing.id for thing in read)
+    [pushed] = provider.push(ctx, [document(ready, DocumentKind.SUPPLIER_INVOICE, "CT-PI-6001")])
+    back = provider.get_document(ctx, DocumentKind.SUPPLIER_INVOICE, pushed.remote_id)
+    assert all(isinstance(value, str) for value in (pushed.remote_id, pushed.remote_number,
+                                                    back.remote_id, back.contact_id, back.number))
