@@ -121,6 +121,19 @@ def tolerant_push(method):
 def json_of(provider_name, response, write=False):
     """The JSON object of a successful answer; an answer that is not a JSON object raises
     `unexpected(...)`."""
+    return _parsed(provider_name, response, write, "a JSON object",
+                   lambda body: isinstance(body, dict))
+
+
+def json_list_of(provider_name, response):
+    """The JSON list of objects of a successful read (Xero's /connections); else
+    `unexpected(...)`."""
+    return _parsed(provider_name, response, False, "a JSON list of objects",
+                   lambda body: isinstance(body, list)
+                   and all(isinstance(item, dict) for item in body))
+
+
+def _parsed(provider_name, response, write, wanted, fits):
     seen = _SEEN.get()
     if seen is not None:
         seen.note(response, write)
@@ -128,26 +141,11 @@ def json_of(provider_name, response, write=False):
         body = response.json()
     except ValueError:
         body = None
-    if isinstance(body, dict):
+    if fits(body):
         return body
     wrote = (write and response.status_code < 300) or bool(seen and seen.wrote)
-    _log_raw(provider_name, response, "not a JSON object")
+    _log_raw(provider_name, response, f"not {wanted}")
     raise unexpected(provider_name, wrote)
-
-
-def json_list_of(provider_name, response):
-    """The JSON list of a successful read (Xero's /connections); else `unexpected(...)`."""
-    seen = _SEEN.get()
-    if seen is not None:
-        seen.note(response, False)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, list) and all(isinstance(item, dict) for item in body):
-        return body
-    _log_raw(provider_name, response, "not a JSON list of objects")
-    raise unexpected(provider_name, bool(seen and seen.wrote))
 
 
 def _log_raw(provider_name, response, why, exc_info=False):
