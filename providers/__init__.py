@@ -2,8 +2,9 @@
 
 Each provider is a package `providers/<id>/` of the same three modules: `provider.py` (the
 class: OAuth, lists, push), `api.py` (HTTP, headers, quota, errors into our stable codes) and
-`wire.py` (the provider's JSON in and out). REGISTRY maps each provider id to its class,
-explicitly.
+`wire.py` (the provider's JSON in and out). Every answer is read through one tolerant layer,
+`providers.answers`: an answer of a shape we do not expect becomes a plain ProviderError.
+REGISTRY maps each provider id to its class, explicitly.
 """
 
 from providers.qbo import QuickBooksOnline

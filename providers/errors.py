@@ -40,6 +40,8 @@ CODES = {
     "forbidden": "The ledger refused access. Check the connected user's permissions, then "
                  "reconnect.",
     "not_found": "The record was not found in the ledger.",
+    "unexpected_answer": "The ledger answered in a form Ledgerlink does not understand; nothing "
+                         "was changed.",
 }
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
+from providers import answers
 from providers.base import AuthError
 from providers.base import AuthorizationRequest
 from providers.base import ProviderError
@@ -94,11 +95,12 @@ def exchange_code(provider, callback_url, auth_request, token_url=None):
         # A fresh session has no verifier of its own; requests-oauthlib sends this one.
         oauth._code_verifier = auth_request.code_verifier
     try:
-        token = oauth.fetch_token(url, code=params.get("code"), **kwargs)
+        return to_token_set(oauth.fetch_token(url, code=params.get("code"), **kwargs))
     except OAuth2Error as exc:
         raise ProviderError("provider_error", f"The provider refused the sign-in ({exc.error}). "
                             "Start connecting again.") from exc
-    return to_token_set(token)
+    except (ValueError, TypeError, KeyError) as exc:  # a token answer of an odd shape
+        raise answers.unexpected(provider.name) from exc
 
 
 def refresh(provider, tokens, token_url=None):
@@ -111,13 +113,14 @@ def refresh(provider, tokens, token_url=None):
     try:
         token = oauth.refresh_token(url, refresh_token=tokens.refresh_token,
                                     **_client_auth(provider, refreshing=True))
+        return to_token_set(token, previous=tokens)
     except OAuth2Error as exc:
         if exc.error == "invalid_grant":
             raise AuthError("reconnect", message_for("reconnect"), detail="invalid_grant") from exc
         raise ProviderError("provider_error", f"Refreshing the connection failed ({exc.error}).",
                             detail=exc.error) from exc
-    fresh = to_token_set(token, previous=tokens)
-    return fresh
+    except (ValueError, TypeError, KeyError) as exc:  # a token answer of an odd shape
+        raise answers.unexpected(provider.name) from exc
 
 
 def _client_auth(provider, refreshing=False):

@@ -13,8 +13,11 @@ def main():
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--clock-factor", type=float, default=None,
                         help="divide documented token lifetimes and rate windows by this")
+    parser.add_argument("--limits", choices=("on", "off"), default=None,
+                        help="enforce each package's published rate limits (default on, or "
+                             "SANDBOX_LIMITS)")
     args = parser.parse_args()
-    server = SandboxServer(args.host, args.port, args.clock_factor)
+    server = SandboxServer(args.host, args.port, args.clock_factor, limits=args.limits)
     print(f"Accounting sandbox on {server.url}/ (providers: "
           f"{', '.join(server.state['providers']) or 'none'})", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

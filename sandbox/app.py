@@ -10,12 +10,16 @@ from flask import make_response
 from flask import request
 
 from sandbox import REGISTRY
+from sandbox.core import GENERIC_ODD_ANSWERS
 from sandbox.core import Clock
-from sandbox.core import Faults
+
+LIMIT_SWITCH = {"on": True, "off": False}
 
 
-def create_sandbox_app(clock_factor=None, faults=None):
-    """Build the sandbox app; clock factor and faults also come from SANDBOX_* variables."""
+def create_sandbox_app(clock_factor=None, faults=None, limits=None):
+    """Build the sandbox app. The clock factor, the run's faults ({"xero": {...}}) and whether
+    the published rate limits are enforced ("on" or "off") also come from SANDBOX_CLOCK_FACTOR,
+    SANDBOX_FAULTS and SANDBOX_LIMITS; a reset comes back to these."""
     factor = clock_factor or float(os.environ.get("SANDBOX_CLOCK_FACTOR", "1"))
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
@@ -24,20 +28,18 @@ def create_sandbox_app(clock_factor=None, faults=None):
     app.extensions["sandbox"] = {"clock": clock, "providers": sandboxes}
     for sandbox in sandboxes.values():
         app.register_blueprint(sandbox.blueprint(), url_prefix=sandbox.prefix)
-    _apply_faults(sandboxes, faults or json.loads(os.environ.get("SANDBOX_FAULTS", "{}")))
+    spec = faults or json.loads(os.environ.get("SANDBOX_FAULTS", "{}"))
+    switch = (limits or os.environ.get("SANDBOX_LIMITS") or "on").lower()
+    if switch not in LIMIT_SWITCH:
+        raise ValueError(f"SANDBOX_LIMITS must be on or off, not {switch!r}")
+    for sandbox in sandboxes.values():
+        sandbox.set_run_defaults(enforce_limits=LIMIT_SWITCH[switch])
+    for name, values in spec.items():
+        if name not in sandboxes:
+            raise ValueError(f"unknown provider {name!r} in the faults")
+        sandboxes[name].set_run_defaults(faults=values)
     _register_control(app, clock, sandboxes)
     return app
-
-
-def _apply_faults(sandboxes, spec):
-    for name, values in spec.items():
-        target = sandboxes[name]
-        fresh = Faults()
-        for key, value in values.items():
-            if not hasattr(fresh, key):
-                raise ValueError(f"unknown fault {key!r}")
-            setattr(fresh, key, value)
-        target.faults = fresh
 
 
 def _register_control(app, clock, sandboxes):
@@ -76,15 +78,54 @@ def _register_control(app, clock, sandboxes):
 
     @app.post("/_control/faults")
     def set_faults():
-        body = dict(request.get_json(force=True))
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict):
+            return {"error": "send a JSON object of faults"}, 400
+        body = dict(body)
         name = body.pop("provider", None)
         if name not in sandboxes:
             abort(make_response({"error": "unknown provider"}, 404))
         try:
-            _apply_faults(sandboxes, {name: body})
+            sandboxes[name].faults = sandboxes[name].make_faults(body)
         except ValueError as exc:
             return {"error": str(exc)}, 400
-        return vars(sandboxes[name].faults)
+        return faults_of(sandboxes[name])
+
+    @app.get("/_control/faults")
+    def show_faults():
+        return faults_of(pick())
+
+    def faults_of(target):
+        faults = target.faults
+        return {**faults.settings(), "fired": dict(faults.fired),
+                "odd_answers_known": {**GENERIC_ODD_ANSWERS, **target.odd_answers}}
+
+    @app.route("/_control/limits", methods=["GET", "POST"])
+    def limits():
+        """Whether each provider enforces its published rate limits; POST {"enforce": bool}
+        (and "provider" for one) switches them."""
+        body = request.get_json(silent=True) or {}
+        if "provider" in body or "provider" in request.args:
+            target = pick()
+            targets = {target.name: target}
+        else:
+            targets = sandboxes
+        if request.method == "POST":
+            enforce = body.get("enforce") if isinstance(body, dict) else None
+            if not isinstance(enforce, bool):
+                return {"error": "enforce must be true or false"}, 400
+            for target in targets.values():
+                target.limiter.enforce = enforce
+        return {name: {"enforce": target.limiter.enforce,
+                       "published": published_limits(target)}
+                for name, target in targets.items()}
+
+    @app.get("/_control/ledger")
+    def ledger():
+        """Each organisation's documents by number and reference, and the API calls it got."""
+        target = pick()
+        return {"tenants": target.ledger(request.args.get("tenant")),
+                "faults_fired": dict(target.faults.fired)}
 
     @app.get("/_control/state")
     def state():
@@ -138,3 +179,13 @@ def _register_control(app, clock, sandboxes):
     def recorded():
         target = pick()
         return jsonify(target.requests)
+
+
+def published_limits(target):
+    """A provider sandbox's published rate limits, as enforced when limits are on."""
+    shown = {}
+    for prefix, attribute in (("", "limits"), ("app_", "app_limits"), ("batch_", "batch_limits")):
+        limits = getattr(target, attribute, None)
+        if limits is not None:
+            shown.update({prefix + name: value for name, value in vars(limits).items() if value})
+    return shown

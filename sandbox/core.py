@@ -218,10 +218,14 @@ class Limits:
 
 
 class RateLimiter:
-    """Sliding windows per key, scaled by the clock; plus a concurrency count."""
+    """Sliding windows per key, scaled by the clock; plus a concurrency count.
 
-    def __init__(self, clock, lock):
-        self.clock, self.lock = clock, lock
+    With `enforce` False (limits off) every call passes and nothing is counted; the remaining
+    figures then say the whole allowance is left.
+    """
+
+    def __init__(self, clock, lock, enforce=True):
+        self.clock, self.lock, self.enforce = clock, lock, enforce
         self.hits = {}  # (key, window) -> deque of timestamps
         self.in_flight = {}
 
@@ -231,6 +235,8 @@ class RateLimiter:
         with self.lock:
             windows = [("second", limits.per_second, 1), ("minute", limits.per_minute, 60),
                        ("day", limits.per_day, 86400)]
+            if not self.enforce:
+                return None, {name: limit - 1 for name, limit, _ in windows if limit}
             remaining = {}
             for name, limit, seconds in windows:
                 if not limit:
@@ -256,42 +262,141 @@ class RateLimiter:
             self.in_flight[key] = max(0, self.in_flight.get(key, 0) - 1)
 
 
+# Odd answers every provider's sandbox can give (each adds its own: see `odd_answers`).
+GENERIC_ODD_ANSWERS = {
+    "html_page": "successful answers are an HTML page (as from a proxy or a sign-in wall)",
+    "empty_object": "successful answers are an empty JSON object",
+    "html_page_on_write": "successful writes are answered with an HTML page (the write stands)",
+    "empty_object_on_write": "successful writes are answered with an empty JSON object",
+}
+_HTML_PAGE = ("<!doctype html><html><head><title>Service notice</title></head><body>"
+              "<h1>We'll be back soon</h1></body></html>")
+
+
 @dataclass
 class Faults:
     """Injected trouble for one provider, set per run by the control endpoint or environment.
 
-    Counts apply to the next N matching API calls; `error_rate` is a probability per call.
+    `*_next` counts apply to the next N matching API calls; `*_rate` fields are a probability per
+    matching call. `odd_answers` names answers in odd shapes (see `ProviderSandbox.odd_answers`).
     """
 
-    error_rate: float = 0.0  # fraction of API calls answered with a 500
+    error_rate: float = 0.0  # fraction of API calls answered with a 500 (before any write)
     errors_next: int = 0  # the next N API calls get a 500
+    timeout_after_write_rate: float = 0.0  # fraction of writes applied, then the reply hangs
     timeout_after_write_next: int = 0  # the next N writes are applied, then the reply hangs
     timeout_seconds: float = 30.0  # how long a "timed out" reply hangs before a 504
+    rate_limit_rate: float = 0.0  # fraction of API calls answered 429 with Retry-After
     rate_limit_next: int = 0  # the next N API calls get 429 (a storm)
+    rate_limit_retry_after: float | None = None  # an injected 429's Retry-After (None: usual)
     revoke_grants: bool = False  # refresh gives invalid_grant; API calls give 401
     subscription_expired: bool = False  # API calls fail as the provider does for a lapsed plan
     organisation_disconnected: bool = False  # the tenant no longer authorises this app
+    odd_answers: list = field(default_factory=list)  # names of odd answer shapes to give
+    # How often each injected fault fired since these faults were set (not settable).
+    fired: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_settings(cls, values, known_odd=()):
+        """Faults from a dict of field values; ValueError names a wrong field or value."""
+        faults = cls()
+        for key, value in values.items():
+            kind = _FAULT_KINDS.get(key)
+            if kind is None:
+                raise ValueError(f"unknown fault {key!r}")
+            setattr(faults, key, _checked(key, kind, value, known_odd))
+        return faults
+
+    def settings(self):
+        """The settable fields and their values (what /_control/faults shows)."""
+        return {name: getattr(self, name) for name in _FAULT_KINDS}
 
     def take(self, name):
         """Consume one unit of a `*_next` counter; True when it fired."""
-        current = getattr(self, name)
-        if current > 0:
-            setattr(self, name, current - 1)
-            return True
-        return False
+        with _FAULTS_LOCK:
+            current = getattr(self, name)
+            if current > 0:
+                setattr(self, name, current - 1)
+                return True
+            return False
+
+    def _fires(self, label, next_name, rate_name):
+        """A `next_name` unit, else a draw against `rate_name`; counted in `fired[label]`."""
+        rate = getattr(self, rate_name)
+        hit = self.take(next_name) or bool(rate and random.random() < rate)
+        if hit:
+            with _FAULTS_LOCK:
+                self.fired[label] = self.fired.get(label, 0) + 1
+        return hit
 
     def server_error_now(self):
         """True when this API call gets an injected 500: an `errors_next` unit or `error_rate`."""
-        return self.take("errors_next") or bool(
-            self.error_rate and random.random() < self.error_rate)
+        return self._fires("server_error", "errors_next", "error_rate")
+
+    def rate_limited_now(self):
+        """True when this API call gets an injected 429: `rate_limit_next` or `rate_limit_rate`."""
+        return self._fires("rate_limit", "rate_limit_next", "rate_limit_rate")
+
+    def retry_after(self, usual):
+        """The Retry-After (whole seconds, as text) of an injected 429."""
+        seconds = usual if self.rate_limit_retry_after is None else self.rate_limit_retry_after
+        return str(max(0, int(seconds)))
 
     def hang_after_write(self):
-        """After a write: when a `timeout_after_write_next` unit fires, hold the reply for
+        """After a write: when `timeout_after_write_next` or `_rate` fires, hold the reply for
         `timeout_seconds` and return True (the write stands; the caller answers 504)."""
-        if not self.take("timeout_after_write_next"):
+        if not self._fires("timeout_after_write", "timeout_after_write_next",
+                           "timeout_after_write_rate"):
             return False
         time.sleep(self.timeout_seconds)
         return True
+
+    def odd(self, name):
+        """True when the odd answer `name` is switched on."""
+        return name in self.odd_answers
+
+    def odd_body(self, status, write=False):
+        """(text, mimetype) to send instead of a successful answer (to a write, when `write`)
+        when a generic odd answer is on, else None."""
+        if not 200 <= status < 300:
+            return None
+        for name, odd in (("html_page", (_HTML_PAGE, "text/html")),
+                          ("empty_object", ("{}", "application/json"))):
+            if self.odd(name) or (write and self.odd(f"{name}_on_write")):
+                return odd
+        return None
+
+
+_FAULTS_LOCK = threading.Lock()
+# Each settable fault and what its value must be.
+_FAULT_KINDS = {f: "rate" for f in ("error_rate", "timeout_after_write_rate", "rate_limit_rate")}
+_FAULT_KINDS.update({f: "count" for f in ("errors_next", "timeout_after_write_next",
+                                          "rate_limit_next")})
+_FAULT_KINDS.update({"timeout_seconds": "seconds", "rate_limit_retry_after": "seconds or null",
+                     "revoke_grants": "switch", "subscription_expired": "switch",
+                     "organisation_disconnected": "switch", "odd_answers": "odd"})
+
+
+def _checked(key, kind, value, known_odd):
+    """The value for a fault field, or ValueError saying what it must be."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "rate" and number and 0 <= value <= 1:
+        return float(value)
+    if kind == "count" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if kind.startswith("seconds") and (number and value >= 0 or
+                                       (value is None and kind.endswith("null"))):
+        return value if value is None else float(value)
+    if kind == "switch" and isinstance(value, bool):
+        return value
+    if kind == "odd" and isinstance(value, list) and all(v in known_odd for v in value):
+        return list(value)
+    wanted = {"rate": "a number from 0 to 1", "count": "a whole number, 0 or more",
+              "seconds": "a number of seconds, 0 or more",
+              "seconds or null": "a number of seconds, 0 or more, or null",
+              "switch": "true or false",
+              "odd": "a list of odd answers among: " + ", ".join(sorted(known_odd))}[kind]
+    raise ValueError(f"{key} must be {wanted}")
 
 
 class IdempotencyStore:
@@ -341,8 +446,9 @@ def fingerprint(method, path, body):
 class ProviderSandbox:
     """Base of each provider's sandbox: its OAuth server, tenants, limits and faults.
 
-    Subclasses set `name`, `prefix`, `token_policy`, `limits`, `idempotency_ttl`, and implement
-    `blueprint()` and `seed_tenant(tenant, preset)`.
+    Subclasses set `name`, `prefix`, `token_policy`, `limits`, `idempotency_ttl`,
+    `odd_answers`, and implement `blueprint()`, `seed_tenant(tenant, preset)` and
+    `ledger_documents(tenant)`.
     """
 
     name = ""
@@ -350,6 +456,7 @@ class ProviderSandbox:
     token_policy = TokenPolicy(1800, 60 * 86400)
     limits = Limits()
     idempotency_ttl = 0
+    odd_answers = {}  # the provider's own odd answers: name -> what it does
 
     def __init__(self, clock):
         self.clock = clock
@@ -358,20 +465,25 @@ class ProviderSandbox:
         self.limiter = RateLimiter(clock, self.lock)
         self.idempotency = IdempotencyStore(clock, self.lock, self.idempotency_ttl)
         self.faults = Faults()
+        # What a reset restores: the run's faults and limits switch (environment or arguments).
+        self.run_faults, self.run_enforces_limits = {}, True
         self.tenants = {}  # tenant id -> dict of the provider's own collections
         self.clients = {}  # client_id -> {"secret": ..., "redirect_uris": [...]}
         self.requests = []  # the API calls received (see `record`), for tests
+        self.usage = {}  # tenant id -> {"api_calls": n, "throttled": n}
         self.reset()
 
     def reset(self):
-        """Forget everything and seed the default tenants and client."""
+        """Forget everything, seed the default tenants and client, and go back to the run's
+        faults and limits."""
         with self.lock:
             self.oauth.__init__(self.clock, self.token_policy, self.lock)
-            self.limiter.__init__(self.clock, self.lock)
+            self.limiter.__init__(self.clock, self.lock, self.run_enforces_limits)
             self.idempotency.__init__(self.clock, self.lock, self.idempotency_ttl)
-            self.faults = Faults()
+            self.faults = self.make_faults(self.run_faults)
             self.tenants.clear()
             self.requests.clear()
+            self.usage.clear()
             self.clients = {f"sandbox-{self.name}-client": {
                 "secret": f"sandbox-{self.name}-secret", "redirect_uris": None}}
             self.seed_defaults()
@@ -431,6 +543,65 @@ class ProviderSandbox:
         """Mark a document changed now, as an edit in the ledger would; return its new
         modified time as the provider shows it. KeyError when unknown (override)."""
         raise KeyError(remote_id)
+
+    def stamp_document(self, tenant_id, collections, remote_id, field, value):
+        """Set `field` of the document `remote_id`, held in one of a tenant's `collections`, to
+        `value` and return it (for touch_document); KeyError when none holds it."""
+        with self.lock:
+            tenant = self.tenants[tenant_id]
+            for name in collections:
+                doc = tenant[name].get(remote_id)
+                if doc is not None:
+                    doc[field] = value
+                    return value
+            raise KeyError(remote_id)
+
+    # --- faults, limits and what each tenant received ---------------------------------------
+
+    def make_faults(self, values):
+        """Faults from field values, odd answers checked against this provider's (ValueError)."""
+        return Faults.from_settings(values, set(GENERIC_ODD_ANSWERS) | set(self.odd_answers))
+
+    def set_run_defaults(self, faults=None, enforce_limits=None):
+        """Faults and the limits switch for the whole run: applied now and after every reset."""
+        with self.lock:
+            if faults is not None:
+                self.faults = self.make_faults(faults)
+                self.run_faults = dict(faults)
+            if enforce_limits is not None:
+                self.limiter.enforce = self.run_enforces_limits = bool(enforce_limits)
+
+    def count(self, tenant_id, what="api_calls"):
+        """Count one API call an organisation received ("api_calls"), or one it was refused
+        for its rate limits ("throttled")."""
+        with self.lock:
+            counts = self.usage.setdefault(tenant_id, {"api_calls": 0, "throttled": 0})
+            counts[what] += 1
+
+    def ledger_documents(self, tenant):
+        """(kind, remote id, number, reference) of every document in a tenant's ledger, kind
+        as Ledgerlink names it (sales_invoice, sales_credit_note, supplier_invoice,
+        supplier_credit_note); override per provider."""
+        return []
+
+    def ledger(self, tenant_id=None):
+        """Per tenant: its documents by number and by reference, and the API calls it got."""
+        with self.lock:
+            out = {}
+            for tid in [tenant_id] if tenant_id else list(self.tenants):
+                tenant = self.tenants.get(tid)
+                if tenant is None:
+                    continue
+                kinds = {}
+                for kind, remote_id, number, reference in self.ledger_documents(tenant):
+                    entry = kinds.setdefault(kind, {"count": 0, "number": {}, "reference": {}})
+                    entry["count"] += 1
+                    for key, value in (("number", number), ("reference", reference)):
+                        if value:
+                            entry[key].setdefault(str(value), []).append(str(remote_id))
+                usage = self.usage.get(tid, {"api_calls": 0, "throttled": 0})
+                out[tid] = {"name": tenant.get("name"), **usage, "documents": kinds}
+            return out
 
 
 def check_changes(changes, allowed):

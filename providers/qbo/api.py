@@ -3,6 +3,7 @@ and `Fault`s and HTTP statuses translated into our stable error codes."""
 
 import re
 
+from providers import answers
 from providers import http
 from providers.base import AuthError
 from providers.base import ProviderError
@@ -21,6 +22,7 @@ class QboApi:
     """The calling half of QuickBooksOnline: one way to send a request and read its answer."""
 
     page_size = 1000  # the query language's maximum MAXRESULTS
+    max_pages = answers.MAX_PAGES
 
     def api(self, ctx, method, path, write=False, params=None, **kwargs):
         """One API call; returns the JSON body or raises a translated ProviderError."""
@@ -28,35 +30,39 @@ class QboApi:
         headers = {"Authorization": f"Bearer {ctx.access_token}", "Accept": "application/json"}
         response = http.call(ctx, method, url, write=write, headers=headers,
                              params={**(params or {}), "minorversion": MINOR_VERSION}, **kwargs)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        body = body if isinstance(body, dict) else {}
-        fault = body.get("Fault") or body.get("fault")
-        if response.status_code >= 400 or fault:
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            body = body if isinstance(body, dict) else {}
+            raise translate(body.get("Fault") or body.get("fault"), response.status_code)
+        body = answers.json_of(self.name, response, write)
+        fault = body.get("Fault") or body.get("fault")  # an HTTP 200 can still carry a Fault
+        if fault:
             raise translate(fault, response.status_code)
         return body
 
     def query(self, ctx, text):
         """Run a query; return the QueryResponse."""
-        return self.api(ctx, "GET", "/query", params={"query": text}).get("QueryResponse", {})
+        return answers.member(self.api(ctx, "GET", "/query", params={"query": text}),
+                              "QueryResponse")
 
     def query_all(self, ctx, entity, where=""):
         """Every record of an entity, page by page."""
-        out, start = [], 1
-        while True:
-            page = self.query(ctx, f"select * from {entity} {where} STARTPOSITION {start} "
-                                   f"MAXRESULTS {self.page_size}").get(entity, [])
-            out += page
-            if len(page) < self.page_size:
-                return out
-            start += len(page)
+        def fetch(page):
+            start = (page - 1) * self.page_size + 1
+            found = self.query(ctx, f"select * from {entity} {where} STARTPOSITION {start} "
+                                    f"MAXRESULTS {self.page_size}")
+            rows = answers.records(found, entity, missing_ok=True)
+            return rows, len(rows) >= self.page_size
+
+        return list(answers.pages(self.name, fetch, self.max_pages))
 
     def read(self, ctx, entity, remote_id):
         """One record by id, or None when QuickBooks has none (error 610)."""
         try:
-            return self.api(ctx, "GET", f"/{entity.lower()}/{remote_id}")[entity]
+            return answers.member(self.api(ctx, "GET", f"/{entity.lower()}/{remote_id}"), entity)
         except ProviderError as error:
             if isinstance(error, AuthError) or "610" not in error.detail:
                 raise
@@ -65,11 +71,13 @@ class QboApi:
 
 def first_error(fault):
     """(code, message, detail, element) of a Fault's first Error."""
-    fault = fault or {}
+    fault = fault if isinstance(fault, dict) else {}
     errors = fault.get("Error") or fault.get("error") or [{}]  # the gateway writes lowercase
-    error = {k.lower(): v for k, v in errors[0].items()}
-    return (str(error.get("code", "")), error.get("message", ""), error.get("detail", ""),
-            error.get("element") or "")
+    errors = errors if isinstance(errors, list) else [errors]
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    error = {str(k).lower(): v for k, v in first.items()}
+    return (str(error.get("code", "")), str(error.get("message") or ""),
+            str(error.get("detail") or ""), str(error.get("element") or ""))
 
 
 def translate(fault, status=400):

@@ -7,13 +7,12 @@ One document is created with one POST, several with one `/batch` call.
 
 import hashlib
 import json
-from datetime import date
 from datetime import datetime
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from requests.auth import HTTPBasicAuth
 
+from providers import answers
 from providers import http
 from providers import oauth as oauth_flow
 from providers.base import SETTINGS_KEY
@@ -109,13 +108,14 @@ class QuickBooksOnline(QboApi, Provider):
         """Refresh; the new refresh token replaces the old one (store it before use)."""
         return _with_refresh_expiry(oauth_flow.refresh(self, tokens))
 
+    @answers.tolerant
     def organisations(self, tokens):
         """The one company this grant reaches, named from its CompanyInfo."""
         realm = tokens.extra.get("realm_id", "")
         ctx = ApiContext(tokens.access_token, realm)
-        info = self.api(ctx, "GET", f"/companyinfo/{realm}")["CompanyInfo"]
-        return [Organisation(id=realm, name=info.get("CompanyName", realm),
-                             extra={"country": info.get("Country", "")})]
+        info = answers.member(self.api(ctx, "GET", f"/companyinfo/{realm}"), "CompanyInfo")
+        return [Organisation(id=realm, name=answers.text(info.get("CompanyName")) or realm,
+                             extra={"country": answers.text(info.get("Country"))})]
 
     def revoke(self, tokens, organisation_id=None):
         """Revoke the refresh token, which disconnects the app from the company."""
@@ -131,38 +131,46 @@ class QuickBooksOnline(QboApi, Provider):
                                 detail=f"HTTP {response.status_code}")
 
     # --- lists ----------------------------------------------------------------------------
+    @answers.tolerant
     def accounts(self, ctx):
         """All accounts, inactive ones flagged (QuickBooks calls deleting making inactive)."""
         return [account_from(a)
                 for a in self.query_all(ctx, "Account", "where Active IN (true, false)")]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Tax codes (what lines carry), each with the sum of its component rates."""
-        rates = {r["Id"]: r for r in self.query_all(ctx, "TaxRate")}
+        rates = {answers.ident(r["Id"]): r for r in self.query_all(ctx, "TaxRate")}
         return [tax_rate_from(code, rates)
                 for code in self.query_all(ctx, "TaxCode", "where Active IN (true, false)")]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
         """One page: customers first, then vendors. The cursor is "<entity>:<start>"."""
         entity, _, start = (cursor or "Customer:1").partition(":")
+        if int(start) > self.max_pages * self.page_size:
+            raise answers.too_many_pages(self.name, self.max_pages)
         page = self.query(ctx, f"select * from {entity} where Active IN (true, false) "
                                f"STARTPOSITION {int(start)} MAXRESULTS {self.page_size}")
-        records = page.get(entity, [])
+        records = answers.records(page, entity, missing_ok=True)
         if len(records) == self.page_size:
             following = f"{entity}:{int(start) + len(records)}"
         else:
             following = "Vendor:1" if entity == "Customer" else None
         return ContactPage([contact_from(entity, r) for r in records], following)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Customers and vendors whose DisplayName contains `name` (case-insensitive)."""
         pattern = quote("%" + name.replace("%", "") + "%")
         out = []
         for entity in ("Customer", "Vendor"):
             found = self.query(ctx, f"select * from {entity} where DisplayName LIKE {pattern}")
-            out += [contact_from(entity, r) for r in found.get(entity, [])]
+            out += [contact_from(entity, r)
+                    for r in answers.records(found, entity, missing_ok=True)]
         return out
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """A contact by our id ("customer:58" / "vendor:41"), or None."""
         entity, _, raw = str(contact_id).rpartition(":")
@@ -170,6 +178,7 @@ class QuickBooksOnline(QboApi, Provider):
         record = self.read(ctx, entity, raw)
         return None if record is None else contact_from(entity, record)
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """POST /customer or /vendor; a name clash (6240) raises duplicate_contact_name."""
         entity = "Vendor" if new_contact.kind == "supplier" else "Customer"
@@ -178,16 +187,19 @@ class QuickBooksOnline(QboApi, Provider):
                           params={"requestid": docs.request_id_for("contact", entity, body)})
         return contact_from(entity, record[entity])
 
+    @answers.tolerant
     def items(self, ctx):
         """Service items with the income account each posts to."""
         return [item_from(record)
                 for record in self.query_all(ctx, "Item", "where Type = 'Service'")]
 
+    @answers.tolerant
     def ensure_item(self, ctx, income_account_id, name):
         """A Service item posting to the income account: an existing one, else a new one."""
         services = self.query_all(ctx, "Item", "where Type = 'Service'")
         matching = [i for i in services
-                    if (i.get("IncomeAccountRef") or {}).get("value") == str(income_account_id)]
+                    if answers.optional_ident((i.get("IncomeAccountRef") or {}).get("value"))
+                    == str(income_account_id)]
         matching.sort(key=lambda i: i.get("Name", "").lower() != name.lower())
         if matching:
             return item_from(matching[0])
@@ -213,6 +225,7 @@ class QuickBooksOnline(QboApi, Provider):
             path += f"&companyId={ctx.organisation_id}"
         return self.endpoint(path)
 
+    @answers.tolerant
     def custom_numbers(self, ctx):
         """Whether the company takes our DocNumbers (SalesFormsPrefs.CustomTxnNumbers), from
         the organisation settings `ctx` carries, else read once (and kept in `ctx`)."""
@@ -225,42 +238,47 @@ class QuickBooksOnline(QboApi, Provider):
         """Our sales numbers are kept only with custom transaction numbers on."""
         return self.custom_numbers(ctx)
 
+    @answers.tolerant
     def organisation_settings(self, ctx):
         """From one read of Preferences: the books close date (AccountingInfoPrefs), the home
         currency, custom transaction numbers (keeps_our_numbers); with multicurrency on, the
         company's active currencies too (one CompanyCurrency query)."""
-        prefs = self.api(ctx, "GET", "/preferences")["Preferences"]
-        closed = (prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
+        prefs = answers.member(self.api(ctx, "GET", "/preferences"), "Preferences")
+        closed = answers.day((prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate"))
         money = prefs.get("CurrencyPrefs") or {}
-        base = (money.get("HomeCurrency") or {}).get("value", "")
+        base = answers.text((money.get("HomeCurrency") or {}).get("value"))
         codes = {base} if base else set()
-        if money.get("MultiCurrencyEnabled"):
-            codes |= {c["Code"] for c in self.query_all(ctx, "CompanyCurrency")
-                      if c.get("Active", True) and c.get("Code")}
+        if answers.flag(money.get("MultiCurrencyEnabled"), False):
+            codes |= {answers.text(c.get("Code")) for c in self.query_all(ctx, "CompanyCurrency")
+                      if answers.flag(c.get("Active"), True)} - {""}
+        custom = (prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")
         settings = OrganisationSettings(
-            lock_date=date.fromisoformat(closed[:10]) if closed else None,
-            lock_date_label="QuickBooks books close date" if closed else "",
+            lock_date=closed, lock_date_label="QuickBooks books close date" if closed else "",
             base_currency=base, currencies=frozenset(codes),
-            keeps_our_numbers=bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")))
+            keeps_our_numbers=answers.flag(custom, False))
         ctx.extra[SETTINGS_KEY] = settings
         return settings
 
+    @answers.tolerant
     def list_documents(self, ctx, kind, modified_since=None, cursor=None):
         """Documents of the kind changed since the watermark, oldest first: a query on
         MetaData.LastUpdatedTime >= the watermark, 1,000 a page."""
         entity = docs.ENTITIES[kind]
         page, since, _ = read_cursor(cursor, modified_since)
         where = f"where MetaData.LastUpdatedTime >= {quote(since)} " if since else ""
-        rows = self.query(ctx, f"select * from {entity} {where}ORDERBY MetaData.LastUpdatedTime "
-                               f"STARTPOSITION {(page - 1) * self.page_size + 1} "
-                               f"MAXRESULTS {self.page_size}").get(entity, [])
+        found = self.query(ctx, f"select * from {entity} {where}ORDERBY "
+                                f"MetaData.LastUpdatedTime STARTPOSITION "
+                                f"{(page - 1) * self.page_size + 1} MAXRESULTS {self.page_size}")
+        rows = answers.records(found, entity, missing_ok=True)
         stamps = [utc_text(datetime.fromisoformat(r["MetaData"]["LastUpdatedTime"]))
                   for r in rows if (r.get("MetaData") or {}).get("LastUpdatedTime")]
         next_cursor, watermark = after_ordered_page(stamps, since, page,
                                                     len(rows) >= self.page_size)
-        return LedgerDocumentPage([docs.remote(entity, r, self.link(ctx, entity, r["Id"]))
-                                   for r in rows], next_cursor, watermark)
+        answers.check_pages(self.name, page, bool(next_cursor), self.max_pages)
+        return LedgerDocumentPage([self._remote(ctx, entity, r) for r in rows], next_cursor,
+                                  watermark)
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers, sent=()):
         """Documents of a kind by DocNumber ({number: RemoteDocument}), 50 numbers a query.
 
@@ -275,9 +293,8 @@ class QuickBooksOnline(QboApi, Provider):
             chunk = ", ".join(quote(n) for n in wanted[start:start + 50])
             page = self.query(ctx, f"select * from {entity} where DocNumber IN ({chunk}) "
                                    f"MAXRESULTS {self.page_size}")
-            for record in page.get(entity, []):
-                found[record["DocNumber"]] = docs.remote(entity, record,
-                                                         self.link(ctx, entity, record["Id"]))
+            for record in answers.records(page, entity, missing_ok=True):
+                found[answers.text(record["DocNumber"])] = self._remote(ctx, entity, record)
         missing = [d for d in sent if d.kind == kind and d.number in wanted
                    and d.number not in found]
         if missing:
@@ -290,11 +307,15 @@ class QuickBooksOnline(QboApi, Provider):
                                                   f"'{last}' AND {party} IN ({parties})")
             for doc in missing:
                 for record in records:
-                    if docs.note_names(record.get("PrivateNote", ""), doc.number):
-                        found[doc.number] = docs.remote(entity, record,
-                                                        self.link(ctx, entity, record["Id"]))
+                    if docs.note_names(answers.text(record.get("PrivateNote")), doc.number):
+                        found[doc.number] = self._remote(ctx, entity, record)
         return found
 
+    def _remote(self, ctx, entity, record):
+        """A transaction record read back, with its link."""
+        return docs.remote(entity, record, self.link(ctx, entity, answers.ident(record["Id"])))
+
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """Read one document back, or None when QuickBooks no longer has it."""
         entity = docs.ENTITIES[kind]
@@ -302,6 +323,7 @@ class QuickBooksOnline(QboApi, Provider):
         return None if record is None else docs.remote(entity, record,
                                                        self.link(ctx, entity, remote_id))
 
+    @answers.tolerant_push
     def push(self, ctx, documents):
         """Create up to 30 documents: one POST for one document, else one /batch call."""
         if len(documents) > self.batch_size:
@@ -365,9 +387,10 @@ class QuickBooksOnline(QboApi, Provider):
             return _all_failed(documents, error)
         if len(documents) == 1:
             document = documents[0]
-            return {document.local_id: self._created(ctx, document,
-                                                     answer[docs.ENTITIES[document.kind]])}
-        by_bid = {item.get("bId"): item for item in answer.get("BatchItemResponse", [])}
+            return {document.local_id: self._created(
+                ctx, document, answers.member(answer, docs.ENTITIES[document.kind]))}
+        by_bid = {item.get("bId"): item
+                  for item in answers.records(answer, "BatchItemResponse", missing_ok=True)}
         out = {}
         for document in documents:
             item = by_bid.get(str(document.local_id))
@@ -385,11 +408,13 @@ class QuickBooksOnline(QboApi, Provider):
 
     def _created(self, ctx, document, record):
         entity = docs.ENTITIES[document.kind]
-        return PushResult(document.local_id, PushStatus.CREATED, remote_id=record["Id"],
-                          remote_number=record.get("DocNumber", ""),
-                          url=self.link(ctx, entity, record["Id"]),
-                          remote_total=Decimal(str(record.get("TotalAmt", 0))))
+        remote_id = answers.ident(record["Id"])
+        return PushResult(document.local_id, PushStatus.CREATED, remote_id=remote_id,
+                          remote_number=answers.text(record.get("DocNumber")),
+                          url=self.link(ctx, entity, remote_id),
+                          remote_total=answers.money(record.get("TotalAmt")))
 
+    @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Upload the PDF as an Attachable linked to the document."""
         if len(content) > ATTACHMENT_MAX_BYTES:

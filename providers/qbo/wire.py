@@ -4,9 +4,9 @@ and read-back, accounts, tax codes, customers and vendors, items."""
 import hashlib
 import json
 import uuid
-from datetime import date
 from decimal import Decimal
 
+from providers import answers
 from providers.base import Account
 from providers.base import AccountType
 from providers.base import Contact
@@ -107,8 +107,8 @@ def request_id(documents):
 
 def remote(entity, record, url=""):
     """A RemoteDocument from a QuickBooks transaction record."""
-    total = Decimal(str(record.get("TotalAmt", 0)))
-    balance = Decimal(str(record.get("Balance", record.get("RemainingCredit", total))))
+    total = answers.money(record.get("TotalAmt"))
+    balance = answers.money(record.get("Balance", record.get("RemainingCredit", total)))
     party = "CustomerRef" if entity in ("Invoice", "CreditMemo") else "VendorRef"
     prefix = "customer:" if party == "CustomerRef" else "vendor:"
     if balance == 0 and total:
@@ -116,12 +116,13 @@ def remote(entity, record, url=""):
     else:
         status = "Open" if balance == total else "Partially paid"
     tax = (record.get("TxnTaxDetail") or {}).get("TotalTax", 0)
+    party_id = answers.optional_ident((record.get(party) or {}).get("value"))
     return RemoteDocument(
-        remote_id=record["Id"], number=record.get("DocNumber", ""),
-        reference=record.get("PrivateNote", ""), kind=KINDS[entity],
-        contact_id=prefix + (record.get(party) or {}).get("value", ""), total=total,
-        tax_total=Decimal(str(tax)), status=status, amount_paid=total - balance, url=url,
-        issue_date=date.fromisoformat(record["TxnDate"][:10]) if record.get("TxnDate") else None)
+        remote_id=answers.ident(record["Id"]), number=answers.text(record.get("DocNumber")),
+        reference=answers.text(record.get("PrivateNote")), kind=KINDS[entity],
+        contact_id=prefix + (party_id or ""), total=total,
+        tax_total=answers.money(tax), status=status, amount_paid=total - balance, url=url,
+        issue_date=answers.day(record.get("TxnDate")))
 
 
 def request_id_for(*parts):
@@ -144,10 +145,13 @@ def quote(text):
 
 def account_from(record):
     """A QuickBooks Account as ours."""
-    return Account(id=record["Id"], code=record.get("AcctNum", ""), name=record["Name"],
+    return Account(id=answers.ident(record["Id"]), code=answers.text(record.get("AcctNum")),
+                   name=answers.text(record["Name"]),
                    type=ACCOUNT_TYPES.get(record.get("AccountType"), AccountType.OTHER),
-                   active=record.get("Active", True), provider_type=record.get("AccountType", ""),
-                   tax_rate_id=(record.get("TaxCodeRef") or {}).get("value"))
+                   active=answers.flag(record.get("Active"), True),
+                   provider_type=answers.text(record.get("AccountType")),
+                   tax_rate_id=answers.optional_ident((record.get("TaxCodeRef") or {}).get(
+                       "value")))
 
 
 def tax_rate_from(code, rates):
@@ -155,19 +159,23 @@ def tax_rate_from(code, rates):
     sales = _rate_ids(code.get("SalesTaxRateList"))
     purchases = _rate_ids(code.get("PurchaseTaxRateList"))
     chosen = sales or purchases
-    total = sum((_decimal(rates.get(i, {}).get("RateValue", 0)) for i in chosen), _decimal(0))
-    us_pseudo = code["Id"] in ("TAX", "NON")
-    return TaxRate(id=code["Id"], name=code.get("Name", code["Id"]), rate=total,
-                   active=code.get("Active", True), for_sales=bool(sales) or us_pseudo,
-                   for_purchases=bool(purchases) or code["Id"] == "NON")
+    total = sum((answers.money(rates.get(i, {}).get("RateValue")) for i in chosen), Decimal(0))
+    code_id = answers.ident(code["Id"])
+    us_pseudo = code_id in ("TAX", "NON")
+    return TaxRate(id=code_id, name=answers.text(code.get("Name")) or code_id, rate=total,
+                   active=answers.flag(code.get("Active"), True),
+                   for_sales=bool(sales) or us_pseudo,
+                   for_purchases=bool(purchases) or code_id == "NON")
 
 
 def contact_from(entity, record):
     """A Customer or Vendor as our Contact, its id "customer:58" / "vendor:41"."""
-    email = (record.get("PrimaryEmailAddr") or {}).get("Address", "")
-    return Contact(id=f"{entity.lower()}:{record['Id']}", name=record.get("DisplayName", ""),
+    email = answers.text((record.get("PrimaryEmailAddr") or {}).get("Address"))
+    return Contact(id=f"{entity.lower()}:{answers.ident(record['Id'])}",
+                   name=answers.text(record.get("DisplayName")),
                    is_customer=entity == "Customer", is_supplier=entity == "Vendor", email=email,
-                   account_number=record.get("AcctNum", ""), active=record.get("Active", True))
+                   account_number=answers.text(record.get("AcctNum")),
+                   active=answers.flag(record.get("Active"), True))
 
 
 def contact_body(entity, new_contact):
@@ -192,14 +200,12 @@ def contact_body(entity, new_contact):
 
 def item_from(record):
     """A QuickBooks Item as ours."""
-    return Item(id=record["Id"], name=record["Name"],
-                income_account_id=(record.get("IncomeAccountRef") or {}).get("value"),
-                active=record.get("Active", True))
+    return Item(id=answers.ident(record["Id"]), name=answers.text(record["Name"]),
+                income_account_id=answers.optional_ident(
+                    (record.get("IncomeAccountRef") or {}).get("value")),
+                active=answers.flag(record.get("Active"), True))
 
 
 def _rate_ids(rate_list):
-    return [d["TaxRateRef"]["value"] for d in (rate_list or {}).get("TaxRateDetail", [])]
-
-
-def _decimal(value):
-    return Decimal(str(value))
+    return [answers.ident(d["TaxRateRef"]["value"])
+            for d in (rate_list or {}).get("TaxRateDetail", [])]

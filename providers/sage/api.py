@@ -3,6 +3,7 @@ error answers translated into our stable codes."""
 
 import re
 
+from providers import answers
 from providers import http
 from providers.base import AuthError
 from providers.base import ProviderError
@@ -14,27 +15,28 @@ PAGE_SIZE = 200  # Sage's maximum items_per_page
 class SageApi:
     """The calling half of SageProvider: one way to send a request and read its answer."""
 
+    max_pages = answers.MAX_PAGES
+
     def _send(self, ctx, method, path, body=None, params=None):
         headers = {"Authorization": f"Bearer {ctx.access_token}", "Accept": "application/json"}
         if ctx.organisation_id:
             headers["X-Business"] = ctx.organisation_id
+        write = method != "GET"
         response = http.call(ctx, method, self.endpoint(f"api:/v3.1{path}"),
-                             write=method != "GET", headers=headers, params=params, json=body)
+                             write=write, headers=headers, params=params, json=body)
         if response.status_code >= 400:
             raise translate(response)
-        return response.json()
+        return answers.json_of(self.name, response, write)
 
     def _get(self, ctx, path, params=None):
         return self._send(ctx, "GET", path, params=params)
 
     def _all(self, ctx, path, params):
-        items, page = [], 1
-        while True:
+        def fetch(page):
             body = self._get(ctx, path, {**params, "items_per_page": PAGE_SIZE, "page": page})
-            items.extend(body["$items"])
-            if not body.get("$next"):
-                return items
-            page += 1
+            return answers.records(body, "$items"), bool(body.get("$next"))
+
+        return list(answers.pages(self.name, fetch, self.max_pages))
 
 
 def _errors(response):

@@ -7,10 +7,9 @@ Documents are created one by one (no bulk endpoint) with an `idempotency_id` eac
 
 import base64
 import uuid
-from datetime import date
 from datetime import datetime
-from decimal import Decimal
 
+from providers import answers
 from providers import http
 from providers import oauth
 from providers.base import SETTINGS_KEY
@@ -46,7 +45,6 @@ from providers.sage.wire import DOCUMENT_ATTRIBUTES
 from providers.sage.wire import LIST_ATTRIBUTES
 from providers.sage.wire import contact_body
 from providers.sage.wire import document_body
-from providers.sage.wire import number_of
 from providers.sage.wire import to_account
 from providers.sage.wire import to_contact
 from providers.sage.wire import to_remote
@@ -102,11 +100,13 @@ class SageProvider(SageApi, Provider):
         """Use the single-use refresh token; the caller must store the new pair at once."""
         return _with_refresh_expiry(oauth.refresh(self, tokens))
 
+    @answers.tolerant
     def organisations(self, tokens):
         """The businesses the grant reaches (`GET /businesses`)."""
         ctx = ApiContext(tokens.access_token, "")
         country = tokens.extra.get("country", "")
-        return [Organisation(item["id"], item.get("displayed_as", ""), {"country": country})
+        return [Organisation(answers.ident(item["id"]), answers.text(item.get("displayed_as")),
+                             {"country": country})
                 for item in self._all(ctx, "/businesses", {})]
 
     def revoke(self, tokens, organisation_id=None):
@@ -122,35 +122,44 @@ class SageProvider(SageApi, Provider):
 
     # --- lists ---------------------------------------------------------------------------------
 
+    @answers.tolerant
     def accounts(self, ctx):
         """Ledger accounts (control accounts left out); out-of-chart ones come back inactive."""
         params = {"show_control_accounts": "false", "attributes": ACCOUNT_ATTRIBUTES}
         return [to_account(item) for item in self._all(ctx, "/ledger_accounts", params)]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Tax rates."""
         params = {"attributes": "name,percentage,is_visible"}
         return [to_tax_rate(item) for item in self._all(ctx, "/tax_rates", params)]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
         """One page (200) of contacts; the cursor is the next page number."""
         page = int(cursor or 1)
         body = self._get(ctx, "/contacts", {"items_per_page": PAGE_SIZE, "page": page,
                                             "attributes": CONTACT_ATTRIBUTES})
-        return ContactPage([to_contact(item) for item in body["$items"]],
-                           str(page + 1) if body.get("$next") else None)
+        items = answers.records(body, "$items")
+        following = answers.next_page(self.name, page, items, bool(body.get("$next")),
+                                      self.max_pages)
+        return ContactPage([to_contact(item) for item in items],
+                           str(following) if following else None)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Sage's fuzzy search (name, company name or reference); exact matches first."""
         body = self._get(ctx, "/contacts", {"search": name, "items_per_page": PAGE_SIZE,
                                             "attributes": CONTACT_ATTRIBUTES})
-        found = [to_contact(item) for item in body["$items"]]
+        found = [to_contact(item) for item in answers.records(body, "$items")]
         return sorted(found, key=lambda c: c.name.casefold() != name.casefold())
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """One contact, or None."""
         return or_none(lambda: to_contact(self._get(ctx, f"/contacts/{contact_id}")))
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """Create a customer or supplier (an idempotency_id makes a retry safe)."""
         seed = f"{ctx.organisation_id}:{new_contact.kind}:{new_contact.name}:" \
@@ -161,18 +170,18 @@ class SageProvider(SageApi, Provider):
 
     # --- organisation --------------------------------------------------------------------------
 
+    @answers.tolerant
     def organisation_settings(self, ctx):
         """GET /financial_settings (year end lockdown date, base currency, multi-currency);
         with multi-currency on, every currency Sage offers (GET /currencies) is enabled."""
         money = self._get(ctx, "/financial_settings")
-        lock = money.get("year_end_lockdown_date")
-        base = (money.get("base_currency") or {}).get("id", "")
-        codes = {base} if base else set()
-        if money.get("multi_currency_enabled"):
-            codes |= {item["id"] for item in self._all(ctx, "/currencies", {})}
+        lock = answers.day(money.get("year_end_lockdown_date"))
+        base = answers.ident(answers.member(money, "base_currency").get("id"))
+        codes = {base}
+        if answers.flag(money.get("multi_currency_enabled"), False):
+            codes |= {answers.ident(item["id"]) for item in self._all(ctx, "/currencies", {})}
         settings = OrganisationSettings(
-            lock_date=date.fromisoformat(lock[:10]) if lock else None,
-            lock_date_label="Sage year end lockdown date" if lock else "",
+            lock_date=lock, lock_date_label="Sage year end lockdown date" if lock else "",
             base_currency=base, currencies=frozenset(codes))
         ctx.extra[SETTINGS_KEY] = settings
         return settings
@@ -185,6 +194,7 @@ class SageProvider(SageApi, Provider):
         it by our number all the same: find_documents searches the reference)."""
         return False
 
+    @answers.tolerant
     def list_documents(self, ctx, kind, modified_since=None, cursor=None):
         """Documents of the kind created or changed since the watermark, oldest first:
         `updated_or_created_since` (inclusive) sorted by updated_at, 200 a page."""
@@ -194,14 +204,16 @@ class SageProvider(SageApi, Provider):
                   "attributes": LIST_ATTRIBUTES}
         if since:
             params["updated_or_created_since"] = since
-        items = self._get(ctx, f"/{where.path}", params)["$items"]
+        items = answers.records(self._get(ctx, f"/{where.path}", params), "$items")
         stamps = [utc_text(_moment(item["updated_at"])) for item in items
                   if item.get("updated_at")]
         next_cursor, watermark = after_ordered_page(stamps, since, page,
                                                     len(items) >= PAGE_SIZE)
+        answers.check_pages(self.name, page, bool(next_cursor), self.max_pages)
         return LedgerDocumentPage([to_remote(kind, item) for item in items], next_cursor,
                                   watermark)
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers, sent=()):
         """Documents whose reference, number or vendor reference is one of `numbers`.
 
@@ -241,6 +253,7 @@ class SageProvider(SageApi, Provider):
                                 {"X-Business": business, "Accept": "application/json"})
                 for d in documents]
 
+    @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Attach a PDF where Sage accepts one (supplier documents only)."""
         context = COLLECTIONS[kind].attach_context
@@ -262,6 +275,7 @@ class SageProvider(SageApi, Provider):
             return AttachResult(ok=False, message=exc.message)
         return AttachResult(ok=True)
 
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """A document read back, or None when Sage has no such id."""
         path = f"/{COLLECTIONS[kind].path}/{remote_id}"
@@ -269,20 +283,20 @@ class SageProvider(SageApi, Provider):
 
     # --- internals -----------------------------------------------------------------------------
 
+    @answers.tolerant
     def _push_one(self, ctx, document):
         where = COLLECTIONS[document.kind]
         item = self._send(ctx, "POST", f"/{where.path}", document_body(document))
-        return PushResult(document.local_id, PushStatus.CREATED, item["id"],
-                          number_of(document.kind, item), to_remote(document.kind, item).url,
-                          remote_total=Decimal(str(item.get("total_amount", 0))))
+        remote = to_remote(document.kind, item)
+        return PushResult(document.local_id, PushStatus.CREATED, remote.remote_id, remote.number,
+                          remote.url, remote_total=remote.total)
 
     def _find(self, ctx, kind, number):
         where = COLLECTIONS[kind]
         body = self._get(ctx, f"/{where.path}", {"search": number, "items_per_page": PAGE_SIZE,
                                                   "attributes": DOCUMENT_ATTRIBUTES})
-        for item in body["$items"]:
-            if number in (item.get("reference"), item.get("vendor_reference"),
-                          where.number and item.get(where.number)):
+        for item in answers.records(body, "$items"):
+            if number in _numbers_of(kind, item):
                 return item
         return None
 
@@ -290,8 +304,9 @@ class SageProvider(SageApi, Provider):
 def _numbers_of(kind, item):
     """The numbers a listed document can be known by: reference, number, vendor reference."""
     where = COLLECTIONS[kind]
-    return [n for n in (item.get("reference"), where.number and item.get(where.number),
-                        item.get("vendor_reference")) if n]
+    return [answers.text(n) for n in (item.get("reference"),
+                                      where.number and item.get(where.number),
+                                      item.get("vendor_reference")) if n]
 
 
 def _moment(text):

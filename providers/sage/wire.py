@@ -3,9 +3,9 @@
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
+from providers import answers
 from providers.base import Account
 from providers.base import AccountType
 from providers.base import Contact
@@ -117,28 +117,32 @@ def contact_body(new, key):
 def to_account(item):
     """A ledger account as our Account (inactive when taken out of the chart)."""
     type_id = (item.get("ledger_account_type") or {}).get("id", "")
-    return Account(id=item["id"], code=str(item.get("nominal_code", "")),
-                   name=item.get("name") or item.get("displayed_as", ""),
+    return Account(id=answers.ident(item["id"]), code=answers.text(item.get("nominal_code")),
+                   name=answers.text(item.get("name") or item.get("displayed_as")),
                    type=ACCOUNT_TYPES.get(type_id, AccountType.OTHER),
-                   active=bool(item.get("included_in_chart", True)),
-                   provider_type=(item.get("ledger_account_type") or {}).get("displayed_as", ""),
-                   tax_rate_id=(item.get("tax_rate") or {}).get("id"))
+                   active=answers.flag(item.get("included_in_chart"), True),
+                   provider_type=answers.text(
+                       (item.get("ledger_account_type") or {}).get("displayed_as")),
+                   tax_rate_id=answers.optional_ident((item.get("tax_rate") or {}).get("id")))
 
 
 def to_tax_rate(item):
     """A tax rate as our TaxRate."""
-    return TaxRate(id=item["id"], name=item.get("name") or item.get("displayed_as", ""),
-                   rate=Decimal(str(item.get("percentage", 0))),
-                   active=bool(item.get("is_visible", True)))
+    return TaxRate(id=answers.ident(item["id"]),
+                   name=answers.text(item.get("name") or item.get("displayed_as")),
+                   rate=answers.money(item.get("percentage")),
+                   active=answers.flag(item.get("is_visible"), True))
 
 
 def to_contact(item):
     """A contact as our Contact; `reference` is what Sage users know as the account code."""
     types = {t["id"] for t in item.get("contact_types") or []}
-    return Contact(id=item["id"], name=item.get("name") or item.get("displayed_as", ""),
+    return Contact(id=answers.ident(item["id"]),
+                   name=answers.text(item.get("name") or item.get("displayed_as")),
                    is_customer="CUSTOMER" in types, is_supplier="VENDOR" in types,
-                   email=item.get("email") or "", account_number=item.get("reference") or "",
-                   active=bool(item.get("is_active", True)))
+                   email=answers.text(item.get("email")),
+                   account_number=answers.text(item.get("reference")),
+                   active=answers.flag(item.get("is_active"), True))
 
 
 def link_of(item):
@@ -160,10 +164,11 @@ def number_of(kind, item):
 def to_remote(kind, item):
     """A document read back from Sage."""
     return RemoteDocument(
-        remote_id=item["id"], number=number_of(kind, item), reference=item.get("reference", ""),
-        kind=kind, contact_id=(item.get("contact") or {}).get("id", ""),
-        total=Decimal(str(item.get("total_amount", 0))),
-        tax_total=Decimal(str(item.get("tax_amount", 0))),
-        status=(item.get("status") or {}).get("id", ""),
-        amount_paid=Decimal(str(item.get("total_paid", 0))), url=link_of(item),
-        issue_date=date.fromisoformat(item["date"][:10]) if item.get("date") else None)
+        remote_id=answers.ident(item["id"]), number=answers.text(number_of(kind, item)),
+        reference=answers.text(item.get("reference")), kind=kind,
+        contact_id=answers.optional_ident((item.get("contact") or {}).get("id")) or "",
+        total=answers.money(item.get("total_amount")),
+        tax_total=answers.money(item.get("tax_amount")),
+        status=answers.text((item.get("status") or {}).get("id")),
+        amount_paid=answers.money(item.get("total_paid")), url=link_of(item),
+        issue_date=answers.day(item.get("date")))

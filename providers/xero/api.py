@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from providers import answers
 from providers import http
 from providers.base import AuthError
 from providers.base import ProviderError
@@ -102,7 +103,7 @@ class XeroApi:
         if response.status_code != 200:
             code, message = self._error_message(response)
             raise ProviderError(code, message)
-        return response.json()
+        return answers.json_of(self.name, response)
 
     def _write(self, ctx, method, path, payload, key, params=None):
         """PUT/POST JSON with an Idempotency-Key; the 200 body, or ProviderError."""
@@ -111,4 +112,4 @@ class XeroApi:
         if response.status_code != 200:
             code, message = self._error_message(response)
             raise ProviderError(code, message)
-        return response.json()
+        return answers.json_of(self.name, response, write=True)

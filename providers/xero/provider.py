@@ -6,12 +6,12 @@ Facts: ../shared/reference/providers-xero-qbo.md. Every API call goes through pr
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import quote
 from urllib.parse import urlencode
 
 from requests.auth import HTTPBasicAuth
 
+from providers import answers
 from providers import http
 from providers import oauth as oauth_flow
 from providers.base import SETTINGS_KEY
@@ -38,6 +38,7 @@ from providers.xero.wire import KINDS
 from providers.xero.wire import account_from
 from providers.xero.wire import contact_from
 from providers.xero.wire import contact_payload
+from providers.xero.wire import day_of
 from providers.xero.wire import document_payload
 from providers.xero.wire import from_ms_date
 from providers.xero.wire import idempotency_key
@@ -69,12 +70,6 @@ class _Group:
     payload: dict
     params: dict
     key: str
-
-
-def _day(raw):
-    """The date of a Xero /Date(ms)/ value, or None."""
-    moment = from_ms_date(raw)
-    return moment.date() if moment else None
 
 
 class XeroProvider(XeroApi, Provider):
@@ -137,14 +132,18 @@ class XeroProvider(XeroApi, Provider):
     def _with_refresh_expiry(self, tokens):
         return with_refresh_expiry(tokens, self.refresh_token_days * 86400)
 
+    @answers.tolerant
     def organisations(self, tokens):
         """Organisations from GET /connections; the connection id is kept for disconnecting."""
         ctx = ApiContext(access_token=tokens.access_token, organisation_id="")
         response = self._call(ctx, "GET", "api:/connections", tenant=False)
-        return [Organisation(id=c["tenantId"], name=c.get("tenantName") or "",
-                             extra={"connection_id": c["id"], "tenant_type": c.get("tenantType"),
+        connections = answers.json_list_of(self.name, response)
+        return [Organisation(id=answers.ident(c["tenantId"]),
+                             name=answers.text(c.get("tenantName")),
+                             extra={"connection_id": answers.ident(c["id"]),
+                                    "tenant_type": c.get("tenantType"),
                                     "auth_event_id": c.get("authEventId")})
-                for c in response.json()]
+                for c in connections]
 
     def revoke(self, tokens, organisation_id=None):
         """Disconnect one organisation (by its connection id), or revoke the whole grant."""
@@ -161,34 +160,43 @@ class XeroProvider(XeroApi, Provider):
 
     # --- lists -------------------------------------------------------------------------------
 
+    @answers.tolerant
     def accounts(self, ctx):
         """The chart of accounts, archived ones flagged inactive."""
-        return [account_from(a) for a in self._get(ctx, "/Accounts")["Accounts"]]
+        return [account_from(a) for a in answers.records(self._get(ctx, "/Accounts"), "Accounts")]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Tax rates; the TaxType code is the id lines carry."""
-        return [tax_rate_from(r) for r in self._get(ctx, "/TaxRates")["TaxRates"]]
+        return [tax_rate_from(r) for r in answers.records(self._get(ctx, "/TaxRates"),
+                                                          "TaxRates")]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
         """One page (100) of contacts, archived included."""
         page = int(cursor or 1)
         body = self._get(ctx, "/Contacts", params={"page": page, "pageSize": 100,
                                                     "includeArchived": "true"})
-        pages = (body.get("pagination") or {}).get("pageCount", page)
-        return ContactPage([contact_from(c) for c in body["Contacts"]],
-                           next_cursor=str(page + 1) if page < pages else None)
+        rows = answers.records(body, "Contacts")
+        following = answers.next_page(self.name, page, rows, page < int(
+            (body.get("pagination") or {}).get("pageCount", page)))
+        return ContactPage([contact_from(c) for c in rows],
+                           next_cursor=str(following) if following else None)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Active contacts whose name, email or number contains `name` (Xero's searchTerm)."""
         body = self._get(ctx, "/Contacts", params={"searchTerm": name, "summaryOnly": "true",
                                                     "page": 1, "pageSize": 100})
-        return [contact_from(c) for c in body["Contacts"]]
+        return [contact_from(c) for c in answers.records(body, "Contacts")]
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """One contact, or None."""
         body = self._get(ctx, f"/Contacts/{quote(contact_id)}", missing_ok=True)
         return contact_from(body["Contacts"][0]) if body and body["Contacts"] else None
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """PUT /Contacts; a name already used by an active contact is `duplicate_contact_name`."""
         payload = {"Contacts": [contact_payload(new_contact)]}
@@ -209,20 +217,22 @@ class XeroProvider(XeroApi, Provider):
 
     # --- organisation ------------------------------------------------------------------------
 
+    @answers.tolerant
     def organisation_settings(self, ctx):
         """GET /Organisation (lock dates, base currency) and /Currencies (enabled ones).
 
         Xero has two lock dates: the period lock date (everyone but advisers) and the end of
         year lock date (everyone); the later one is the lock date here.
         """
-        org = self._get(ctx, "/Organisation")["Organisations"][0]
-        period, year_end = (_day(org.get(name)) for name in ("PeriodLockDate",
+        org = answers.records(self._get(ctx, "/Organisation"), "Organisations")[0]
+        period, year_end = (day_of(org.get(name)) for name in ("PeriodLockDate",
                                                               "EndOfYearLockDate"))
         lock = later_date(period, year_end)
         label = ("Xero end of year lock date" if lock and lock == year_end
                  else "Xero period lock date" if lock else "")
-        base = org.get("BaseCurrency") or ""
-        codes = {c["Code"] for c in self._get(ctx, "/Currencies")["Currencies"]}
+        base = answers.text(org.get("BaseCurrency"))
+        codes = {answers.text(c["Code"])
+                 for c in answers.records(self._get(ctx, "/Currencies"), "Currencies")}
         settings = OrganisationSettings(lock_date=lock, lock_date_label=label,
                                         base_currency=base,
                                         currencies=frozenset(codes | ({base} if base else set())))
@@ -231,6 +241,7 @@ class XeroProvider(XeroApi, Provider):
 
     # --- documents ---------------------------------------------------------------------------
 
+    @answers.tolerant
     def list_documents(self, ctx, kind, modified_since=None, cursor=None):
         """Invoices or credit notes of the kind's type changed since the watermark, oldest
         first: Xero's If-Modified-Since (UpdatedDateUTC, inclusive), pages of 1,000."""
@@ -242,14 +253,16 @@ class XeroProvider(XeroApi, Provider):
             params["summaryOnly"] = "true"
         body = self._get(ctx, f"/{endpoint}", params=params,
                          headers={"If-Modified-Since": since} if since else None)
-        rows = body.get(endpoint, [])
+        rows = answers.records(body, endpoint)
         stamps = [utc_text(from_ms_date(r["UpdatedDateUTC"]), millis=True) for r in rows
                   if from_ms_date(r.get("UpdatedDateUTC"))]
         next_cursor, watermark = after_ordered_page(stamps, since, page,
                                                     len(rows) >= self.list_page_size)
-        documents = [remote_from(r, self.link(kind, r[id_field])) for r in rows]
+        answers.check_pages(self.name, page, bool(next_cursor))
+        documents = [remote_from(r, self.link(kind, answers.ident(r[id_field]))) for r in rows]
         return LedgerDocumentPage(documents, next_cursor, watermark)
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers, sent=()):
         """{number: RemoteDocument} for documents whose number (or, for sales, Reference) is
         among `numbers`: invoices by InvoiceNumbers (one call per 50 numbers), then for sales
@@ -257,11 +270,11 @@ class XeroProvider(XeroApi, Provider):
         endpoint, xero_type, id_field, number_field, _ = KINDS[kind]
         wanted, found = list(dict.fromkeys(n for n in numbers if n)), {}
 
-        def keep(rows):
-            for raw in rows:
+        def keep(body):
+            for raw in answers.records(body, endpoint):
                 if raw.get("Type") != xero_type:
                     continue
-                remote = remote_from(raw, self.link(kind, raw[id_field]))
+                remote = remote_from(raw, self.link(kind, answers.ident(raw[id_field])))
                 for key in (remote.reference, remote.number):  # the number wins
                     if key in wanted:
                         found[key] = remote
@@ -270,16 +283,17 @@ class XeroProvider(XeroApi, Provider):
         for start in range(0, len(listed), 50):
             keep(self._get(ctx, "/Invoices", params={
                 "where": f'Type=="{xero_type}"',
-                "InvoiceNumbers": ",".join(listed[start:start + 50])})["Invoices"])
+                "InvoiceNumbers": ",".join(listed[start:start + 50])}))
         clauses = [f'Type=="{xero_type}" AND {f}=={where_quote(number)}'
                    for number in wanted if number not in found
                    for f in ([] if number in listed else [number_field])
                    + (["Reference"] if kind.is_sales else [])]
         for start in range(0, len(clauses), 40):
             keep(self._get(ctx, f"/{endpoint}",
-                           params={"where": " OR ".join(clauses[start:start + 40])})[endpoint])
+                           params={"where": " OR ".join(clauses[start:start + 40])}))
         return found
 
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """Totals, status and amount paid of one document, or None."""
         endpoint, _, id_field, _, _ = KINDS[kind]
@@ -293,6 +307,7 @@ class XeroProvider(XeroApi, Provider):
         """Where to open a document in Xero."""
         return self.endpoint("go:" + KINDS[kind][4] + remote_id)
 
+    @answers.tolerant_push
     def push(self, ctx, documents):
         """PUT up to 50 documents per endpoint with summarizeErrors=false; one result each.
 
@@ -340,7 +355,7 @@ class XeroProvider(XeroApi, Provider):
                 results[i] = PushResult.from_error(documents[i].local_id, exc,
                                                    remote_number=pushed_number(documents[i]))
             return
-        for i, element in zip(group.indexes, body.get(group.endpoint, []), strict=False):
+        for i, element in zip(group.indexes, answers.records(body, group.endpoint), strict=False):
             results[i] = self._element_result(documents[i], element)
         for i in group.indexes:
             results[i] = results[i] or PushResult(
@@ -354,11 +369,11 @@ class XeroProvider(XeroApi, Provider):
             status = PushStatus.DUPLICATE if code == "duplicate_number" else PushStatus.INVALID
             return PushResult(doc.local_id, status, code=code, message=message,
                               remote_number=pushed_number(doc))
-        remote_id = element[id_field]
+        remote_id = answers.ident(element[id_field])
         return PushResult(doc.local_id, PushStatus.CREATED, remote_id=remote_id,
-                          remote_number=element.get(number_field, ""),
+                          remote_number=answers.text(element.get(number_field)),
                           url=self.link(doc.kind, remote_id),
-                          remote_total=Decimal(str(element.get("Total", 0))))
+                          remote_total=answers.money(element.get("Total")))
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """PUT the PDF's bytes to the document's Attachments (shown online for sales).

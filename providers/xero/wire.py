@@ -6,6 +6,7 @@ from datetime import UTC
 from datetime import datetime
 from decimal import Decimal
 
+from providers import answers
 from providers.base import Account
 from providers.base import AccountType
 from providers.base import Contact
@@ -132,28 +133,31 @@ def code_for(messages):
 
 def account_from(raw):
     """A Xero Account as ours."""
-    return Account(id=raw["AccountID"], code=raw.get("Code", ""), name=raw.get("Name", ""),
+    return Account(id=answers.ident(raw["AccountID"]), code=answers.text(raw.get("Code")),
+                   name=answers.text(raw.get("Name")),
                    type=ACCOUNT_TYPES.get(raw.get("Type"), AccountType.OTHER),
-                   active=raw.get("Status") == "ACTIVE", provider_type=raw.get("Type", ""),
-                   tax_rate_id=raw.get("TaxType") or None)
+                   active=answers.active(raw.get("Status"), ("ACTIVE",)),
+                   provider_type=answers.text(raw.get("Type")),
+                   tax_rate_id=answers.optional_ident(raw.get("TaxType")))
 
 
 def tax_rate_from(raw):
     """A Xero TaxRate as ours (its TaxType is the id lines use)."""
-    return TaxRate(id=raw["TaxType"], name=raw.get("Name", ""),
-                   rate=Decimal(str(raw.get("EffectiveRate", 0))),
-                   active=raw.get("Status") == "ACTIVE",
+    return TaxRate(id=answers.ident(raw["TaxType"]), name=answers.text(raw.get("Name")),
+                   rate=answers.money(raw.get("EffectiveRate")),
+                   active=answers.active(raw.get("Status"), ("ACTIVE",)),
                    for_sales=bool(raw.get("CanApplyToRevenue")),
                    for_purchases=bool(raw.get("CanApplyToExpenses")))
 
 
 def contact_from(raw):
     """A Xero Contact as ours."""
-    return Contact(id=raw["ContactID"], name=raw.get("Name", ""),
-                   is_customer=bool(raw.get("IsCustomer")),
-                   is_supplier=bool(raw.get("IsSupplier")), email=raw.get("EmailAddress", ""),
-                   account_number=raw.get("AccountNumber", ""),
-                   active=raw.get("ContactStatus", "ACTIVE") == "ACTIVE")
+    return Contact(id=answers.ident(raw["ContactID"]), name=answers.text(raw.get("Name")),
+                   is_customer=answers.flag(raw.get("IsCustomer"), False),
+                   is_supplier=answers.flag(raw.get("IsSupplier"), False),
+                   email=answers.text(raw.get("EmailAddress")),
+                   account_number=answers.text(raw.get("AccountNumber")),
+                   active=answers.active(raw.get("ContactStatus"), ("ACTIVE",)))
 
 
 def contact_payload(new):
@@ -180,17 +184,19 @@ def remote_from(raw, url):
     """A Xero Invoice or CreditNote read back as a RemoteDocument."""
     kind = KIND_BY_TYPE[raw["Type"]]
     _, _, id_field, number_field, _ = KINDS[kind]
-    total = Decimal(str(raw.get("Total", 0)))
+    total = answers.money(raw.get("Total"))
     if "AmountPaid" in raw:
-        paid = Decimal(str(raw["AmountPaid"]))
+        paid = answers.money(raw["AmountPaid"])
     else:
-        paid = total - Decimal(str(raw.get("RemainingCredit", total)))
-    return RemoteDocument(remote_id=raw[id_field], number=raw.get(number_field, ""),
-                          reference=raw.get("Reference", ""), kind=kind,
-                          contact_id=(raw.get("Contact") or {}).get("ContactID", ""),
-                          total=total, tax_total=Decimal(str(raw.get("TotalTax", 0))),
-                          status=raw.get("Status", ""), amount_paid=paid, url=url,
-                          issue_date=_date_of(raw.get("Date")))
+        paid = total - answers.money(raw.get("RemainingCredit", total))
+    return RemoteDocument(remote_id=answers.ident(raw[id_field]),
+                          number=answers.text(raw.get(number_field)),
+                          reference=answers.text(raw.get("Reference")), kind=kind,
+                          contact_id=answers.optional_ident(
+                              (raw.get("Contact") or {}).get("ContactID")) or "",
+                          total=total, tax_total=answers.money(raw.get("TotalTax")),
+                          status=answers.text(raw.get("Status")), amount_paid=paid, url=url,
+                          issue_date=day_of(raw.get("Date")))
 
 
 def where_quote(value):
@@ -207,7 +213,8 @@ def from_ms_date(raw):
     return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC) if match else None
 
 
-def _date_of(raw):
+def day_of(raw):
+    """The date of a Xero /Date(ms)/ value, or None."""
     moment = from_ms_date(raw)
     return moment.date() if moment else None
 

@@ -2,6 +2,7 @@
 `organization_id`, pages of 200, and error bodies ({"code": N, "message": "..."}) translated into
 our stable codes."""
 
+from providers import answers
 from providers import http
 from providers.base import AuthError
 from providers.base import ProviderError
@@ -20,10 +21,17 @@ SUBSCRIPTION = 1040
 # "Invalid value passed for <field>" -> our code.
 _FIELDS = {"customer_id": "contact_missing", "vendor_id": "contact_missing",
            "account_id": "account_invalid", "tax_id": "tax_invalid", "item_id": "item_invalid"}
+# What a refused call was about, by the first part of its path.
+_SUBJECTS = {"invoices": "the invoice", "creditnotes": "the credit note", "bills": "the bill",
+             "vendorcredits": "the vendor credit", "contacts": "the contact",
+             "items": "the item"}
 
 
 class ZohoApi:
     """The calling half of ZohoBooks: one way to send a request and read its answer."""
+
+    page_size = 200  # Zoho's largest per_page
+    max_pages = answers.MAX_PAGES
 
     def api(self, ctx, method, path, params=None, write=False, with_org=True, **kwargs):
         """One Books API call to the stored api_domain; the JSON answer, or a translated error."""
@@ -45,17 +53,16 @@ class ZohoApi:
                                   retry_after=exc.retry_after) from exc
             raise
         if response.status_code >= 300:
-            raise translate(response)
-        return response.json()
+            raise translate(response, subject(path))
+        return answers.json_of(self.name, response, write)
 
     def _pages(self, ctx, path, key, params=None):
-        page = 1
-        while True:
-            body = self.api(ctx, "GET", path, {**(params or {}), "page": page, "per_page": 200})
-            yield from body.get(key, [])
-            if not page_context(body).get("has_more_page"):
-                return
-            page += 1
+        def fetch(page):
+            body = self.api(ctx, "GET", path, {**(params or {}), "page": page,
+                                               "per_page": self.page_size})
+            return answers.records(body, key), bool(page_context(body).get("has_more_page"))
+
+        return answers.pages(self.name, fetch, self.max_pages)
 
     def read(self, ctx, path):
         """GET one record's answer, or None when Zoho does not know the id."""
@@ -75,11 +82,21 @@ def error_body(response):
         return {"code": None, "message": response.text[:200]}
     if not isinstance(body, dict):
         return {"code": None, "message": str(body)[:200]}
-    return {"code": body.get("code"), "message": str(body.get("message", ""))}
+    return {"code": body.get("code"), "message": str(body.get("message") or "")}
 
 
-def translate(response):
-    """A ProviderError (or AuthError) for a failed Zoho answer."""
+def subject(path):
+    """What a call to `path` is about, for a refusal's message ("the credit note")."""
+    parts = path.strip("/").split("/")
+    if parts[-1] == "attachment":
+        return "the attachment"
+    if parts[-2:] == ["status", "sent"]:
+        return "marking the invoice as sent"
+    return _SUBJECTS.get(parts[0], "the request")
+
+
+def translate(response, what="the request"):
+    """A ProviderError (or AuthError) for a failed Zoho answer; `what` names what was refused."""
     body = error_body(response)
     code, detail = body["code"], body["message"]
     status = response.status_code
@@ -93,7 +110,7 @@ def translate(response):
     if status == 404:
         return ProviderError("not_found", message_for("not_found"), detail=detail)
     ours = _our_code(code, detail)
-    return ProviderError(ours, _message(ours, detail), detail=detail)
+    return ProviderError(ours, _message(ours, detail, what), detail=detail)
 
 
 def _our_code(code, detail):
@@ -111,13 +128,20 @@ def _our_code(code, detail):
     return "validation"
 
 
-def _message(ours, detail):
+def _message(ours, detail, what):
+    reason = detail.strip()
     if ours == "duplicate_number":
         return ("Zoho Books already has a document with this number. Check whether it was sent "
-                "before; if it is a different document, renumber it. (" + detail + ")")
+                "before; if it is a different document, renumber it." + (
+                    f" ({reason})" if reason else ""))
     if ours == "duplicate_contact_name":
         return ("Zoho Books already has a contact with this name. Rename one, or link the "
                 "existing contact.")
     if ours == "validation":
-        return f"Zoho Books rejected the document: {detail} Correct it and sync again."
+        if not reason:
+            return (f"Zoho Books refused {what} and gave no reason. Check it in Zoho Books, "
+                    "correct it and sync again.")
+        if not reason.endswith((".", "!", "?")):
+            reason += "."
+        return f"Zoho Books refused {what}: {reason} Correct it and sync again."
     return message_for(ours)

@@ -8,10 +8,10 @@ import os
 import re
 from datetime import datetime
 from datetime import timedelta
-from decimal import Decimal
 from urllib.parse import urlencode
 from urllib.parse import urlparse
 
+from providers import answers
 from providers import http
 from providers import oauth
 from providers.base import SETTINGS_KEY
@@ -173,49 +173,60 @@ class ZohoBooks(ZohoApi, Provider):
     def _accounts_server(self, tokens):
         return tokens.extra.get("accounts_server") or self.endpoint("accounts:").rstrip("/")
 
+    @answers.tolerant
     def organisations(self, tokens):
         """Every organisation the user has in this data centre; the admin picks one."""
         ctx = ApiContext(access_token=tokens.access_token, organisation_id="",
                          extra=dict(tokens.extra))
         body = self.api(ctx, "GET", "/organizations", with_org=False)
-        return [Organisation(id=o["organization_id"], name=o["name"],
-                             extra={"currency": o.get("currency_code", ""),
-                                    "is_default": bool(o.get("is_default_org"))})
-                for o in body.get("organizations", [])]
+        return [Organisation(id=answers.ident(o["organization_id"]), name=answers.text(o["name"]),
+                             extra={"currency": answers.text(o.get("currency_code")),
+                                    "is_default": answers.flag(o.get("is_default_org"), False)})
+                for o in answers.records(body, "organizations")]
 
     # --- lists --------------------------------------------------------------------------------
 
+    @answers.tolerant
     def accounts(self, ctx):
         """The whole chart of accounts; inactive accounts come back flagged."""
         return [account_from(a) for a in self._pages(ctx, "/chartofaccounts", "chartofaccounts",
                                                      {"filter_by": "AccountType.All"})]
 
+    @answers.tolerant
     def tax_rates(self, ctx):
         """Taxes of the organisation (Zoho uses one tax for sales and purchases)."""
         return [tax_rate_from(t) for t in self._pages(ctx, "/settings/taxes", "taxes")]
 
+    @answers.tolerant
     def items(self, ctx):
         """Active and inactive items with the income account each posts to."""
         return [item_from(i) for i in self._pages(ctx, "/items", "items")]
 
+    @answers.tolerant
     def contacts(self, ctx, cursor=None):
-        """One page of 200 contacts; the cursor is the next page number."""
+        """One page of 200 contacts; the cursor is the next page number (none after an empty
+        page, whatever Zoho says about more pages)."""
         page = int(cursor or 1)
-        body = self.api(ctx, "GET", "/contacts", {"page": page, "per_page": 200})
-        more = page_context(body).get("has_more_page")
-        return ContactPage([contact_from(c) for c in body.get("contacts", [])],
-                           str(page + 1) if more else None)
+        body = self.api(ctx, "GET", "/contacts", {"page": page, "per_page": self.page_size})
+        rows = answers.records(body, "contacts")
+        following = answers.next_page(self.name, page, rows,
+                                      bool(page_context(body).get("has_more_page")), self.max_pages)
+        return ContactPage([contact_from(c) for c in rows],
+                           str(following) if following else None)
 
+    @answers.tolerant
     def search_contacts(self, ctx, name):
         """Contacts whose name contains `name` (Zoho matches case-insensitively)."""
         body = self.api(ctx, "GET", "/contacts", {"contact_name_contains": name})
-        return [contact_from(c) for c in body.get("contacts", [])]
+        return [contact_from(c) for c in answers.records(body, "contacts")]
 
+    @answers.tolerant
     def get_contact(self, ctx, contact_id):
         """One contact, or None when Zoho does not know the id."""
         body = self.read(ctx, f"/contacts/{contact_id}")
         return None if body is None else contact_from(body["contact"])
 
+    @answers.tolerant
     def create_contact(self, ctx, new_contact):
         """Create a customer or vendor (Zoho's names are unique across all contacts)."""
         answer = self.api(ctx, "POST", "/contacts", write=True, json=contact_body(new_contact))
@@ -223,18 +234,22 @@ class ZohoBooks(ZohoApi, Provider):
 
     # --- documents ----------------------------------------------------------------------------
 
+    @answers.tolerant
     def organisation_settings(self, ctx):
         """The base currency and the organisation's currencies (GET /settings/currencies, one
         call). Zoho Books' API exposes no lock date (its transaction locking is set in the web
         app and not readable by API), so lock_date is None and the engine cannot check it."""
-        rows = self.api(ctx, "GET", "/settings/currencies").get("currencies", [])
-        base = next((r["currency_code"] for r in rows if r.get("is_base_currency")), "")
+        rows = answers.records(self.api(ctx, "GET", "/settings/currencies"), "currencies")
+        codes = {answers.text(r.get("currency_code")): answers.flag(r.get("is_base_currency"),
+                                                                    False) for r in rows}
+        codes.pop("", None)
         settings = OrganisationSettings(
-            base_currency=base,
-            currencies=frozenset(r["currency_code"] for r in rows if r.get("currency_code")))
+            base_currency=next((code for code, base in codes.items() if base), ""),
+            currencies=frozenset(codes))
         ctx.extra[SETTINGS_KEY] = settings
         return settings
 
+    @answers.tolerant
     def list_documents(self, ctx, kind, modified_since=None, cursor=None):
         """Documents of the kind changed since the watermark, 200 a page, by creation time.
 
@@ -246,14 +261,15 @@ class ZohoBooks(ZohoApi, Provider):
         module = MODULES[kind]
         page, since, high = read_cursor(cursor, modified_since)
         by_creation = kind == DocumentKind.SALES_CREDIT_NOTE
-        params = {"page": page, "per_page": 200, "sort_column": "created_time"}
+        params = {"page": page, "per_page": self.page_size, "sort_column": "created_time"}
         if since and not by_creation:
             moment = _moment(since) - timedelta(seconds=1 if module.path == "invoices" else 0)
             params["last_modified_time"] = moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
         body = self.api(ctx, "GET", f"/{module.path}", params)
+        listed = answers.records(body, module.path)
         field = "created_time" if by_creation else "last_modified_time"
         rows, stopped = [], False
-        for row in body.get(module.path, []):
+        for row in listed:
             stamp = utc_text(_moment(row[field])) if row.get(field) else ""
             if by_creation and since and stamp and stamp < since:
                 stopped = True  # newest first: everything further on is older still
@@ -261,10 +277,13 @@ class ZohoBooks(ZohoApi, Provider):
             rows.append(row)
             high = max(high, stamp)
         watermark = max(high, since)
-        more = page_context(body).get("has_more_page") and not stopped
+        following = answers.next_page(self.name, page, listed, not stopped and bool(
+            page_context(body).get("has_more_page")), self.max_pages)
         return LedgerDocumentPage([self._remote(ctx, kind, r) for r in rows],
-                                  make_cursor(page + 1, since, high) if more else None, watermark)
+                                  make_cursor(following, since, high) if following else None,
+                                  watermark)
 
+    @answers.tolerant
     def find_documents(self, ctx, kind, numbers, sent=()):
         """Documents whose number (sales) or reference (supplier documents, ledger-numbered)
         matches. Zoho's filters take one value, so several numbers sharing a prefix are read
@@ -281,16 +300,17 @@ class ZohoBooks(ZohoApi, Provider):
             if len(rest) > 1 and len(prefix) >= 2 and field in PREFIX_FILTERS[module.path]:
                 for row in self._pages(ctx, f"/{module.path}", module.path,
                                        {f"{field}_startswith": prefix}):
-                    if row.get(field) in rest:
-                        found.setdefault(row[field], self._remote(ctx, kind, row))
+                    if answers.text(row.get(field)) in rest:
+                        found.setdefault(answers.text(row[field]), self._remote(ctx, kind, row))
                 continue
             for number in rest:
-                rows = self.api(ctx, "GET", f"/{module.path}", {field: number}).get(
-                    module.path, [])
+                rows = answers.records(self.api(ctx, "GET", f"/{module.path}", {field: number}),
+                                       module.path)
                 if rows:
                     found[number] = self._remote(ctx, kind, rows[0])
         return found
 
+    @answers.tolerant
     def get_document(self, ctx, kind, remote_id):
         """A document read back (totals, status, amount paid), or None."""
         module = MODULES[kind]
@@ -353,6 +373,7 @@ class ZohoBooks(ZohoApi, Provider):
         return doc.kind == DocumentKind.SALES_INVOICE and self.settings.options.get(
             "mark_invoices_sent", True)
 
+    @answers.tolerant
     def _push_one(self, ctx, doc):
         if _numbered_by_zoho(doc):
             existing = self._existing(ctx, doc)
@@ -363,8 +384,8 @@ class ZohoBooks(ZohoApi, Provider):
     def _existing(self, ctx, doc):
         """The document Zoho numbered that carries our number as its reference (one call)."""
         module = MODULES[doc.kind]
-        rows = self.api(ctx, "GET", f"/{module.path}", {"reference_number": doc.number}).get(
-            module.path, [])
+        rows = answers.records(self.api(ctx, "GET", f"/{module.path}",
+                                        {"reference_number": doc.number}), module.path)
         return self._remote(ctx, doc.kind, rows[0]) if rows else None
 
     def _already_there(self, doc, remote):
@@ -384,11 +405,11 @@ class ZohoBooks(ZohoApi, Provider):
         body, params = document_body(doc, lambda line: self.item_for_account(ctx, line))
         answer = self.api(ctx, "POST", f"/{module.path}", params, write=True, json=body)
         created = answer[module.single]
-        remote_id = created[module.id_field]
+        remote_id = answers.ident(created[module.id_field])
         result = PushResult(doc.local_id, PushStatus.CREATED, remote_id=remote_id,
-                            remote_number=created.get(module.number_field, ""),
+                            remote_number=answers.text(created.get(module.number_field)),
                             url=self.document_url(ctx, doc.kind, remote_id),
-                            remote_total=Decimal(str(created.get("total") or 0)))
+                            remote_total=answers.money(created.get("total")))
         if self._marks_sent(doc):
             try:  # invoices start as drafts, which do not post to the ledger
                 self.api(ctx, "POST", f"/invoices/{remote_id}/status/sent", write=True)
@@ -397,22 +418,24 @@ class ZohoBooks(ZohoApi, Provider):
                                   f"({exc.message})")
         return result
 
+    @answers.tolerant
     def item_for_account(self, ctx, line):
         """The service item that posts to a line's income account (found, else created)."""
         key = (ctx.organisation_id, line.account_id)
         if key not in self.items_by_account:
-            rows = self.api(ctx, "GET", "/items", {"account_id": line.account_id,
-                                                   "filter_by": "Status.Active"}).get("items", [])
+            rows = answers.records(self.api(ctx, "GET", "/items", {
+                "account_id": line.account_id, "filter_by": "Status.Active"}), "items")
             if rows:
-                self.items_by_account[key] = rows[0]["item_id"]
+                self.items_by_account[key] = answers.ident(rows[0]["item_id"])
             else:
                 name = f"Ledgerlink sales {line.account_code or line.account_id}"
                 body = {"name": name, "rate": 0, "account_id": line.account_id,
                         "product_type": "service", "item_type": "sales"}
                 answer = self.api(ctx, "POST", "/items", write=True, json=body)
-                self.items_by_account[key] = answer["item"]["item_id"]
+                self.items_by_account[key] = answers.ident(answer["item"]["item_id"])
         return self.items_by_account[key]
 
+    @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Attach a PDF to an invoice or bill (Zoho takes none on credit notes by API)."""
         module = MODULES[kind]

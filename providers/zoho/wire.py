@@ -5,10 +5,10 @@ supplier documents carry the supplier's number, and ours in `reference_number`.
 """
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
+from providers import answers
 from providers.base import Account
 from providers.base import AccountType
 from providers.base import Contact
@@ -48,10 +48,6 @@ ACCOUNT_TYPES = {"income": AccountType.INCOME, "other_income": AccountType.INCOM
                  "other_expense": AccountType.EXPENSE,
                  "cost_of_goods_sold": AccountType.COST_OF_SALES, "bank": AccountType.BANK,
                  "cash": AccountType.BANK}
-
-
-def _dec(value):
-    return Decimal(str(value if value not in (None, "") else 0))
 
 
 # --- documents ----------------------------------------------------------------------------------
@@ -113,14 +109,17 @@ def _amounts(line, whole_quantity):
 def remote_from(kind, raw, url):
     """A document read back from Zoho Books."""
     module = MODULES[kind]
-    total = _dec(raw.get("total"))
+    total = answers.money(raw.get("total"))
+    balance = raw.get("balance")
     return RemoteDocument(
-        remote_id=raw[module.id_field], number=raw.get(module.number_field, ""),
-        reference=raw.get("reference_number", ""), kind=kind,
-        contact_id=raw.get(module.party_field, ""), total=total,
-        tax_total=_dec(raw.get("tax_total")), status=raw.get("status", ""),
-        amount_paid=total - _dec(raw.get("balance", total)), url=url,
-        issue_date=date.fromisoformat(raw["date"][:10]) if raw.get("date") else None)
+        remote_id=answers.ident(raw[module.id_field]),
+        number=answers.text(raw.get(module.number_field)),
+        reference=answers.text(raw.get("reference_number")), kind=kind,
+        contact_id=answers.optional_ident(raw.get(module.party_field)) or "", total=total,
+        tax_total=answers.money(raw.get("tax_total")),
+        status=answers.text(raw.get("status")),
+        amount_paid=total - (total if balance is None else answers.money(balance)), url=url,
+        issue_date=answers.day(raw.get("date")))
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -128,37 +127,39 @@ def remote_from(kind, raw, url):
 
 def account_from(raw):
     """A Zoho account as ours."""
-    return Account(id=raw["account_id"], code=raw.get("account_code", ""),
-                   name=raw["account_name"],
+    return Account(id=answers.ident(raw["account_id"]),
+                   code=answers.text(raw.get("account_code")),
+                   name=answers.text(raw["account_name"]),
                    type=ACCOUNT_TYPES.get(raw.get("account_type"), AccountType.OTHER),
-                   active=bool(raw.get("is_active", True)),
-                   provider_type=raw.get("account_type", ""))
+                   active=answers.flag(raw.get("is_active"), True),
+                   provider_type=answers.text(raw.get("account_type")))
 
 
 def tax_rate_from(raw):
     """A Zoho tax as ours (Zoho uses one tax for sales and purchases)."""
-    return TaxRate(id=raw["tax_id"], name=raw["tax_name"],
-                   rate=Decimal(str(raw.get("tax_percentage", 0))))
+    return TaxRate(id=answers.ident(raw["tax_id"]), name=answers.text(raw["tax_name"]),
+                   rate=answers.money(raw.get("tax_percentage")),
+                   active=answers.active(raw.get("status"), ("active",)))
 
 
 def item_from(raw):
     """A Zoho item as ours, with the income account it posts to."""
-    return Item(id=raw["item_id"], name=raw["name"],
-                income_account_id=raw.get("account_id") or None,
-                active=raw.get("status", "active") == "active")
+    return Item(id=answers.ident(raw["item_id"]), name=answers.text(raw["name"]),
+                income_account_id=answers.optional_ident(raw.get("account_id")),
+                active=answers.active(raw.get("status"), ("active",)))
 
 
 def contact_from(raw):
     """A Zoho contact as ours; the primary contact person's email wins."""
     kind = raw.get("contact_type", "customer")
-    email = raw.get("email", "")
+    email = answers.text(raw.get("email"))
     for person in raw.get("contact_persons") or []:
         if person.get("is_primary_contact") and person.get("email"):
-            email = person["email"]
-    return Contact(id=raw["contact_id"], name=raw["contact_name"],
+            email = answers.text(person["email"])
+    return Contact(id=answers.ident(raw["contact_id"]), name=answers.text(raw["contact_name"]),
                    is_customer=kind == "customer", is_supplier=kind == "vendor", email=email,
-                   account_number=raw.get("contact_number", ""),
-                   active=raw.get("status", "active") == "active")
+                   account_number=answers.text(raw.get("contact_number")),
+                   active=answers.active(raw.get("status"), ("active",)))
 
 
 def contact_body(new_contact):

@@ -22,6 +22,10 @@ from sandbox.qbo.seed import company_info
 from sandbox.qbo.seed import currency_name
 from sandbox.qbo.seed import seed_company
 
+# QuickBooks' document entities as Ledgerlink names the kinds (for /_control/ledger).
+LEDGER_KINDS = {"Invoice": "sales_invoice", "CreditMemo": "sales_credit_note",
+                "Bill": "supplier_invoice", "VendorCredit": "supplier_credit_note"}
+
 
 class QboSandbox(ProviderSandbox):
     """Intuit's documented behaviour for the parts of QuickBooks Online Ledgerlink uses."""
@@ -30,7 +34,7 @@ class QboSandbox(ProviderSandbox):
     prefix = "/qbo"
     # Access 1 hour; refresh 100 days rolling; the value rotates and the old one is then refused.
     token_policy = TokenPolicy(3600, 100 * 86400, rotate_refresh=True, reuse_grace=0)
-    limits = Limits(per_minute=500, per_second=10)
+    limits = Limits(per_minute=500, per_second=10, concurrent=10)
     batch_limits = Limits(per_minute=40)
     batch_max = 30
     idempotency_ttl = 86400  # undocumented by Intuit; see sandbox/README.md
@@ -113,6 +117,12 @@ class QboSandbox(ProviderSandbox):
                 if record is not None:
                     return ledger.touch(entity, record)["MetaData"]["LastUpdatedTime"]
             raise KeyError(remote_id)
+
+    def ledger_documents(self, tenant):
+        """Invoices, credit memos, bills and vendor credits: (kind, Id, DocNumber, PrivateNote)."""
+        for entity, kind in LEDGER_KINDS.items():
+            for record in tenant[entity].values():
+                yield kind, record["Id"], record.get("DocNumber"), record.get("PrivateNote")
 
     def blueprint(self):
         """Routes under /qbo, grouped by Intuit service host."""

@@ -73,6 +73,7 @@ def handle(sandbox, call, resource):
     key = (call.realm, "api")
     try:
         _authorise(sandbox, call)
+        sandbox.count(call.realm)
         limited = _rate_limit(sandbox, call)
         if limited:
             return limited
@@ -105,16 +106,18 @@ def _authorise(sandbox, call):
 
 def _rate_limit(sandbox, call):
     key = (call.realm, "api")
-    if sandbox.faults.take("rate_limit_next"):
-        return _throttled(60)
+    if sandbox.faults.rate_limited_now():
+        return _throttled(sandbox.faults.retry_after(60))
     problem, detail = sandbox.limiter.take(key, sandbox.limits)
     if problem:
+        sandbox.count(call.realm, "throttled")
         return _throttled(detail)
     if call.rest.lower() == "batch":
         problem, detail = sandbox.limiter.take((call.realm, "batch"), sandbox.batch_limits)
         sandbox.limiter.release((call.realm, "batch"))
         if problem:
             sandbox.limiter.release(key)
+            sandbox.count(call.realm, "throttled")
             return _throttled(detail)
     return None
 

@@ -31,6 +31,9 @@ def register_api(bp, box):
         call = ApiRequest.from_flask(request, realm, rest)
         call.record(box)
         status, body, headers = handle(box, call, resource)
+        odd = box.faults.odd_body(status, call.write)
+        if odd is not None:
+            return Response(odd[0], status, headers, mimetype=odd[1])
         if isinstance(body, str):
             return Response(body, status, headers, mimetype="text/plain")
         if isinstance(body, dict):

@@ -22,6 +22,11 @@ from sandbox.sage.seed import DEMO_BUSINESSES
 from sandbox.sage.seed import new_business
 from sandbox.sage.seed import stamp
 
+# Sage's document collections as Ledgerlink names the kinds (for /_control/ledger).
+LEDGER_KINDS = {"sales_invoices": "sales_invoice", "sales_credit_notes": "sales_credit_note",
+                "purchase_invoices": "supplier_invoice",
+                "purchase_credit_notes": "supplier_credit_note"}
+
 
 class SageSandbox(ProviderSandbox):
     """Sage Accounting: 5-minute access tokens, single-use 31-day refresh tokens, 200 calls/min."""
@@ -82,14 +87,17 @@ class SageSandbox(ProviderSandbox):
 
     def touch_document(self, tenant, remote_id):
         """Set a document's updated_at to now."""
-        with self.lock:
-            business = self.tenants[tenant]
-            for collection in KINDS:
-                doc = business[collection].get(remote_id)
-                if doc is not None:
-                    doc["updated_at"] = stamp(self.clock.now())
-                    return doc["updated_at"]
-            raise KeyError(remote_id)
+        return self.stamp_document(tenant, KINDS, remote_id, "updated_at",
+                                   stamp(self.clock.now()))
+
+    def ledger_documents(self, tenant):
+        """Sales and purchase documents: (kind, id, number, reference); a purchase document's
+        number is the supplier's (vendor_reference)."""
+        for collection, kind in LEDGER_KINDS.items():
+            for doc in tenant[collection].values():
+                number = doc.get("invoice_number") or doc.get("credit_note_number") \
+                    or doc.get("vendor_reference")
+                yield kind, doc["id"], number, doc.get("reference")
 
     def blueprint(self):
         """OAuth routes and the v3.1 API."""

@@ -48,12 +48,16 @@ def guard(box, needs_business=True):
                            or box.faults.organisation_disconnected):
         raise SageError(403, "AccessDenied", "You do not have access to this business.")
     budget = business if needs_business else f"user:{grant.user}"
+    if needs_business:
+        box.count(business)
     problem, retry = box.limiter.take(budget, box.limits)
     if problem is not None:
+        if needs_business:
+            box.count(business, "throttled")
         raise Throttled(retry)
     box.limiter.release(budget)
-    if box.faults.take("rate_limit_next"):
-        raise Throttled(1)
+    if box.faults.rate_limited_now():
+        raise Throttled(box.faults.retry_after(1))
     if box.faults.server_error_now():
         raise SageError(500, "UnexpectedError", "An unexpected error occurred.")
     return grant, business

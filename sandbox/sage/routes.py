@@ -78,9 +78,12 @@ def register_api(bp, sandbox):
             def view(**kwargs):
                 try:
                     grant, business = guard(sandbox, needs_business)
-                    return handler(grant, business, **kwargs)
+                    response = handler(grant, business, **kwargs)
                 except SANDBOX_ERRORS as exc:
                     return error_response(exc)
+                odd = sandbox.faults.odd_body(response.status_code, request.method != "GET")
+                return response if odd is None else Response(odd[0], response.status_code,
+                                                              mimetype=odd[1])
             view.__name__ = "sage_" + handler.__name__
             bp.add_url_rule(API + rule, view_func=view, methods=list(methods))
             return handler

@@ -25,6 +25,10 @@ from sandbox.xero.seed import ms_date
 from sandbox.xero.seed import new_tenant
 from sandbox.xero.seed import seed_uk
 
+# Xero's document types as Ledgerlink names the kinds (for /_control/ledger).
+LEDGER_KINDS = {"ACCREC": "sales_invoice", "ACCRECCREDIT": "sales_credit_note",
+                "ACCPAY": "supplier_invoice", "ACCPAYCREDIT": "supplier_credit_note"}
+
 
 class XeroSandbox(ProviderSandbox):
     """Xero: 30-minute access tokens, rotating 60-day refresh tokens with a 30-minute grace."""
@@ -38,6 +42,8 @@ class XeroSandbox(ProviderSandbox):
     idempotency_ttl = 6 * 60
     max_attachment_bytes = 10 * 1024 * 1024
     max_attachments = 10
+    odd_answers = {"status_absent": "active accounts and tax rates come without their optional "
+                                    "Status, as in Xero's own example answers"}
 
     def reset(self):
         """Forget everything, including connections and tenant metadata."""
@@ -102,11 +108,17 @@ class XeroSandbox(ProviderSandbox):
 
     def touch_document(self, tenant, remote_id):
         """Set a document's UpdatedDateUTC to now."""
-        with self.lock:
-            data = self.tenants[tenant]
-            doc = data["invoices"].get(remote_id) or data["credit_notes"][remote_id]
-            doc["UpdatedDateUTC"] = ms_date(self.now())
-            return doc["UpdatedDateUTC"]
+        return self.stamp_document(tenant, ("invoices", "credit_notes"), remote_id,
+                                   "UpdatedDateUTC", ms_date(self.now()))
+
+    def ledger_documents(self, tenant):
+        """Invoices, bills and credit notes not deleted: (kind, id, number, Reference)."""
+        for store, id_field, field in (("invoices", "InvoiceID", "InvoiceNumber"),
+                                       ("credit_notes", "CreditNoteID", "CreditNoteNumber")):
+            for doc in tenant[store].values():
+                if doc["Status"] != "DELETED":
+                    yield (LEDGER_KINDS[doc["Type"]], doc[id_field], doc.get(field),
+                           doc.get("Reference"))
 
     def now(self):
         """Sandbox time as an aware datetime."""

@@ -32,7 +32,7 @@ class Guard:
             def wrapper(**kwargs):
                 self._record()
                 outcome = self._handle(handler, scopes, tenant, write, kwargs)
-                return self._respond(*outcome)
+                return self._respond(*outcome, write=write)
             return wrapper
         return decorator
 
@@ -51,6 +51,7 @@ class Guard:
                 return problem(403, "Forbidden", "OrganisationSubscriptionExpired: the "
                                "organisation's Xero subscription has expired")
             args.append(tenant_id)
+            box.count(tenant_id)
         else:
             tenant_id = "identity:" + grant.user
         if scopes and not set(scopes) & set(grant.scope.split()):
@@ -62,6 +63,8 @@ class Guard:
                 box.limiter.release(tenant_id)
                 problem_name, info = "appminute", app_info
         if problem_name is not None:
+            if needs_tenant:
+                box.count(tenant_id, "throttled")
             return self._too_many(problem_name, info)
         try:
             headers = {"X-MinLimit-Remaining": str(info.get("minute", 0)),
@@ -97,8 +100,8 @@ class Guard:
 
     def _run(self, handler, args, kwargs, write):
         box, faults = self.sandbox, self.sandbox.faults
-        if faults.take("rate_limit_next"):
-            return self._too_many("minute", max(1, int(box.clock.scaled(60))))
+        if faults.rate_limited_now():
+            return self._too_many("minute", faults.retry_after(max(1, box.clock.scaled(60))))
         if faults.server_error_now():
             return problem(500, SERVER_ERROR["Title"], SERVER_ERROR["Detail"])
         key = request.headers.get("Idempotency-Key") if write else None
@@ -122,11 +125,14 @@ class Guard:
             return 504, "Gateway Timeout", {"Content-Type": "text/plain"}
         return outcome
 
-    def _respond(self, status, body, headers=None):
+    def _respond(self, status, body, headers=None, write=False):
         headers = dict(headers or {})
         headers["Xero-Correlation-Id"] = new_id()
         if body is None or status == 204:
             return Response(status=status, headers=headers)
+        odd = self.sandbox.faults.odd_body(status, write)
+        if odd is not None:
+            return Response(odd[0], status=status, headers=headers, mimetype=odd[1])
         if isinstance(body, bytes | str):
             return Response(body, status=status, headers=headers)
         if status == 200 and isinstance(body, dict):

@@ -32,6 +32,13 @@ class ZohoSandbox(ProviderSandbox):
     idempotency_ttl = 0  # Zoho Books has no idempotency key
     attachment_limit = 10 * 1024 * 1024
     attachment_types = ("gif", "png", "jpeg", "jpg", "bmp", "pdf")
+    odd_answers = {
+        "ids_as_numbers": "every id of digits is a JSON number, as in Zoho's own examples",
+        "creditnotes_as_object": "the credit-note list is one object (the first credit note, or "
+                                 "an empty object), as the published spec types it",
+        "always_more_pages": "every list says has_more_page, even on its last page",
+        "empty_refusal_reason": "refusals come with an empty message",
+    }
 
     def reset(self):
         """Forget everything (refresh throttling included) and seed the demo organisations."""
@@ -80,14 +87,8 @@ class ZohoSandbox(ProviderSandbox):
 
     def touch_document(self, tenant, remote_id):
         """Set a document's last_modified_time to now."""
-        with self.lock:
-            org = self.tenants[tenant]
-            for module in KINDS:
-                doc = org[module].get(remote_id)
-                if doc is not None:
-                    doc["last_modified_time"] = zoho_time(self.clock.now())
-                    return doc["last_modified_time"]
-            raise KeyError(remote_id)
+        return self.stamp_document(tenant, KINDS, remote_id, "last_modified_time",
+                                   zoho_time(self.clock.now()))
 
     def duplicate_numbers(self, tenant):
         """Numbers held by more than one document of the same module."""
@@ -99,6 +100,17 @@ class ZohoSandbox(ProviderSandbox):
                 seen[doc[field]] = seen.get(doc[field], 0) + 1
             out += [f"{module}:{number}" for number, count in seen.items() if count > 1]
         return out
+
+    def ledger_documents(self, tenant):
+        """Invoices, credit notes, bills and vendor credits: (kind, id, number, reference)."""
+        for module, kind, id_field, field in (
+                ("invoices", "sales_invoice", "invoice_id", "invoice_number"),
+                ("creditnotes", "sales_credit_note", "creditnote_id", "creditnote_number"),
+                ("bills", "supplier_invoice", "bill_id", "bill_number"),
+                ("vendorcredits", "supplier_credit_note", "vendor_credit_id",
+                 "vendor_credit_number")):
+            for doc in tenant[module].values():
+                yield kind, doc[id_field], doc.get(field), doc.get("reference_number")
 
     def blueprint(self):
         """Accounts servers, the Books API and a numbering control."""

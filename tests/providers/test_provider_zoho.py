@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import requests
 from helpers.contract import read_all
+from helpers.contract import set_faults
 from helpers.zoho import REDIRECT_URI
 from helpers.zoho import SECOND_ORG
 from helpers.zoho import UK_ORG
@@ -459,3 +460,115 @@ def test_find_documents_by_a_shared_prefix_in_one_call(sandbox, zoho, ctx):
     assert len(zoho.find_documents(ctx, DocumentKind.SALES_CREDIT_NOTE,
                                    [d.number for d in credits])) == 2
     assert len(_api_calls(sandbox, start)) == 2  # no prefix filter on credit notes: one each
+
+
+# --- odd answers (issue 14, part 5), switched on through the sandbox's control endpoint ---------
+
+
+def test_ids_sent_as_json_numbers_are_strings_from_the_moment_they_are_read(sandbox, zoho, ctx):
+    """Zoho's own examples send ids as numbers: every id we read is a string, and the item id
+    we copy into an invoice line goes out as the string the spec asks for."""
+    set_faults(sandbox, "zoho", odd_answers=["ids_as_numbers"])
+    listed = [*zoho.accounts(ctx), *zoho.tax_rates(ctx), *zoho.items(ctx),
+              *zoho.contacts(ctx).contacts, *zoho.search_contacts(ctx, "acme")]
+    assert listed and all(isinstance(thing.id, str) for thing in listed)
+    assert all(isinstance(i.income_account_id, str) for i in zoho.items(ctx)
+               if i.income_account_id)
+    tokens_org = zoho.organisations(connect(zoho))
+    assert [o.id for o in tokens_org] == [UK_ORG, SECOND_ORG]
+    state = zoho_state(sandbox)
+    start = len(state.requests)
+    doc = _doc(sandbox, DocumentKind.SALES_INVOICE, "LL-NUM-1")
+    [result] = zoho.push(ctx, [doc])
+    assert result.status == PushStatus.CREATED and isinstance(result.remote_id, str)
+    [create] = [r for r in state.requests[start:]
+                if r["method"] == "POST" and r["path"].endswith("/books/v3/invoices")]
+    assert isinstance(create["body"]["line_items"][0]["item_id"], str)
+    validate_request("POST", create["path"], create["body"])
+    back = zoho.get_document(ctx, doc.kind, result.remote_id)
+    assert (back.remote_id, back.contact_id) == (result.remote_id, doc.contact_id)
+    found = zoho.find_documents(ctx, doc.kind, [doc.number])
+    assert found[doc.number].remote_id == result.remote_id
+
+
+def test_a_credit_note_list_of_one_object_is_read_in_push_and_find(sandbox, zoho, ctx):
+    """The published spec types the credit-note list as one object: push and find read it (it
+    crashed with KeyError: 0). Push looks a credit note up first only where Zoho numbers it
+    (ours is then its reference): such a one is sent here."""
+    set_faults(sandbox, "zoho", odd_answers=["creditnotes_as_object"])
+    doc = _doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-CN-OBJ", use_our_number=False)
+    [created] = zoho.push(ctx, [doc])  # the look-up answers an empty object: none there
+    assert created.status == PushStatus.CREATED, created
+    found = zoho.find_documents(ctx, doc.kind, [doc.number, "LL-NONE"])
+    assert list(found) == [doc.number] and found[doc.number].remote_id == created.remote_id
+    [again] = zoho.push(ctx, [doc])  # the look-up answers the credit note as one object
+    assert again.status == PushStatus.CREATED and again.remote_id == created.remote_id
+    assert len(zoho_state(sandbox).tenants[UK_ORG]["creditnotes"]) == 1
+
+
+def test_paging_stops_when_zoho_always_answers_more_pages(sandbox, zoho, ctx, monkeypatch):
+    set_faults(sandbox, "zoho", odd_answers=["always_more_pages"])
+    tenant = zoho_state(sandbox).tenants[UK_ORG]
+    assert sorted(a.id for a in zoho.accounts(ctx)) == sorted(tenant["chartofaccounts"])
+    assert sorted(i.id for i in zoho.items(ctx)) == sorted(tenant["items"])
+    first = zoho.contacts(ctx)
+    assert first.next_cursor == "2"  # Zoho says more follow
+    second = zoho.contacts(ctx, first.next_cursor)
+    assert second.contacts == [] and second.next_cursor is None  # an empty page ends it
+    # A list still going past the most pages we read is a plain error, not an endless loop.
+    monkeypatch.setattr(zoho, "page_size", 1)
+    monkeypatch.setattr(zoho, "max_pages", 2)
+    with pytest.raises(ProviderError) as failure:
+        zoho.accounts(ctx)
+    assert failure.value.code == "unexpected_answer"
+    assert failure.value.message == ("Zoho Books kept saying more pages follow after 2 pages, "
+                                     "so Ledgerlink stopped reading the list; nothing was "
+                                     "changed.")
+    with pytest.raises(ProviderError, match="more pages follow after 2 pages"):
+        zoho.contacts(ctx, "2")
+
+
+def test_a_refusal_without_a_reason_says_what_was_refused_and_that_none_was_given(sandbox, zoho,
+                                                                                 ctx):
+    accounts, _, _ = _lookup(sandbox)
+    bill = _doc(sandbox, DocumentKind.SUPPLIER_INVOICE, "LL-NR-1", supplier_reference="NR-1")
+    bill.lines[0].account_id = accounts["Postage (old)"]["account_id"]  # inactive: refused
+    [with_reason] = zoho.push(ctx, [bill])
+    assert with_reason.status == PushStatus.INVALID and with_reason.code == "account_invalid"
+    with pytest.raises(ProviderError) as refused:
+        zoho.create_contact(ctx, NewContact(name=" ", kind="customer"))
+    assert refused.value.message == ("Zoho Books refused the contact: Please enter the contact "
+                                     "name. Correct it and sync again.")
+    set_faults(sandbox, "zoho", odd_answers=["empty_refusal_reason"])
+    [result] = zoho.push(ctx, [bill])
+    assert result.status == PushStatus.INVALID and result.code == "validation"
+    assert result.message == ("Zoho Books refused the bill and gave no reason. Check it in Zoho "
+                              "Books, correct it and sync again.")
+    with pytest.raises(ProviderError) as refused:
+        zoho.create_contact(ctx, NewContact(name=" ", kind="customer"))
+    assert refused.value.message.startswith("Zoho Books refused the contact and gave no reason.")
+    assert "  " not in result.message + refused.value.message
+
+
+def test_the_engines_reads_take_zohos_odd_shapes(sandbox, zoho, ctx, monkeypatch):
+    """Listings since a watermark, finds by prefix and the organisation's currencies read ids
+    sent as numbers, the credit-note list as one object, and "more pages" for ever."""
+    invoices = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_INVOICE, f"LL-OD-{i}",
+                                    local_id=i) for i in (1, 2)])
+    [credit] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-OD-C1")])
+    set_faults(sandbox, "zoho", odd_answers=["ids_as_numbers", "creditnotes_as_object",
+                                             "always_more_pages"])
+    listed, _, pages = read_all(zoho, ctx, DocumentKind.SALES_INVOICE, None)
+    assert {r.remote_id for r in invoices} <= {d.remote_id for d in listed} and pages == 2
+    assert all(isinstance(d.remote_id, str) and isinstance(d.contact_id, str) for d in listed)
+    credits, _, pages = read_all(zoho, ctx, DocumentKind.SALES_CREDIT_NOTE, None)
+    assert [d.remote_id for d in credits] == [credit.remote_id] and pages == 2
+    start = len(zoho_state(sandbox).requests)
+    found = zoho.find_documents(ctx, DocumentKind.SALES_INVOICE, ["LL-OD-1", "LL-OD-2"])
+    assert {n: f.remote_id for n, f in found.items()} == {
+        "LL-OD-1": invoices[0].remote_id, "LL-OD-2": invoices[1].remote_id}
+    assert len(_api_calls(sandbox, start)) == 2  # the prefix listing, then its empty page
+    assert zoho.organisation_settings(ctx).currencies == {"GBP"}
+    monkeypatch.setattr(zoho, "max_pages", 1)
+    with pytest.raises(ProviderError, match="more pages follow after 1 pages"):
+        zoho.list_documents(ctx, DocumentKind.SALES_INVOICE)

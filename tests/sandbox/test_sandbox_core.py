@@ -5,6 +5,7 @@ Each provider is reached over its own wire by a small driver below; what differs
 (the refusal body, the 429 body, whether a revoke ends live access tokens) is the driver's.
 """
 
+import json
 import threading
 
 import pytest
@@ -33,6 +34,7 @@ from test_sandbox_xero import put_invoices
 from test_sandbox_xero import sign_in
 from test_sandbox_xero import token_request as xero_token_request
 
+from providers import REGISTRY as PROVIDER_REGISTRY
 from sandbox import REGISTRY
 from sandbox.core import Limits
 
@@ -51,9 +53,15 @@ class Driver:
 
     access_survives_revoke = False  # whether access tokens outlive a revoke (Sage: yes)
     storm_retry_after = "1"  # the Retry-After of an injected 429
+    # Where write() documents show in /_control/ledger: their kind, and the field their
+    # number is filed under ("number", or "reference" where the ledger numbers them itself).
+    ledger_kind, ledger_field = "sales_invoice", "number"
 
     def __init__(self, sandbox):
         self.sandbox, self.url = sandbox, sandbox.url
+
+    def prepare(self, session):
+        """Look up once what write() needs, so that each write() is one API call."""
 
     def refreshed(self, answer):
         """A successful refresh answer."""
@@ -70,6 +78,9 @@ class Xero(Driver):
     def connect(self):
         return XeroApi(self.sandbox, sign_in(self.sandbox))
 
+    def prepare(self, session):
+        session.contact = contact_id(session)
+
     def refresh_token(self, session):
         return session.token["refresh_token"]
 
@@ -80,7 +91,8 @@ class Xero(Driver):
         return XeroApi(self.sandbox, session.token, session.connections().json()[1]["tenantId"])
 
     def write(self, session, number):
-        return put_invoices(session, invoice(contact_id(session), number))
+        contact = getattr(session, "contact", None) or contact_id(session)
+        return put_invoices(session, invoice(contact, number))
 
     def numbers(self, session):
         return [d["InvoiceNumber"] for d in session("GET", "/Invoices").json()["Invoices"]]
@@ -155,6 +167,7 @@ class Qbo(Driver):
 
 class Sage(Driver):
     access_survives_revoke = True
+    ledger_field = "reference"
 
     def connect(self, business="Demo Trading Ltd"):
         api, tokens = sage_api(self.sandbox, business)
@@ -170,8 +183,13 @@ class Sage(Driver):
     def other_tenant(self, session):
         return self.connect("Demo Services Ltd")
 
-    def write(self, session, number):
-        return sage_invoice(session, number)[0]  # the number goes in as the reference
+    def prepare(self, session):
+        session.contact = session.first("/contacts", contact_type_id="CUSTOMER")
+        session.account = session.first("/ledger_accounts", search="4000")
+
+    def write(self, session, number):  # the number goes in as the reference
+        return sage_invoice(session, number, contact=getattr(session, "contact", None),
+                            account=getattr(session, "account", None))[0]
 
     def numbers(self, session):
         found = session.get("/sales_invoices", attributes="reference").json()["$items"]
@@ -199,6 +217,8 @@ class Sage(Driver):
 
 
 class Zoho(Driver):
+    ledger_kind = "supplier_invoice"
+
     def connect(self, org=UK_ORG):
         tokens, _ = raw_tokens(self.sandbox)
         return {"tokens": tokens, "org": org}
@@ -425,3 +445,166 @@ def test_seeding_an_unknown_preset_is_a_clear_400(sandbox, provider):
                              json={"provider": provider, "preset": "atlantis"}, timeout=5)
     assert response.status_code == 400, provider
     assert "cannot seed" in response.json()["error"]
+
+
+# --- fault rates, the limits switch and the ledger listing (the sync engine's tests) ----------
+
+
+def faults_of(sandbox, provider):
+    reply = requests.get(f"{sandbox.url}/_control/faults", params={"provider": provider},
+                         timeout=10)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def ledger_of(sandbox, provider):
+    reply = requests.get(f"{sandbox.url}/_control/ledger", params={"provider": provider},
+                         timeout=10)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def filed(sandbox, provider, driver):
+    """{number: [remote ids]} of the driver's kind over every tenant of the ledger listing."""
+    out = {}
+    for tenant in ledger_of(sandbox, provider)["tenants"].values():
+        entry = tenant["documents"].get(driver.ledger_kind, {})
+        for number, ids in entry.get(driver.ledger_field, {}).items():
+            out.setdefault(number, []).extend(ids)
+    return out
+
+
+def test_error_rate_fails_calls_before_the_write(sandbox, provider, driver, roomy):
+    """error_rate 1: every call is a 500 and no write lands; 0.5: about half of them."""
+    session = driver.connect()
+    driver.prepare(session)
+    set_faults(sandbox, provider, error_rate=1.0)
+    answer = driver.write(session, "R-1")
+    assert answer.status_code == 500 and driver.server_error(answer)
+    set_faults(sandbox, provider, error_rate=0.5)
+    statuses = [driver.read(session).status_code for _ in range(60)]
+    assert set(statuses) == {200, 500} and 10 <= statuses.count(500) <= 50
+    assert faults_of(sandbox, provider)["fired"] == {"server_error": statuses.count(500)}
+    set_faults(sandbox, provider)
+    assert driver.numbers(session) == []  # the failed write changed nothing
+
+
+def test_timeout_after_write_rate_applies_each_write_then_hangs(sandbox, provider, driver,
+                                                                 roomy):
+    """timeout_after_write_rate 1: every write lands, then its reply hangs into a 504; reads
+    are untouched."""
+    session = driver.connect()
+    driver.prepare(session)
+    set_faults(sandbox, provider, timeout_after_write_rate=1.0, timeout_seconds=0.1)
+    assert driver.read(session).status_code == 200
+    answers = [driver.write(session, f"TR-{i}") for i in range(2)]
+    assert [a.status_code for a in answers] == [504, 504]
+    assert all(driver.timed_out(a) for a in answers)
+    assert sorted(driver.numbers(session)) == ["TR-0", "TR-1"]
+    assert faults_of(sandbox, provider)["fired"] == {"timeout_after_write": 2}
+
+
+def test_rate_limit_rate_answers_429_with_retry_after(sandbox, provider, driver, roomy):
+    session = driver.connect()
+    driver.prepare(session)
+    set_faults(sandbox, provider, rate_limit_rate=1.0)
+    limited = driver.read(session)
+    assert limited.status_code == 429 and driver.limited(limited)
+    assert limited.headers["Retry-After"] == driver.storm_retry_after
+    assert driver.write(session, "RL-1").status_code == 429
+    set_faults(sandbox, provider, rate_limit_rate=1.0, rate_limit_retry_after=7)
+    assert driver.read(session).headers["Retry-After"] == "7"
+    set_faults(sandbox, provider)
+    assert driver.numbers(session) == []
+
+
+@pytest.mark.parametrize(("values", "wrong"), [
+    ({"error_rate": 1.5}, "error_rate must be a number from 0 to 1"),
+    ({"timeout_after_write_rate": "often"}, "timeout_after_write_rate must be a number"),
+    ({"rate_limit_next": -1}, "rate_limit_next must be a whole number"),
+    ({"revoke_grants": "yes"}, "revoke_grants must be true or false"),
+    ({"odd_answers": ["martian"]}, "odd_answers must be a list of odd answers among"),
+    ({"hurricane": True}, "unknown fault 'hurricane'"),
+])
+def test_a_wrong_fault_is_a_clear_400_and_changes_nothing(sandbox, provider, values, wrong):
+    set_faults(sandbox, provider, errors_next=1)
+    reply = requests.post(f"{sandbox.url}/_control/faults", json={"provider": provider, **values},
+                          timeout=10)
+    assert reply.status_code == 400 and wrong in reply.json()["error"]
+    assert faults_of(sandbox, provider)["errors_next"] == 1
+
+
+def test_limits_switch_lists_the_published_limits_and_turns_them_off(sandbox, provider, driver,
+                                                                      box, monkeypatch):
+    """GET /_control/limits gives the published limits the sandbox enforces (the provider
+    client's own figures); switched off, calls past them pass; back on, they are enforced."""
+    url = f"{sandbox.url}/_control/limits"
+    shown = requests.get(url, params={"provider": provider}, timeout=10).json()[provider]
+    client_limits = PROVIDER_REGISTRY[provider].rate_limits
+    assert shown["enforce"] is True
+    assert shown["published"]["per_minute"] == client_limits["per_minute"]
+    assert shown["published"].get("concurrent") == client_limits.get("concurrent")
+    assert shown["published"].get("batch_per_minute") == client_limits.get("batch_per_minute")
+    monkeypatch.setattr(box, "limits", Limits(per_minute=3))  # a small window, same switch
+    session = driver.connect()
+    off = requests.post(url, json={"provider": provider, "enforce": False}, timeout=10)
+    assert off.json() == {provider: {"enforce": False, "published": {
+        **{k: v for k, v in shown["published"].items() if k.startswith(("app_", "batch_"))},
+        "per_minute": 3}}}
+    assert {driver.read(session).status_code for _ in range(6)} == {200}
+    assert requests.post(url, json={"provider": provider, "enforce": True},
+                         timeout=10).json()[provider]["enforce"] is True
+    assert [driver.read(session).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert requests.post(url, json={"enforce": "no"}, timeout=10).status_code == 400
+    requests.post(f"{sandbox.url}/_control/reset", json={}, timeout=10)
+    assert requests.get(url, timeout=10).json()[provider]["enforce"] is True
+
+
+def test_ledger_lists_documents_by_number_and_calls_per_organisation(sandbox, provider, driver,
+                                                                    box, monkeypatch):
+    session = driver.connect()
+    driver.prepare(session)
+    before = {tid: t["api_calls"] for tid, t in ledger_of(sandbox, provider)["tenants"].items()}
+    driver.write(session, "LG-1"), driver.write(session, "LG-2"), driver.read(session)
+    assert {number: len(ids) for number, ids in filed(sandbox, provider, driver).items()} == {
+        "LG-1": 1, "LG-2": 1}
+    monkeypatch.setattr(box, "limits", Limits(per_minute=4 + sum(before.values())))
+    assert [driver.read(session).status_code for _ in range(2)] == [200, 429]
+    tenants = ledger_of(sandbox, provider)["tenants"]
+    used = {tid: t for tid, t in tenants.items() if t["api_calls"] > before[tid]}
+    assert len(used) == 1, tenants  # the other organisations received nothing
+    [(tid, usage)] = used.items()
+    assert (usage["api_calls"] - before[tid], usage["throttled"]) == (5, 1)
+    assert usage["documents"][driver.ledger_kind]["count"] == 2
+    # A second document filed under the same number shows as two ids (a duplicate).
+    set_faults(sandbox, provider, timeout_after_write_next=1, timeout_seconds=0)
+    monkeypatch.setattr(box, "limits", Limits())
+    driver.write(session, "LG-3")
+    assert [len(ids) for ids in filed(sandbox, provider, driver).values()] == [1, 1, 1]
+    assert ledger_of(sandbox, provider)["faults_fired"] == {"timeout_after_write": 1}
+
+
+def test_run_faults_and_limits_come_from_the_environment_and_survive_a_reset(monkeypatch,
+                                                                            provider):
+    from sandbox.server import SandboxServer
+
+    monkeypatch.setenv("SANDBOX_FAULTS", json.dumps({provider: {
+        "error_rate": 0.1, "timeout_after_write_rate": 0.1, "rate_limit_rate": 0.1,
+        "rate_limit_retry_after": 2}}))
+    monkeypatch.setenv("SANDBOX_LIMITS", "off")
+    server = SandboxServer().start()
+    try:
+        for _ in range(2):
+            faults = faults_of(server, provider)
+            assert (faults["error_rate"], faults["timeout_after_write_rate"],
+                    faults["rate_limit_rate"], faults["rate_limit_retry_after"]) == (
+                0.1, 0.1, 0.1, 2)
+            limits = requests.get(f"{server.url}/_control/limits", timeout=10).json()
+            assert {name: shown["enforce"] for name, shown in limits.items()} == {
+                name: False for name in PROVIDERS}
+            requests.post(f"{server.url}/_control/reset", json={}, timeout=10)
+    finally:
+        server.stop()
+    monkeypatch.setenv("SANDBOX_LIMITS", "sometimes")
+    with pytest.raises(ValueError, match="SANDBOX_LIMITS must be on or off"):
+        SandboxServer()

@@ -52,10 +52,12 @@ def _api(sandbox, business_name="Demo Trading Ltd"):
     return Api(sandbox.url, tokens["access_token"], ids[business_name]), tokens
 
 
-def _invoice(api, reference="INV-1", collection="sales_invoices", **extra):
+def _invoice(api, reference="INV-1", collection="sales_invoices", contact=None, account=None,
+             **extra):
+    """POST a document (looking up a contact and an account unless given); (answer, body)."""
     sales = collection.startswith("sales")
-    contact = api.first("/contacts", contact_type_id="CUSTOMER" if sales else "VENDOR")
-    account = api.first("/ledger_accounts", search="4000" if sales else "7100")
+    contact = contact or api.first("/contacts", contact_type_id="CUSTOMER" if sales else "VENDOR")
+    account = account or api.first("/ledger_accounts", search="4000" if sales else "7100")
     root = {"sales_invoices": "sales_invoice", "sales_credit_notes": "sales_credit_note",
             "purchase_invoices": "purchase_invoice",
             "purchase_credit_notes": "purchase_credit_note"}[collection]
