@@ -28,6 +28,7 @@ def _navigation():
 
 
 def _register_blueprints(app):
+    from views import account
     from views import api
     from views import connect
     from views import contacts
@@ -43,7 +44,7 @@ def _register_blueprints(app):
     from views import users
 
     for module in (auth, home, health, users, settings, documents, contacts, api, integrations,
-                   connect, mapping):
+                   connect, mapping, account):
         app.register_blueprint(module.bp)
 
 
