@@ -7,6 +7,7 @@ from flask import Flask
 import config
 import logs
 import models
+from views import _converters
 from views import _htmx
 from views import _security
 from views import auth
@@ -59,6 +60,7 @@ def create_app(test_config=None):
     models.init_app(app)
     _security.init_app(app)
     _htmx.init_app(app)
+    _converters.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)

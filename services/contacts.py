@@ -7,6 +7,7 @@ from services.validation import clean_choice
 from services.validation import clean_email
 from services.validation import clean_number
 from services.validation import clean_text
+from services.validation import is_number
 
 TEXT_LIMITS = {"name": 200, "phone": 40, "address_line1": 200, "address_line2": 200,
                "city": 100, "postcode": 20, "vat_number": 40}
@@ -28,7 +29,7 @@ def clean_contact(data, number):
     cleaned["postcode"] = cleaned["postcode"].upper()
     parent_number = str(data.get("care_of_number") or "").strip().upper()
     cleaned["care_of"] = None
-    if parent_number:
+    if parent_number and is_number(parent_number, "care_of_number", errors):
         parent = Contact.get_or_none(Contact.number == parent_number)
         if parent is None:
             errors.add("care_of_number", f"There is no contact with A number {parent_number}.")

@@ -69,5 +69,16 @@ def enqueue(func, *args, job_timeout=300, **kwargs):
     from sync.queue import get_queue
 
     return get_queue().enqueue(
-        func, *args, job_timeout=job_timeout, meta={"request_id": logs.REQUEST_ID.get()}, **kwargs
+        func, *args, job_timeout=job_timeout,
+        meta={"request_id": logs.REQUEST_ID.get(), "user_id": _requesting_user_id()}, **kwargs
     )
+
+
+def _requesting_user_id():
+    """The signed-in user who asked for the job (its status is theirs to poll), else None."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None

@@ -23,8 +23,11 @@ from services.contact_links import remote_id_in
 from services.contact_links import set_link
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
+from services.cursors import decode_cursor
+from services.cursors import encode_cursor
 from services.document_list import name_contains
 from services.document_list import prefix_condition
+from services.document_list import printable
 from views._access import login_required
 from views._htmx import render_page_or_fragment
 
@@ -43,21 +46,21 @@ def index():
     """Contacts by name, filtered by kind and search, a page at a time."""
     kind = request.args.get("kind", "")
     q = request.args.get("q", "").strip()[:100]
-    after_name, after_id = request.args.get("after_name"), request.args.get("after_id", "")
+    after = decode_cursor(request.args.get("cursor"), "id", "text")
     query = Contact.select()
     if kind in CONTACT_KINDS:
         query = query.where(Contact.kind == kind)
     if q:
         query = query.where(name_contains(Contact.name, q)
                             | prefix_condition(Contact.number, q.upper()))
-    if after_name is not None and after_id.isdigit():
-        query = query.where(Tuple(Contact.name, Contact.id) > (after_name, int(after_id)))
+    if after:
+        query = query.where(Tuple(Contact.name, Contact.id) > (printable(after[1]), after[0]))
     rows = list(query.order_by(Contact.name, Contact.id).limit(PAGE_SIZE + 1))
     next_url = None
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
         next_url = url_for("contacts.index", kind=kind or None, q=q or None,
-                           after_name=rows[-1].name, after_id=rows[-1].id)
+                           cursor=encode_cursor(rows[-1].id, rows[-1].name))
     linked = linked_contact_ids(Connection.active_connection(), [row.id for row in rows])
     return render_page_or_fragment("contacts/index.html", "contacts/_results.html", rows=rows,
                                    kind=kind, q=q, kinds=CONTACT_KINDS, next_url=next_url,

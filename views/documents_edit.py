@@ -18,8 +18,10 @@ from models.document import LOCK_MESSAGE
 from models.document import STATUSES
 from models.document import Document
 from models.document import DocumentLocked
+from services.cursors import parse_id
 from services.documents import clean_document
 from services.documents import upsert_document
+from services.validation import NUMBER_PATTERN
 from views._access import login_required
 from views.documents import bp
 from views.documents import get_document
@@ -100,7 +102,7 @@ def new():
     values = {"kind": request.args.get("kind", "sales_invoice"), "currency": "GBP",
               "status": "draft", "issue_date": today.isoformat(),
               "due_date": (today + datetime.timedelta(days=30)).isoformat()}
-    original = Document.get_or_none(Document.id == request.args.get("original", type=int))
+    original = Document.get_or_none(Document.id == parse_id(request.args.get("original")))
     if original is not None:
         values.update(original_number=original.number, contact_number=original.contact.number,
                       currency=original.currency, reference=f"Credit for {original.number}")
@@ -108,7 +110,9 @@ def new():
 
 
 def _exists(number):
-    return Document.select().where(Document.number == number.strip().upper()).exists()
+    number = number.strip().upper()
+    return NUMBER_PATTERN.match(number) and Document.select().where(
+        Document.number == number).exists()
 
 
 @bp.route("/<int:document_id>/edit", methods=["GET", "POST"])

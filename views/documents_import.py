@@ -9,6 +9,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 
 from services.csv_import import COLUMNS
 from services.csv_import import REQUIRED
@@ -55,7 +56,7 @@ def import_preview():
     token = None
     if plan.ok and plan.documents:
         token = uuid.uuid4().hex
-        get_redis().set(_KEY.format(token), raw, ex=PENDING_SECONDS)
+        get_redis().set(_KEY.format(f"{current_user.id}:{token}"), raw, ex=PENDING_SECONDS)
     status = 200 if plan.ok else 422
     return render_template("documents/import.html", columns=COLUMNS, required=REQUIRED,
                            max_kb=max_kb, plan=plan, token=token,
@@ -66,7 +67,8 @@ def import_preview():
 @login_required
 def import_commit(token):
     """Write the previewed file in one transaction (all or nothing)."""
-    key = _KEY.format(token if token.isalnum() else "-")
+    # A preview belongs to whoever made it: another user's token finds nothing.
+    key = _KEY.format(f"{current_user.id}:{token if token.isalnum() else '-'}")
     raw = get_redis().get(key)
     if raw is None:
         flash("That preview has expired. Upload the file again.", "error")

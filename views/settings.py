@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from sync.jobs import worker_check
 from sync.runtime import enqueue
-from sync.runtime import fetch_job
 from views._access import admin_required
+from views._jobs import fetch_own_job
 from views.health import system_status
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -45,6 +45,6 @@ def worker_check_start():
 @admin_required
 def worker_check_status(job_id):
     """Read-only poll of the check job; the finished state stops polling."""
-    job = fetch_job(job_id) or abort(404)
+    job = fetch_own_job(job_id) or abort(404)
     return render_template("settings/_worker_check.html", job=job, status=job.get_status(),
                            poll_url=url_for("settings.worker_check_status", job_id=job.id))

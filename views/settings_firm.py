@@ -17,6 +17,7 @@ from services.validation import clean_email
 from services.validation import clean_text
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
+from views._security import no_store
 from views.settings import bp
 from views.settings import settings_context
 
@@ -65,6 +66,7 @@ def save_firm():
 
 @bp.post("/api-tokens")
 @admin_required
+@no_store
 def create_token():
     """Create an API token and show it once."""
     name = (request.form.get("name") or "").strip()[:100]

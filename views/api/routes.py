@@ -1,7 +1,5 @@
 """The /api/v1 endpoints: contacts and documents upserted by their own numbers, mark sent, list."""
 
-import base64
-import binascii
 import datetime
 
 from flask import current_app
@@ -16,6 +14,9 @@ from models.document import DocumentFile
 from models.document import DocumentLocked
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
+from services.cursors import decode_cursor
+from services.cursors import encode_cursor
+from services.cursors import parse_id
 from services.documents import clean_document
 from services.documents import upsert_document
 from views.api import ApiError
@@ -97,7 +98,7 @@ def get_contact(number):
 @bp.put("/contacts/<number>")
 def put_contact(number):
     """Create or update a contact by its A number."""
-    payload = read_json(schemas.CONTACT_INPUT)
+    payload = read_json(schemas.CONTACT_INPUT, lambda data: clean_contact(data, number)[1])
     with db.atomic():
         cleaned, errors = clean_contact(payload, number)
         if errors:
@@ -120,7 +121,8 @@ def get_document(number):
 def put_document(number):
     """Create or update a document by its S number; a synced one refuses changes (409)."""
     max_lines = current_app.config["API_MAX_LINES"]
-    payload = read_json(schemas.document_input(max_lines))
+    payload = read_json(schemas.document_input(max_lines),
+                        lambda data: clean_document(data, number, max_lines)[1])
     try:
         with db.atomic():
             cleaned, errors = clean_document(payload, number, max_lines)
@@ -151,17 +153,17 @@ def mark_sent(number):
 
 def _page_args():
     errors = []
-    limit_text = request.args.get("limit", "50")
-    limit = int(limit_text) if limit_text.isdigit() else 0
-    if not 1 <= limit <= MAX_PAGE:
+    limit = parse_id(request.args.get("limit", "50"))
+    if limit is None or not 1 <= limit <= MAX_PAGE:
         errors.append({"field": "limit", "message": f"Give a limit from 1 to {MAX_PAGE}."})
     after = 0
     cursor = request.args.get("cursor")
     if cursor:
-        try:
-            after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+        position = decode_cursor(cursor, "id")
+        if position is None:
             errors.append({"field": "cursor", "message": "The cursor is not one we gave out."})
+        else:
+            (after,) = position
     kind = request.args.get("kind")
     if kind is not None and kind not in KINDS:
         errors.append({"field": "kind", "message": "Unknown kind."})
@@ -182,6 +184,6 @@ def list_documents():
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode()
+        next_cursor = encode_cursor(rows[-1].id)
     return jsonify({"items": [document_json(d, full=False) for d in rows],
                     "next_cursor": next_cursor})
