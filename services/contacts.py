@@ -23,7 +23,7 @@ def clean_contact(data, number):
                                     required=field == "name")
     cleaned["email"] = clean_email(data.get("email"), "email", errors)
     country = str(data.get("country") or "GB").strip().upper()
-    if len(country) != 2 or not country.isalpha():
+    if len(country) != 2 or not (country.isascii() and country.isalpha()):
         errors.add("country", "The country must be a two-letter ISO 3166 code, such as GB.")
     cleaned["country"] = country
     cleaned["postcode"] = cleaned["postcode"].upper()

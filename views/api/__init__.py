@@ -11,6 +11,7 @@ from flask import g
 from flask import jsonify
 from flask import request
 from jsonschema import Draft202012Validator
+from jsonschema import validators
 
 from models.api_token import ApiToken
 from views._security import csrf
@@ -19,6 +20,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 PUBLIC_ENDPOINTS = {"api.openapi"}
 MAX_DEPTH = 32
+# The query parameters each endpoint documents; any other is refused, as unknown body fields are.
+QUERY_PARAMETERS = {"api.list_documents": {"limit", "cursor", "kind"}}
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(rb"[\[\]{}]")
 TOUCH_EVERY = datetime.timedelta(minutes=1)
@@ -55,6 +58,11 @@ def _authenticate():
     if record.last_used_at is None or now - record.last_used_at > TOUCH_EVERY:
         ApiToken.update(last_used_at=now).where(ApiToken.id == record.id).execute()
     g.api_token = record
+    unknown = sorted(set(request.args) - QUERY_PARAMETERS.get(request.endpoint, set()))
+    if unknown:
+        return error_response(422, "invalid", "The query has errors; see `errors`.",
+                              [{"field": name[:100], "message": "Unknown query parameter."}
+                               for name in unknown])
     return None
 
 
@@ -71,6 +79,18 @@ API_MESSAGES = {400: "The request could not be understood.", 404: "Not found.",
 # error handlers (views/errors.py), which see requests that never reached this blueprint.
 
 
+def _is_integer(checker, instance):
+    """JSON Schema integers, counting 12.0 (JSON numbers are parsed as exact Decimals here)."""
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer")
+
+
+Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
 def _schema_errors(schema, payload):
     """Field errors from JSON Schema validation: one short message per field, in field order."""
     from views.api.messages import field_message
@@ -82,7 +102,7 @@ def _schema_errors(schema, payload):
             seen.add(field)
             errors.append({"field": field, "message": message})
 
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for error in sorted(validator.iter_errors(payload),
                         key=lambda e: list(map(str, e.absolute_path))):
         path = ".".join(str(part) for part in error.absolute_path)

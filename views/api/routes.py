@@ -158,7 +158,7 @@ def _page_args():
         errors.append({"field": "limit", "message": f"Give a limit from 1 to {MAX_PAGE}."})
     after = 0
     cursor = request.args.get("cursor")
-    if cursor:
+    if cursor is not None:
         position = decode_cursor(cursor, "id")
         if position is None:
             errors.append({"field": "cursor", "message": "The cursor is not one we gave out."})
