@@ -15,12 +15,14 @@ from urllib.parse import urlunparse
 
 import psycopg2
 import pytest
+import secret_watch
 
 import models
 from app import create_app
 from models.user import User
 from sync import queue as queue_module
 
+secret_watch.install()
 PG_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 PASSWORD = "correct horse battery"
@@ -230,3 +232,8 @@ def sandbox(sandbox_server):
     clock.factor, clock.offset = 1.0, 0.0
     requests.post(sandbox_server.url + "/_control/reset", json={}, timeout=10).raise_for_status()
     return sandbox_server
+
+
+def pytest_collection_modifyitems(items):
+    """The log scan runs last, over everything the suite logged before it."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_zz_log_scan.py"))
