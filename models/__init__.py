@@ -53,8 +53,7 @@ def sqlite_database(path, busy_timeout_ms):
     A new database file is created readable by its owner only (0600), like the secret and token
     keys beside it; SQLite gives its -wal and -shm files the same mode.
     """
-    _create_private(Path(path))
-    return SqliteDatabase(
+    return _PrivateSqliteDatabase(
         str(path),
         pragmas={
             "journal_mode": "wal",
@@ -67,11 +66,15 @@ def sqlite_database(path, busy_timeout_ms):
     )
 
 
-def _create_private(path):
-    if str(path) in ("", ":memory:") or path.exists() or not path.parent.is_dir():
-        return
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+class _PrivateSqliteDatabase(SqliteDatabase):
+    """SQLite that creates a missing database file as 0600 on first connect."""
+
+    def _connect(self):
+        path = Path(self.database)
+        if self.database not in ("", ":memory:") and not path.exists() and path.parent.is_dir():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return super()._connect()
 
 
 def configure(database_url, instance_path, busy_timeout_ms=5000):
