@@ -33,8 +33,10 @@ class _CurrentApp:
     """The WSGI app of the running test (each test has its own app, database and Redis)."""
 
     app = None
+    calls = 0
 
     def __call__(self, environ, start_response):
+        _CurrentApp.calls += 1
         return self.app(environ, start_response)
 
 
@@ -53,8 +55,10 @@ def api_app(app):
     add_document(app, "S0001")
     app.config["SCHEMATHESIS_TOKEN"] = api_token(app, "schemathesis")
     CURRENT.app = app
+    before = _CurrentApp.calls
     yield app
     CURRENT.app = None
+    print(f"schemathesis: {_CurrentApp.calls - before} requests")
 
 
 def test_the_fuzzed_document_is_the_served_one(client):

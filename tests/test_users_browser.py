@@ -62,6 +62,7 @@ def test_admin_manages_users_in_place_and_a_user_changes_the_password_set_for_th
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/account/")
         assert "An administrator set" in page.inner_text("main")
+        page.screenshot(path=str(tmp_path / "account.png"), full_page=True)
         page.goto(f"{base}/documents/")
         page.wait_for_url(f"{base}/account/")
         page.fill("input[name=current_password]", "set by the admin")

@@ -13,6 +13,7 @@ from models.user_session import UserSession
 from views._access import login_required
 from views._htmx import client_redirect
 from views._passwords import password_problem
+from views.auth import PASSWORD_CHANGE_NEEDED
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -20,7 +21,8 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def _render(errors=None, status=200):
     user = current_user._get_current_object()
     return render_template("account/index.html", user=user, errors=errors or {},
-                           sessions=UserSession.live_count(user)), status
+                           sessions=UserSession.live_count(user),
+                           must_change_message=PASSWORD_CHANGE_NEEDED), status
 
 
 @bp.get("/")

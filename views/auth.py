@@ -83,8 +83,7 @@ def login():
                 error, status = BAD_CREDENTIALS, 200
             else:
                 _sign_in(user, remember=bool(request.form.get("remember")))
-                if user.must_change_password:
-                    flash(PASSWORD_CHANGE_NEEDED, "warning")
+                if user.must_change_password:  # the account page says why
                     return redirect(url_for("account.index"))
                 return redirect(_local_path(request.args.get("next")) or url_for("home.index"))
     response = current_app.make_response((render_template(
@@ -135,6 +134,5 @@ def init_app(app):
         if request.endpoint in (None, "health.healthz"):
             return None
         if current_user.is_authenticated and current_user.must_change_password:
-            flash(PASSWORD_CHANGE_NEEDED, "warning")
-            return client_redirect(url_for("account.index"))
+            return client_redirect(url_for("account.index"))  # which says why
         return None
