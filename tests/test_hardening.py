@@ -236,3 +236,19 @@ def test_a_locked_account_is_shown_to_admins_who_can_unlock_it(app, staff, admin
                          data={"csrf_token": csrf_token(boss, "/users/")})
     assert f"{staff.email} can sign in again" in response.get_data(as_text=True)
     assert sign_in(app.test_client(), staff.email).status_code == 302
+
+
+def test_an_unexpected_error_under_the_api_is_json_too(app_config, tmp_path, monkeypatch):
+    from app import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance-boom"))
+    app = create_app({**app_config, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise RuntimeError("internals")
+
+    response = app.test_client().get("/api/v1/boom")
+    assert response.status_code == 500 and response.mimetype == "application/json"
+    assert response.json["error"] == "internal_server_error"
+    assert "internals" not in response.get_data(as_text=True)

@@ -28,6 +28,7 @@ from services.cursors import encode_cursor
 from services.document_list import name_contains
 from services.document_list import prefix_condition
 from services.document_list import printable
+from services.validation import has_control_characters
 from views._access import login_required
 from views._htmx import render_page_or_fragment
 
@@ -122,6 +123,10 @@ def _ledger_id_change(connection, contact, form, errors):
     if form.get("ledger_id_confirmed") != "1":
         errors.add("ledger_remote_id", "The ledger account id was not changed: unlock the field "
                                        "and confirm the change.")
+        return None
+    if has_control_characters(wanted):
+        errors.add("ledger_remote_id", "The ledger account id may not contain control "
+                                       "characters.")
         return None
     if len(wanted) > REMOTE_ID_MAX:
         errors.add("ledger_remote_id", f"The ledger account id is at most {REMOTE_ID_MAX} "

@@ -66,6 +66,6 @@ def _api_error(code, exc):
     from views.api import API_MESSAGES
     from views.api import error_response
 
-    name = exc.name if isinstance(exc, HTTPException) else InternalServerError.name
+    name = exc.name if isinstance(exc, HTTPException) else InternalServerError().name
     return error_response(code, name.lower().replace(" ", "_"),
                           API_MESSAGES.get(code, MESSAGES.get(code, "Something went wrong.")))

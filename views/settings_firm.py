@@ -15,6 +15,7 @@ from services.pdf_check import image_type
 from services.validation import Errors
 from services.validation import clean_email
 from services.validation import clean_text
+from services.validation import has_control_characters
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
 from views._security import no_store
@@ -70,9 +71,10 @@ def save_firm():
 def create_token():
     """Create an API token and show it once."""
     name = (request.form.get("name") or "").strip()[:100]
-    if not name:
+    if not name or has_control_characters(name):
+        error = NAME_NEEDED if not name else "The name may not contain control characters."
         return render_page_or_fragment("settings/index.html", "settings/_api_tokens.html",
-                                       **settings_context(token_error=NAME_NEEDED)), 422
+                                       **settings_context(token_error=error)), 422
     with db.atomic():
         record, plain = ApiToken.issue(name, current_user._get_current_object())
     return render_page_or_fragment("settings/index.html", "settings/_api_tokens.html",

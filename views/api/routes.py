@@ -19,6 +19,7 @@ from services.cursors import encode_cursor
 from services.cursors import parse_id
 from services.documents import clean_document
 from services.documents import upsert_document
+from services.validation import NUMBER_PATTERN
 from views.api import ApiError
 from views.api import bp
 from views.api import read_json
@@ -76,6 +77,12 @@ def document_json(document, full=True):
     return data
 
 
+def _by_number(model, number):
+    """The contact or document with this own number; None for anything not shaped like one."""
+    number = number.upper()
+    return model.get_or_none(model.number == number) if NUMBER_PATTERN.fullmatch(number) else None
+
+
 def _not_found(what, number):
     return ApiError(404, "not_found", f"There is no {what} numbered {number.upper()}.")
 
@@ -89,7 +96,7 @@ def openapi():
 @bp.get("/contacts/<number>")
 def get_contact(number):
     """One contact."""
-    contact = Contact.get_or_none(Contact.number == number.upper())
+    contact = _by_number(Contact, number)
     if contact is None:
         raise _not_found("contact", number)
     return jsonify(contact_json(contact))
@@ -111,7 +118,7 @@ def put_contact(number):
 @bp.get("/documents/<number>")
 def get_document(number):
     """One document with its lines and sync status."""
-    document = Document.get_or_none(Document.number == number.upper())
+    document = _by_number(Document, number)
     if document is None:
         raise _not_found("document", number)
     return jsonify(document_json(document))
@@ -139,7 +146,7 @@ def put_document(number):
 def mark_sent(number):
     """Record that a document was sent (or not), and how."""
     payload = read_json(schemas.SENT_INPUT)
-    document = Document.get_or_none(Document.number == number.upper())
+    document = _by_number(Document, number)
     if document is None:
         raise _not_found("document", number)
     sent = payload.get("sent", True)
