@@ -252,3 +252,17 @@ def test_an_unexpected_error_under_the_api_is_json_too(app_config, tmp_path, mon
     assert response.status_code == 500 and response.mimetype == "application/json"
     assert response.json["error"] == "internal_server_error"
     assert "internals" not in response.get_data(as_text=True)
+
+
+def test_a_ledger_id_with_a_control_character_is_a_field_error(app, staff_client):
+    from link_helpers import add_connection
+
+    contact = add_contact(app)
+    connection = add_connection(app)
+    path = f"/contacts/{contact.id}/edit"
+    response = staff_client.post(path, data={
+        "csrf_token": csrf_token(staff_client, path), "kind": "customer",
+        "name": contact.name, "ledger_remote_id": "xero\x00-1",
+        "ledger_connection": str(connection.id), "ledger_id_confirmed": "1"})
+    assert response.status_code == 422
+    assert "may not contain control characters" in response.get_data(as_text=True)
