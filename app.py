@@ -34,14 +34,11 @@ def _register_blueprints(app):
     from views import connect
     from views import contacts
     from views import documents
-    from views import documents_edit  # noqa: F401 (adds its routes to documents.bp)
-    from views import documents_import  # noqa: F401 (adds its routes to documents.bp)
     from views import health
     from views import home
     from views import integrations
     from views import mapping
     from views import settings
-    from views import settings_firm  # noqa: F401 (adds its routes to settings.bp)
     from views import users
 
     for module in (auth, home, health, users, settings, documents, contacts, api, integrations,
@@ -68,6 +65,10 @@ def create_app(test_config=None):
     from cli import init_app as init_cli
 
     init_cli(app)
+
+    from models.money import format_price
+
+    app.add_template_filter(format_price, "price")
 
     @app.context_processor
     def _layout():

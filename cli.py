@@ -1,4 +1,5 @@
-"""Command-line: `flask --app app <command>` for migrations, users and running everything."""
+"""Command-line: `flask --app app <command>` for migrations, users, the worker and scheduler
+processes, and running everything together."""
 
 import os
 import sys
@@ -73,6 +74,28 @@ def rotate_token_key_command():
     click.echo(f"Re-encrypted the tokens of {count} connection(s) with the newest key.")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--with-scheduler", is_flag=True, help="Also run jobs enqueued for later.")
+@click.argument("queues", nargs=-1)
+@with_appcontext
+def worker_command(burst, with_scheduler, queues):
+    """Run a background worker on the queues (default: the RQ_QUEUE setting)."""
+    from worker.processes import run_worker
+
+    run_worker(queues, burst=burst, with_scheduler=with_scheduler)
+
+
+@click.command("cron")
+@with_appcontext
+def cron_command():
+    """Run the periodic scheduler (exactly one in the whole deployment)."""
+    import cron
+    from worker.processes import run_scheduler
+
+    run_scheduler(cron.register)
+
+
 def procfile_processes(path=ROOT / "Procfile"):
     """The Procfile's processes as {name: command}."""
     processes = {}
@@ -91,8 +114,8 @@ def serve_command(host, port):
     """Migrate, then run web, worker and cron together (and the embedded Redis when used)."""
     from honcho.manager import Manager
 
-    from sync.queue import ensure_embedded
-    from sync.queue import stop_embedded
+    from worker.queue import ensure_embedded
+    from worker.queue import stop_embedded
 
     app = current_app
     host = host or app.config["HOST"]
@@ -152,7 +175,7 @@ def _has_admin():
 def init_app(app):
     """Register the commands on the app."""
     for command in (migrate_command, migrations_command, create_user_command, serve_command,
-                    rotate_token_key_command):
+                    rotate_token_key_command, worker_command, cron_command):
         app.cli.add_command(command)
     import cli_demo
 

@@ -54,9 +54,15 @@ def _coerce(raw, default):
     return raw
 
 
+def dotenv_wanted():
+    """False when FLASK_SKIP_DOTENV says to ignore .env files (as the flask command does)."""
+    value = os.environ.get("FLASK_SKIP_DOTENV", "")
+    return not value or value.lower() in {"0", "false", "no"}
+
+
 def environment_overrides(root_path):
     """Settings from the process environment, over those in a .env file at the project root."""
-    file_values = dotenv_values(Path(root_path) / ".env")
+    file_values = dotenv_values(Path(root_path) / ".env") if dotenv_wanted() else {}
     merged = {**{k: v for k, v in file_values.items() if v is not None}, **os.environ}
     return {
         key: _coerce(merged[key], default) for key, default in DEFAULTS.items() if key in merged

@@ -7,6 +7,7 @@ from peewee import DateTimeField
 from peewee import ForeignKeyField
 
 from models import BaseModel
+from models.countries import country_name
 
 CONTACT_KINDS = ("customer", "supplier")
 
@@ -36,9 +37,9 @@ class Contact(BaseModel):
                 "postcode", "country", "vat_number")
 
     def address_lines(self):
-        """The non-empty address lines, postcode and country last."""
+        """The non-empty address lines, postcode and country (by name) last."""
         parts = [self.address_line1, self.address_line2, self.city, self.postcode]
-        return [p for p in parts if p] + ([self.country] if self.country else [])
+        return [p for p in parts if p] + ([country_name(self.country)] if self.country else [])
 
     def save(self, *args, **kwargs):
         """Stamp updated_at on every save."""

@@ -1,6 +1,7 @@
 """Documents (invoices and credit notes), their lines and an optional attached PDF."""
 
 import datetime
+from decimal import Decimal
 
 from peewee import BlobField
 from peewee import BooleanField
@@ -24,6 +25,7 @@ KINDS = {
     "supplier_credit_note": "Supplier credit note",
 }
 CREDIT_NOTE_OF = {"sales_credit_note": "sales_invoice", "supplier_credit_note": "supplier_invoice"}
+CREDIT_NOTE_FOR = {invoice: credit for credit, invoice in CREDIT_NOTE_OF.items()}
 STATUSES = ("draft", "approved", "void")
 SENT_METHODS = {"email": "Email", "post": "Post", "manual": "Marked by hand"}
 CATEGORIES = ("labour", "materials", "purchase", "other")
@@ -87,6 +89,28 @@ class Document(BaseModel):
     def is_credit_note(self):
         """True for sales and supplier credit notes."""
         return self.kind in CREDIT_NOTE_OF
+
+    @property
+    def is_sales(self):
+        """Sales documents are the firm's own: it renders, sends and marks them sent."""
+        return self.kind.startswith("sales")
+
+    @property
+    def credit_note_kind(self):
+        """The kind of credit note raised against this invoice, or None for a credit note."""
+        return CREDIT_NOTE_FOR.get(self.kind)
+
+    def active_credit_notes(self, exclude_number=None):
+        """The credit notes raised against this invoice that are not void."""
+        query = Document.select().where(Document.original == self, Document.status != "void")
+        if exclude_number:
+            query = query.where(Document.number != exclude_number)
+        return list(query.order_by(Document.issue_date, Document.id))
+
+    def credited_total(self, exclude_number=None):
+        """The gross total of the credit notes against this invoice, void ones left out."""
+        return sum((note.gross_total for note in self.active_credit_notes(exclude_number)),
+                   Decimal("0.00"))
 
     @property
     def is_marked_for_sync(self):

@@ -9,6 +9,10 @@ from peewee import TextField
 
 from models import BaseModel
 
+# How CSV files write dates; the firm's own choice, else the custom of its country.
+DATE_ORDERS = {"dmy": "Day first: 15/11/2026", "mdy": "Month first: 11/15/2026"}
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "AS", "GU", "MP", "UM", "VI"})
+
 
 class FirmProfile(BaseModel):
     """Name, address, VAT number, contact details and an optional logo."""
@@ -25,6 +29,7 @@ class FirmProfile(BaseModel):
     payment_terms = TextField(default="")
     logo = BlobField(null=True)
     logo_type = CharField(max_length=8, default="")
+    date_order = CharField(max_length=3, default="")  # "dmy", "mdy", or "" for the country's
     updated_at = DateTimeField(default=datetime.datetime.now)
 
     class Meta:
@@ -32,6 +37,23 @@ class FirmProfile(BaseModel):
 
     TEXT_FIELDS = ("name", "address_line1", "address_line2", "city", "postcode", "country",
                    "vat_number", "email", "phone", "payment_terms")
+
+    @property
+    def csv_date_order(self):
+        """"dmy" or "mdy": the firm's choice, else month first only where that is the custom."""
+        if self.date_order in DATE_ORDERS:
+            return self.date_order
+        return "mdy" if self.country in MONTH_FIRST_COUNTRIES else "dmy"
+
+    def missing_for_documents(self):
+        """What documents issued by the firm still lack, as words: "the firm's name", ..."""
+        missing = []
+        if not (self.name or "").strip():
+            missing.append("the firm's name")
+        if not any((value or "").strip() for value in (self.address_line1, self.city,
+                                                       self.postcode)):
+            missing.append("its address")
+        return missing
 
     @classmethod
     def current(cls):

@@ -5,7 +5,7 @@ import datetime
 from peewee import BooleanField
 from peewee import CharField
 from peewee import DateTimeField
-from peewee import FloatField
+from peewee import DoubleField
 from peewee import ForeignKeyField
 from peewee import TextField
 
@@ -42,9 +42,9 @@ class Connection(BaseModel):
     status_reason = TextField(null=True)
     active = BooleanField(default=False)
     tokens = TextField(null=True)  # Fernet ciphertext of the token set (models.token_vault)
-    access_expires_at = FloatField(null=True)
-    refreshed_at = FloatField(null=True)  # when the refresh token was issued
-    refresh_expires_at = FloatField(null=True)
+    access_expires_at = DoubleField(null=True)
+    refreshed_at = DoubleField(null=True)  # when the refresh token was issued
+    refresh_expires_at = DoubleField(null=True)
     options = JSONField(null=True)  # numbering, send files, default taxes, supplier warning
     mappings_confirmed = BooleanField(default=False)
     lists_refreshed_at = DateTimeField(null=True)
@@ -60,6 +60,16 @@ class Connection(BaseModel):
     def active_connection(cls):
         """The connection syncing now, or None."""
         return cls.get_or_none(cls.active == True)  # noqa: E712 - peewee expression
+
+    @classmethod
+    def shown_per_provider(cls):
+        """{provider id: its active connection, else its latest one} for the Integrations page."""
+        shown = {}
+        for connection in cls.select().order_by(cls.connected_at):
+            current = shown.get(connection.provider)
+            if current is None or not current.active:
+                shown[connection.provider] = connection
+        return shown
 
     @property
     def needs_reconnect(self):

@@ -70,6 +70,13 @@ def line_amounts(quantity, unit_price, tax_rate):
     return net, tax, net + tax
 
 
+def format_price(value):
+    """A unit price as stored, never rounded: 2 to 4 decimals with thousands commas (12.345)."""
+    amount = to_decimal(value)
+    decimals = -min(amount.normalize().as_tuple().exponent, 0)
+    return f"{amount:,.{min(max(decimals, 2), 4)}f}"
+
+
 def document_totals(lines):
     """(net, tax, gross) of a document from its lines' (net, tax, gross) triples."""
     net = tax = gross = ZERO

@@ -1,6 +1,9 @@
 """Accounting providers behind one contract (see providers.base).
 
-REGISTRY maps each provider id to its class, explicitly.
+Each provider is a package `providers/<id>/` of the same three modules: `provider.py` (the
+class: OAuth, lists, push), `api.py` (HTTP, headers, quota, errors into our stable codes) and
+`wire.py` (the provider's JSON in and out). REGISTRY maps each provider id to its class,
+explicitly.
 """
 
 from providers.qbo import QuickBooksOnline

@@ -7,6 +7,7 @@ refresh locking and the shared rate budget, and hands each call an `ApiContext`.
 import abc
 import dataclasses
 import enum
+import time
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -163,14 +164,14 @@ class DocumentKind(enum.StrEnum):
     """The four document kinds Ledgerlink sends."""
 
     SALES_INVOICE = "sales_invoice"
-    SALES_CREDIT = "sales_credit"
-    PURCHASE_INVOICE = "purchase_invoice"
-    PURCHASE_CREDIT = "purchase_credit"
+    SALES_CREDIT_NOTE = "sales_credit_note"
+    SUPPLIER_INVOICE = "supplier_invoice"
+    SUPPLIER_CREDIT_NOTE = "supplier_credit_note"
 
     @property
     def is_sales(self):
         """Customer-side documents."""
-        return self in (DocumentKind.SALES_INVOICE, DocumentKind.SALES_CREDIT)
+        return self in (DocumentKind.SALES_INVOICE, DocumentKind.SALES_CREDIT_NOTE)
 
 
 @dataclass
@@ -204,7 +205,7 @@ class OutgoingDocument:
     tax_total: Decimal
     gross_total: Decimal
     reference: str = ""
-    supplier_reference: str = ""  # the supplier's own invoice number (purchase documents)
+    supplier_reference: str = ""  # the supplier's own invoice number (supplier documents)
     use_our_number: bool = True  # False: let the ledger number it (sales documents)
     original_number: str = ""  # a credit note's invoice
     idempotency_key: str = ""  # stable per push attempt generation; see the sync engine
@@ -234,6 +235,16 @@ class PushResult:
     code: str = ""  # our stable error code (see providers.errors)
     message: str = ""  # plain English, saying what to do
     retry_after: float | None = None
+
+    @classmethod
+    def from_error(cls, local_id, exc, **fields):
+        """The result for a document whose push failed with a ProviderError: the status by the
+        error's class, else DUPLICATE for a number already in the ledger, else INVALID."""
+        status = next((s for kind, s in _FAILURE_STATUSES if isinstance(exc, kind)), None)
+        if status is None:
+            status = PushStatus.DUPLICATE if exc.code == "duplicate_number" else PushStatus.INVALID
+        return cls(local_id, status, code=exc.code, message=exc.message,
+                   retry_after=exc.retry_after, **fields)
 
 
 @dataclass
@@ -320,6 +331,38 @@ class UncertainError(ProviderError):
     """The request may have been applied (timeout after sending)."""
 
 
+# A failed push's status by the error's class (PushResult.from_error).
+_FAILURE_STATUSES = ((RateLimited, PushStatus.RATE_LIMITED), (AuthError, PushStatus.AUTH),
+                     (UncertainError, PushStatus.UNCERTAIN), (TransientError, PushStatus.TRANSIENT))
+STOPS_THE_REST = (PushStatus.RATE_LIMITED, PushStatus.AUTH)
+
+
+def push_each(documents, push_one):
+    """Push documents one at a time with `push_one(document) -> PushResult`, a ProviderError
+    becoming the document's result. After RATE_LIMITED or AUTH the rest are not sent: they get
+    the same result, since they would fail the same way and only spend calls."""
+    results, stop = [], None
+    for document in documents:
+        if stop is not None:
+            results.append(dataclasses.replace(stop, local_id=document.local_id))
+            continue
+        try:
+            result = push_one(document)
+        except ProviderError as exc:
+            result = PushResult.from_error(document.local_id, exc)
+        if result.status in STOPS_THE_REST:
+            stop = result
+        results.append(result)
+    return results
+
+
+def with_refresh_expiry(tokens, seconds):
+    """Set when the refresh token lapses, `seconds` from now (left as it is when None)."""
+    if seconds is not None:
+        tokens.refresh_expires_at = time.time() + float(seconds)
+    return tokens
+
+
 class Provider(abc.ABC):
     """Base class: one subclass per accounting package, registered in `providers.REGISTRY`."""
 
@@ -330,7 +373,12 @@ class Provider(abc.ABC):
     connect_note = ""  # shown to the admin before connecting (e.g. a provider's token caps)
     needs_items = False  # sales lines go through items (QuickBooks, Zoho), one per income account
     supports_pkce = False
-    batch_size = 1
+    batch_size = 1  # documents per push call
+    # How long an unused refresh token lives, in days (None: until revoked).
+    refresh_token_days = None
+    # Published limits per organisation: calls "per_second", "per_minute", "per_day", requests
+    # at once ("concurrent"), and any the provider adds; the rate budget is built from these.
+    rate_limits = {"per_minute": 60}
     required_settings = ("client_id", "client_secret", "redirect_uri")
     # Real base URLs by service name; endpoints are written "service:/path". With a sandbox URL,
     # "service:/path" becomes "<sandbox_url>/<provider id>/<service>/path".
@@ -433,7 +481,7 @@ class Provider(abc.ABC):
     def find_documents(self, ctx, kind, numbers):
         """Documents of a kind whose number or reference is among `numbers`: {number: Remote}.
 
-        For purchase documents pass our number and the supplier's reference: some ledgers keep
+        For supplier documents pass our number and the supplier's reference: some ledgers keep
         the supplier's as the document number and have nowhere searchable for ours (Xero,
         QuickBooks), others file ours as the reference (Sage, Zoho).
         """

@@ -4,23 +4,14 @@ import json
 import os
 
 from flask import Flask
+from flask import abort
 from flask import jsonify
+from flask import make_response
 from flask import request
 
+from sandbox import REGISTRY
 from sandbox.core import Clock
 from sandbox.core import Faults
-from sandbox.qbo import QboSandbox
-from sandbox.sage import SageSandbox
-from sandbox.xero import XeroSandbox
-from sandbox.zoho import ZohoSandbox
-
-# The providers the sandbox stands in for: name -> ProviderSandbox subclass.
-SANDBOXES = {
-    "xero": XeroSandbox,
-    "qbo": QboSandbox,
-    "sage": SageSandbox,
-    "zoho": ZohoSandbox,
-}
 
 
 def create_sandbox_app(clock_factor=None, faults=None):
@@ -29,7 +20,7 @@ def create_sandbox_app(clock_factor=None, faults=None):
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     clock = Clock(factor)
-    sandboxes = {name: cls(clock) for name, cls in SANDBOXES.items()}
+    sandboxes = {name: cls(clock) for name, cls in REGISTRY.items()}
     app.extensions["sandbox"] = {"clock": clock, "providers": sandboxes}
     for sandbox in sandboxes.values():
         app.register_blueprint(sandbox.blueprint(), url_prefix=sandbox.prefix)
@@ -50,11 +41,17 @@ def _apply_faults(sandboxes, spec):
 
 
 def _register_control(app, clock, sandboxes):
-    def pick():
+    def named():
+        """The provider named in the body or query, or None."""
         name = (request.get_json(silent=True) or {}).get("provider") or request.args.get("provider")
-        if name not in sandboxes:
-            return None
-        return sandboxes[name]
+        return sandboxes.get(name)
+
+    def pick():
+        """The provider named in the body or query; 404 for an unknown one."""
+        target = named()
+        if target is None:
+            abort(make_response({"error": "unknown provider"}, 404))
+        return target
 
     @app.get("/")
     def index():
@@ -63,7 +60,7 @@ def _register_control(app, clock, sandboxes):
 
     @app.post("/_control/reset")
     def reset():
-        target = pick()
+        target = named()
         for sandbox in [target] if target else sandboxes.values():
             sandbox.reset()
         return {"reset": True}
@@ -82,7 +79,7 @@ def _register_control(app, clock, sandboxes):
         body = dict(request.get_json(force=True))
         name = body.pop("provider", None)
         if name not in sandboxes:
-            return {"error": "unknown provider"}, 404
+            abort(make_response({"error": "unknown provider"}, 404))
         try:
             _apply_faults(sandboxes, {name: body})
         except ValueError as exc:
@@ -92,8 +89,6 @@ def _register_control(app, clock, sandboxes):
     @app.get("/_control/state")
     def state():
         target = pick()
-        if target is None:
-            return {"error": "unknown provider"}, 404
         return {"tenants": target.summary(request.args.get("tenant")),
                 "refreshes": target.oauth.refresh_count}
 
@@ -101,8 +96,6 @@ def _register_control(app, clock, sandboxes):
     def seed():
         body = request.get_json(force=True)
         target = pick()
-        if target is None:
-            return {"error": "unknown provider"}, 404
         try:
             tenant = target.seed_tenant(body.get("tenant"), body.get("preset", "uk"),
                                         body.get("name"))
@@ -114,8 +107,6 @@ def _register_control(app, clock, sandboxes):
     def register_client():
         body = request.get_json(force=True)
         target = pick()
-        if target is None:
-            return {"error": "unknown provider"}, 404
         target.clients[body["client_id"]] = {"secret": body["client_secret"],
                                              "redirect_uris": body.get("redirect_uris")}
         return {"client_id": body["client_id"]}
@@ -123,6 +114,4 @@ def _register_control(app, clock, sandboxes):
     @app.get("/_control/requests")
     def recorded():
         target = pick()
-        if target is None:
-            return {"error": "unknown provider"}, 404
         return jsonify(target.requests)

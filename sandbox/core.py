@@ -1,10 +1,11 @@
 """Shared machinery of the accounting sandbox: clock, state, OAuth grants, rate limits, faults.
 
-Each provider module (`sandbox/xero.py`, ...) builds its own HTTP surface on top of these, so the
+Each provider package (`sandbox/xero/`, ...) builds its own HTTP surface on top of these, so the
 wire format stays each provider's own while the bookkeeping is written once.
 """
 
 import hashlib
+import random
 import secrets
 import threading
 import time
@@ -278,6 +279,19 @@ class Faults:
             return True
         return False
 
+    def server_error_now(self):
+        """True when this API call gets an injected 500: an `errors_next` unit or `error_rate`."""
+        return self.take("errors_next") or bool(
+            self.error_rate and random.random() < self.error_rate)
+
+    def hang_after_write(self):
+        """After a write: when a `timeout_after_write_next` unit fires, hold the reply for
+        `timeout_seconds` and return True (the write stands; the caller answers 504)."""
+        if not self.take("timeout_after_write_next"):
+            return False
+        time.sleep(self.timeout_seconds)
+        return True
+
 
 class IdempotencyStore:
     """Remembers responses by key for a documented time, comparing the request fingerprint."""
@@ -304,6 +318,17 @@ class IdempotencyStore:
         with self.lock:
             self.entries[key] = (self.clock.now() + self.clock.scaled(self.ttl), fingerprint,
                                  response)
+
+
+def redact(headers, mask="[redacted]", keep_scheme=False):
+    """Request headers as the sandbox records them: the Authorization value masked (after its
+    scheme when `keep_scheme`)."""
+    out = {}
+    for name, value in headers.items():
+        if name.lower() == "authorization":
+            value = f"{value.split(' ')[0]} {mask}" if keep_scheme else mask
+        out[name] = value
+    return out
 
 
 def fingerprint(method, path, body):
@@ -334,7 +359,7 @@ class ProviderSandbox:
         self.faults = Faults()
         self.tenants = {}  # tenant id -> dict of the provider's own collections
         self.clients = {}  # client_id -> {"secret": ..., "redirect_uris": [...]}
-        self.requests = []  # (method, path, headers, body) of API calls, for tests
+        self.requests = []  # the API calls received (see `record`), for tests
         self.reset()
 
     def reset(self):
@@ -367,6 +392,12 @@ class ProviderSandbox:
         if allowed is None:
             return uri.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
         return uri in allowed
+
+    def record(self, method, path, query, headers, body, **extra):
+        """Keep one API call for tests and /_control/requests (headers already redacted)."""
+        with self.lock:
+            self.requests.append({"method": method, "path": path, "query": query,
+                                  "headers": headers, "body": body, **extra})
 
     def summary(self, tenant_id=None):
         """Counts per collection and duplicate document numbers, for the control endpoint."""

@@ -1,5 +1,9 @@
-"""The pretend provider sign-in and consent page, shared by every provider's authorize step."""
+"""The pretend provider sign-in and consent page, and the redirect back to the client, shared
+by every provider's authorize step."""
 
+from urllib.parse import urlencode
+
+from flask import redirect
 from flask import render_template_string
 
 _CONSENT = """<!doctype html>
@@ -37,3 +41,9 @@ def consent_page(label, action, hidden, scope, choices=(), multi=False, choice_n
         _CONSENT, label=label, action=action, hidden=hidden, scope=scope, choices=list(choices),
         multi=multi, choice_name=choice_name, choice_label=choice_label, user=user, extra=extra,
         app_name=app_name)
+
+
+def back_to_client(redirect_uri, **params):
+    """Redirect (302) to the client's redirect URI with the non-empty params in its query."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return redirect(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}", 302)

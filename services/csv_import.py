@@ -4,20 +4,25 @@ Previewing imports the file inside a transaction and rolls it back, so it shows 
 commit will do (a credit note may refer to an invoice earlier in the same file) and writes
 nothing; commit re-reads the same file and writes every document in one transaction, or none.
 Re-importing a file finds each document by number and leaves identical ones unchanged, so it
-never makes duplicates.
+never makes duplicates. Dates may be written as spreadsheets save them (15/11/2026), read day or
+month first as the firm's Settings say. Between preview and commit the file waits in Redis for an
+hour.
 """
 
 import csv
 import io
+import uuid
 from dataclasses import dataclass
 from dataclasses import field
 
 from models import db
+from models.contact import Contact
 from models.document import DocumentLocked
 from models.money import MoneyError
 from models.money import to_decimal
 from services.documents import clean_document
 from services.documents import upsert_document
+from worker.queue import get_redis
 
 HEADER_COLUMNS = ("number", "kind", "contact_number", "care_of_number", "issue_date", "due_date",
                   "currency", "reference", "status", "original_number", "notes")
@@ -43,11 +48,17 @@ class ImportPlan:
     row_errors: list = field(default_factory=list)
     file_errors: list = field(default_factory=list)
     row_count: int = 0
+    date_order: str = "dmy"
 
     @property
     def ok(self):
         """True when the file can be committed."""
         return not self.row_errors and not self.file_errors
+
+    @property
+    def changes_nothing(self):
+        """True when every document in a clean file is already there exactly as it has it."""
+        return self.ok and all(outcome == "unchanged" for _, _, outcome in self.documents)
 
     def counts(self):
         """How many documents each outcome has."""
@@ -57,12 +68,20 @@ class ImportPlan:
         return totals
 
 
-def template_csv():
-    """The column layout with two example rows."""
+def template_contact():
+    """The customer the template's example rows use: the first by account number, or None."""
+    return (Contact.select().where(Contact.kind == "customer").order_by(Contact.number).first())
+
+
+def template_csv(contact=None):
+    """The column layout with two example rows, for an existing customer when there is one."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerows(EXAMPLE_ROWS)
+    column = COLUMNS.index("contact_number")
+    for row in EXAMPLE_ROWS:
+        writer.writerow([*row[:column], contact.number if contact else row[column],
+                         *row[column + 1:]])
     return out.getvalue()
 
 
@@ -167,17 +186,25 @@ def _row_for(field_name, members):
     if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
         index = int(parts[1])
         return members[min(index, len(members) - 1)][0], parts[-1]
+    if parts[0] == "lines":
+        return members[0][0], ""  # about the document's lines together, such as its total
     return members[0][0], parts[0]
 
 
 def _apply(groups, plan, max_lines):
-    """Upsert each document in file order (so a credit note may follow its invoice)."""
+    """Upsert each document in file order (so a credit note may follow its invoice).
+
+    A document with a problem in any of its rows is still upserted (inside the preview's rolled
+    back transaction, so a credit note after it can be checked) but never listed as one that
+    will be created or updated.
+    """
     for key, members in groups.items():
         first = members[0][1]
         data = {column: first.get(column, "") for column in HEADER_COLUMNS}
         data["lines"] = [{column: row.get(column, "") for column in LINE_COLUMNS}
                          for _, row in members]
-        cleaned, errors = clean_document(data, key, max_lines)
+        rows_with_errors = {row for row, _, _ in plan.row_errors}
+        cleaned, errors = clean_document(data, key, max_lines, date_order=plan.date_order)
         for error in errors:
             row_number, column = _row_for(error["field"], members)
             plan.row_errors.append((row_number, column, error["message"]))
@@ -190,11 +217,12 @@ def _apply(groups, plan, max_lines):
             plan.row_errors.append((members[0][0], "number", f"{key} is synced to the ledger "
                                     "and cannot change; raise a credit note instead."))
             continue
-        plan.documents.append((cleaned, members[0][0], outcome))
+        if not rows_with_errors & {row for row, _ in members}:
+            plan.documents.append((cleaned, members[0][0], outcome))
 
 
-def _run(raw, max_kb, max_rows, max_lines, write):
-    plan = ImportPlan()
+def _run(raw, max_kb, max_rows, max_lines, write, date_order):
+    plan = ImportPlan(date_order=date_order)
     text = _decode(raw, plan, max_kb)
     if text is None:
         return plan
@@ -207,11 +235,47 @@ def _run(raw, max_kb, max_rows, max_lines, write):
     return plan
 
 
-def plan_import(raw, max_kb, max_rows, max_lines):
+def plan_import(raw, max_kb, max_rows, max_lines, date_order="dmy"):
     """Check a file by importing it in a transaction that is rolled back; return the plan."""
-    return _run(raw, max_kb, max_rows, max_lines, write=False)
+    return _run(raw, max_kb, max_rows, max_lines, write=False, date_order=date_order)
 
 
-def commit_import(raw, max_kb, max_rows, max_lines):
+def commit_import(raw, max_kb, max_rows, max_lines, date_order="dmy"):
     """Import the file in one transaction: every document, or none when any has a problem."""
-    return _run(raw, max_kb, max_rows, max_lines, write=True)
+    return _run(raw, max_kb, max_rows, max_lines, write=True, date_order=date_order)
+
+
+UPLOAD_KEPT_SECONDS = 3600
+_UPLOAD_KEY = "ledgerlink:csv-import:{}"
+
+
+def _upload_key(owner_id, token):
+    # A kept file belongs to whoever previewed it: another user's token finds nothing.
+    return _UPLOAD_KEY.format(f"{owner_id}:{token if token.isalnum() else '-'}")
+
+
+def keep_upload(raw, date_order, owner_id):
+    """Keep a previewed file and the date order it was read with until its owner commits it (or
+    an hour passes); return its token."""
+    token = uuid.uuid4().hex
+    key = _upload_key(owner_id, token)
+    redis = get_redis()
+    with redis.pipeline() as pipe:
+        pipe.hset(key, mapping={"file": raw, "date_order": date_order})
+        pipe.expire(key, UPLOAD_KEPT_SECONDS)
+        pipe.execute()
+    return token
+
+
+def kept_upload(token, owner_id):
+    """(file, date order) the owner kept under this token, or None when it expired, never
+    existed or is someone else's."""
+    kept = get_redis().hgetall(_upload_key(owner_id, token))
+    if not kept:
+        return None
+    return kept[b"file"], kept[b"date_order"].decode()
+
+
+def forget_upload(token, owner_id):
+    """Drop a kept file once it has been committed."""
+    get_redis().delete(_upload_key(owner_id, token))

@@ -94,8 +94,9 @@ def filter_conditions(filters):
     return conditions
 
 
-def list_documents(filters, cursor=None, page_size=PAGE_SIZE):
+def list_documents(filters, cursor=None, page_size=None):
     """One page of documents (with their contacts) and the cursor of the next page or None."""
+    page_size = page_size or PAGE_SIZE
     query = (Document.select(Document, Contact)
              .join(Contact, JOIN.INNER, on=(Document.contact == Contact.id)))
     conditions = filter_conditions(filters)

@@ -1,15 +1,21 @@
 """Create or update documents and their lines from screens, the API and CSV imports."""
 
+import hashlib
 from decimal import Decimal
 
+from models import db
 from models.contact import Contact
 from models.document import CATEGORIES
 from models.document import CREDIT_NOTE_OF
 from models.document import KINDS
 from models.document import STATUSES
 from models.document import Document
+from models.document import DocumentFile
 from models.document import DocumentLocked
 from models.document import contact_kind_for
+from models.money import document_totals
+from models.money import line_amounts
+from services.validation import NUMBER_PATTERN
 from services.validation import Errors
 from services.validation import clean_choice
 from services.validation import clean_currency
@@ -22,6 +28,14 @@ from services.validation import is_number
 LIMIT = Decimal(10) ** 10
 TOTAL_LIMIT = Decimal(10) ** 12  # the totals are stored with 14 digits, 2 of them decimals
 HEADER_FIELDS = ("kind", "issue_date", "due_date", "currency", "reference", "status", "notes")
+# How the document form labels each field, for its error list ("Line 1, quantity").
+FIELD_LABELS = {"kind": "Kind", "number": "Invoice number", "status": "Status",
+                "contact_number": "Contact", "care_of_number": "Care of",
+                "original_number": "Original invoice", "issue_date": "Issue date",
+                "due_date": "Due date", "currency": "Currency", "reference": "Reference",
+                "notes": "Notes", "lines": "Lines", "description": "description",
+                "quantity": "quantity", "unit_price": "unit price", "category": "category",
+                "nominal_code": "nominal code", "tax_rate": "tax rate"}
 
 
 def _clean_line(data, prefix, errors):
@@ -70,7 +84,7 @@ def _find_contact(number, field, kind, errors, label):
         return None
     contact = Contact.get_or_none(Contact.number == number)
     if contact is None:
-        errors.add(field, f"There is no contact with A number {number}.")
+        errors.add(field, f"There is no contact with account number {number}.")
     elif kind in KINDS and contact.kind != contact_kind_for(kind):
         errors.add(field, f"{label} {number} is a {contact.kind}; a {KINDS[kind].lower()} "
                           f"needs a {contact_kind_for(kind)}.")
@@ -95,14 +109,19 @@ def _clean_original(data, cleaned, errors):
     return original
 
 
-def clean_document(data, number, max_lines):
-    """Validate a document payload; return (cleaned dict, Errors)."""
+def clean_document(data, number, max_lines, date_order=None):
+    """Validate a document payload; return (cleaned dict, Errors).
+
+    date_order ("dmy" or "mdy") also accepts dates as spreadsheets write them (CSV imports).
+    """
     errors = Errors()
     cleaned = {"number": clean_number(number, "number", errors, "document number")}
     cleaned["kind"] = clean_choice(data.get("kind"), "kind", errors, tuple(KINDS))
     cleaned["status"] = clean_choice(data.get("status") or "draft", "status", errors, STATUSES)
-    cleaned["issue_date"] = clean_date(data.get("issue_date"), "issue_date", errors)
-    cleaned["due_date"] = clean_date(data.get("due_date"), "due_date", errors, required=False)
+    cleaned["issue_date"] = clean_date(data.get("issue_date"), "issue_date", errors,
+                                       order=date_order)
+    cleaned["due_date"] = clean_date(data.get("due_date"), "due_date", errors, required=False,
+                                     order=date_order)
     issue, due = cleaned["issue_date"], cleaned["due_date"]
     if issue and due and due < issue:
         errors.add("due_date", "The due date cannot be before the issue date.")
@@ -111,7 +130,7 @@ def clean_document(data, number, max_lines):
     cleaned["notes"] = clean_text(data.get("notes"), "notes", errors, 5000)
     contact_number = str(data.get("contact_number") or "").strip().upper()
     if not contact_number:
-        errors.add("contact_number", "The contact's A number is required.")
+        errors.add("contact_number", "The contact's account number is required.")
     cleaned["contact"] = _find_contact(contact_number, "contact_number", cleaned["kind"], errors,
                                        "Contact")
     care_of_number = str(data.get("care_of_number") or "").strip().upper()
@@ -127,7 +146,85 @@ def clean_document(data, number, max_lines):
     cleaned["lines"] = [_clean_line(line, f"lines.{i}", errors) for i, line in enumerate(lines)]
     if cleaned["lines"] and not errors:
         _check_total(cleaned["lines"], errors)
+    if cleaned["lines"] and not any(e["field"].startswith("lines") for e in errors):
+        _check_amounts(cleaned, errors)
     return cleaned, errors
+
+
+def _money(currency, amount):
+    return f"{currency} {amount:,.2f}"
+
+
+def _check_amounts(cleaned, errors):
+    """Totals are positive (the kind carries the sign); credit notes stay within their invoice."""
+    _, _, gross = document_totals(line_amounts(line["quantity"], line["unit_price"],
+                                               line["tax_rate"]) for line in cleaned["lines"])
+    kind, currency = cleaned["kind"], cleaned["currency"]
+    if gross < 0:
+        errors.add("lines", f"The total is {_money(currency, gross)}; a document's total cannot "
+                            "be below zero. " + ("Enter the amounts credited as positive numbers: "
+                                                 "the credit note itself carries the sign."
+                                                 if kind in CREDIT_NOTE_OF else
+                                                 "To give money back, raise a credit note."))
+        return
+    original_ok = not any(e["field"] == "original_number" for e in errors)
+    if cleaned["original"] is not None and original_ok and cleaned["status"] != "void":
+        _check_credit(cleaned, cleaned["original"], gross, errors)
+    existing = Document.get_or_none(Document.number == cleaned["number"])
+    credit_notes = existing.active_credit_notes() if existing is not None else []
+    if credit_notes:
+        _check_credited_invoice(cleaned, existing, credit_notes, gross, errors)
+
+
+def _check_credit(cleaned, original, gross, errors):
+    contact = cleaned["contact"]
+    if contact is not None and contact.id != original.contact_id:
+        errors.add("contact_number", f"A credit note belongs to its invoice's contact: "
+                                     f"{original.number} is for {original.contact.name} "
+                                     f"({original.contact.number}).")
+    if cleaned["currency"] != original.currency:
+        errors.add("currency", f"{original.number} is in {original.currency}; its credit note "
+                               "must be too.")
+    if original.status == "void":
+        errors.add("original_number", f"{original.number} is void, so there is nothing to "
+                                      "credit.")
+        return
+    credited = original.credited_total(exclude_number=cleaned["number"])
+    left = original.gross_total - credited
+    if gross > left:
+        errors.add("lines", f"This credit note totals {_money(original.currency, gross)}, more "
+                            f"than is left to credit on {original.number}: "
+                            f"{_money(original.currency, left)} of its "
+                            f"{_money(original.currency, original.gross_total)}"
+                            + (f" ({_money(original.currency, credited)} already credited)."
+                               if credited else "."))
+
+
+def _check_credited_invoice(cleaned, invoice, credit_notes, gross, errors):
+    numbers = ", ".join(note.number for note in credit_notes)
+    if cleaned["kind"] != invoice.kind:
+        errors.add("kind", f"{invoice.number} has credit notes ({numbers}), so it stays a "
+                           f"{invoice.kind_label.lower()}.")
+    contact = cleaned["contact"]
+    if contact is not None and contact.id != invoice.contact_id:
+        errors.add("contact_number", f"{invoice.number} has credit notes ({numbers}) for "
+                                     f"{invoice.contact.name}, so its contact cannot change.")
+    credited = invoice.credited_total()
+    if gross < credited:
+        errors.add("lines", f"{invoice.number} has credit notes ({numbers}) totalling "
+                            f"{_money(invoice.currency, credited)}; its total cannot go below "
+                            "that.")
+
+
+def credit_position(original_number, credit_note=None):
+    """What is left to credit on an invoice, for the credit note form; None if there is none."""
+    number = str(original_number or "").strip().upper()
+    original = (Document.get_or_none(Document.number == number)
+                if NUMBER_PATTERN.fullmatch(number) else None)
+    if original is None or original.credit_note_kind is None:
+        return None
+    credited = original.credited_total(exclude_number=credit_note.number if credit_note else None)
+    return {"original": original, "credited": credited, "left": original.gross_total - credited}
 
 
 def _line_key(line):
@@ -184,3 +281,31 @@ def upsert_document(cleaned):
     document.save()
     document.replace_lines(cleaned["lines"])
     return document, outcome
+
+
+def number_taken(number):
+    """True when a document already has this number (compared upper-cased)."""
+    number = number.strip().upper()
+    return bool(NUMBER_PATTERN.fullmatch(number)) and Document.select().where(
+        Document.number == number).exists()
+
+
+def void_document(document):
+    """Void a document not yet in the ledger; raises DocumentLocked for a synced one."""
+    document.ensure_unlocked()
+    document.status = "void"
+    document.save()
+
+
+def attach_pdf(document, filename, content):
+    """Attach a checked PDF to the document, replacing any earlier one."""
+    with db.atomic():
+        DocumentFile.delete().where(DocumentFile.document == document).execute()
+        DocumentFile.create(document=document, filename=(filename or "")[:200] or "file.pdf",
+                            content=content, size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest())
+
+
+def remove_attachment(document):
+    """Drop the attached PDF; the document's own rendered PDF is used again."""
+    DocumentFile.delete().where(DocumentFile.document == document).execute()

@@ -1,13 +1,33 @@
-"""A clean A4 PDF of any document, rendered with fpdf2 from the firm's details in Settings."""
+"""A clean A4 PDF of the firm's own documents, rendered with fpdf2 from its details in Settings.
+
+Supplier documents are the supplier's: Ledgerlink keeps the PDF they sent and never renders one as
+if the firm had issued it. A void document carries a VOID mark; a document from a firm whose
+details are incomplete is a preview marked NOT READY TO SEND, and cannot be downloaded.
+"""
 
 from io import BytesIO
 
 from fpdf import FPDF
 
 from models.firm import FirmProfile
+from models.money import format_price
 
-TITLES = {"sales_invoice": "INVOICE", "sales_credit_note": "CREDIT NOTE",
-          "supplier_invoice": "SUPPLIER INVOICE", "supplier_credit_note": "SUPPLIER CREDIT NOTE"}
+TITLES = {"sales_invoice": "INVOICE", "sales_credit_note": "CREDIT NOTE"}
+SUPPLIER_NOT_SENT = ("This is the supplier's own document: the firm receives it and does not "
+                     "send it, so there is nothing to mark sent.")
+SUPPLIER_NO_PDF = ("This is the supplier's own document, so Ledgerlink does not render it as if "
+                   "the firm had issued it. Attach the PDF the supplier sent.")
+
+
+def pdf_refusal(document, download):
+    """Why Ledgerlink will not render (or let you download) this document's PDF now, or None."""
+    if not document.is_sales:
+        return SUPPLIER_NO_PDF
+    missing = FirmProfile.current().missing_for_documents()
+    if download and missing:
+        return (f"Not ready to send: the PDF still lacks {' and '.join(missing)}. An "
+                "administrator fills them in under Settings, Firm details.")
+    return None
 
 
 def _text(value):
@@ -19,8 +39,12 @@ def _money(document, amount):
     return f"{document.currency} {amount:,.2f}"
 
 
-def _address_block(pdf, x, y, title, lines):
+def _address_block(pdf, x, y, label, title, lines):
     pdf.set_xy(x, y)
+    pdf.set_font("Helvetica", "", 8)
+    pdf.set_text_color(110, 110, 110)
+    pdf.cell(80, 4, label.upper(), new_x="LEFT", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(80, 5, _text(title), new_x="LEFT", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
@@ -42,10 +66,13 @@ def _header(pdf, document, firm):
         top = 34
     else:
         top = 15
-    _address_block(pdf, 15, top, firm.name or "Your firm (set in Settings)", _firm_lines(firm))
+    _address_block(pdf, 15, top, "From", firm.name or "Your firm (set in Settings)",
+                   _firm_lines(firm))
     pdf.set_xy(120, 15)
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(75, 10, TITLES.get(document.kind, "DOCUMENT"), align="R", new_x="LEFT", new_y="NEXT")
+    title = TITLES.get(document.kind, "DOCUMENT")
+    pdf.cell(75, 10, f"VOID {title}" if document.status == "void" else title, align="R",
+             new_x="LEFT", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     facts = [("Number", document.number), ("Issue date", document.issue_date.isoformat())]
     if document.due_date:
@@ -62,7 +89,8 @@ def _header(pdf, document, firm):
         lines.append(f"c/o {document.care_of.name}")
     if contact.vat_number:
         lines.append(f"VAT {contact.vat_number}")
-    _address_block(pdf, 15, max(pdf.get_y(), top + 35) + 5, contact.name, lines)
+    label = "Credit to" if document.is_credit_note else "Bill to"
+    _address_block(pdf, 15, max(pdf.get_y(), top + 35) + 5, label, contact.name, lines)
 
 
 def _lines_table(pdf, document):
@@ -77,7 +105,8 @@ def _lines_table(pdf, document):
     pdf.set_font("Helvetica", "", 9)
     for line in document.ordered_lines():
         cells = (_text(line.description)[:60] or "-", f"{line.quantity.normalize():f}",
-                 f"{line.unit_price:,.2f}", f"{line.tax_rate.normalize():f}", f"{line.net:,.2f}")
+                 format_price(line.unit_price), f"{line.tax_rate.normalize():f}",
+                 f"{line.net:,.2f}")
         for width, cell in zip(widths, cells, strict=True):
             pdf.cell(width, 6, cell, border="B", align="L" if width == 85 else "R")
         pdf.ln()
@@ -98,10 +127,42 @@ def _totals(pdf, document, firm):
         pdf.multi_cell(0, 5, _text(firm.payment_terms))
 
 
+class _DocumentPDF(FPDF):
+    """A4 pages that carry a diagonal mark (VOID, NOT READY TO SEND) when one is set."""
+
+    mark = None  # (text, font size, the plain line saying why)
+
+    def header(self):
+        """Draw the mark under the page's content, and the reason along the top edge."""
+        if not self.mark:
+            return
+        text, size, note = self.mark
+        with self.local_context(fill_opacity=0.22, text_color=(190, 30, 30)):
+            self.set_font("Helvetica", "B", size)
+            with self.rotation(angle=35, x=105, y=160):
+                self.text(105 - self.get_string_width(text) / 2, 160 + size * 0.12, text)
+        with self.local_context(text_color=(190, 30, 30)):
+            self.set_xy(15, 5)
+            self.set_font("Helvetica", "B", 9)
+            self.cell(180, 5, _text(note), align="C")
+        self.set_xy(self.l_margin, self.t_margin)
+
+
+def _mark_for(document, firm):
+    if document.status == "void":
+        return "VOID", 120, f"{document.number} is void: it is not to be paid or sent."
+    missing = firm.missing_for_documents()
+    if missing:
+        return ("NOT READY TO SEND", 48,
+                f"Preview only. Missing: {' and '.join(missing)} (set them in Settings).")
+    return None
+
+
 def render_invoice_pdf(document):
     """The document as A4 PDF bytes."""
     firm = FirmProfile.current()
-    pdf = FPDF(format="A4")
+    pdf = _DocumentPDF(format="A4")
+    pdf.mark = _mark_for(document, firm)
     pdf.set_title(_text(f"{TITLES.get(document.kind, 'Document').title()} {document.number}"))
     pdf.set_author(_text(firm.name or "Ledgerlink"))
     pdf.set_creator("Ledgerlink")

@@ -4,6 +4,7 @@ import datetime
 import re
 from decimal import Decimal
 
+from models.countries import COUNTRIES
 from models.money import MoneyError
 from models.money import to_decimal
 
@@ -22,6 +23,27 @@ NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,39}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Dates as spreadsheets save them in CSV: 15/11/2026 (or 15.11.2026, 15-11-2026).
+SPREADSHEET_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+DATE_ORDER_WORDS = {"dmy": "day first (DD/MM/YYYY, such as 15/11/2026)",
+                    "mdy": "month first (MM/DD/YYYY, such as 11/15/2026)"}
+
+
+LINE_FIELD = re.compile(r"^lines\.(\d{1,4})\.(\w+)$")
+
+
+def field_label(field, labels):
+    """The field as its form labels it: "Line 1, quantity" for lines.0.quantity."""
+    match = LINE_FIELD.match(field)
+    if match:
+        part = match.group(2)
+        return f"Line {int(match.group(1)) + 1}, {labels.get(part, part.replace('_', ' '))}"
+    return labels.get(field, field.replace("_", " ").capitalize())
+
+
+def labelled(errors, labels):
+    """Errors for a form's error list: each with the label the form shows beside the field."""
+    return [{**error, "label": field_label(error["field"], labels)} for error in errors]
 
 
 class Errors(list):
@@ -81,8 +103,9 @@ def clean_choice(value, field, errors, choices, label=None):
     return text
 
 
-def clean_date(value, field, errors, required=True):
-    """A date from a date object or a YYYY-MM-DD string."""
+def clean_date(value, field, errors, required=True, order=None):
+    """A date from a date object or a YYYY-MM-DD string; with an order ("dmy" or "mdy") also
+    dates as spreadsheets save them, such as 15/11/2026."""
     if isinstance(value, datetime.date):
         return value
     text = str(value or "").strip()
@@ -90,10 +113,29 @@ def clean_date(value, field, errors, required=True):
         if required:
             errors.add(field, "The date is required (YYYY-MM-DD).")
         return None
+    written = SPREADSHEET_DATE.match(text) if order in DATE_ORDER_WORDS else None
+    if written:
+        return _spreadsheet_date(text, written, field, errors, order)
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        errors.add(field, f"'{text[:20]}' is not a date in the form YYYY-MM-DD.")
+        also = f" or {DATE_ORDER_WORDS[order]}" if order in DATE_ORDER_WORDS else ""
+        errors.add(field, f"'{text[:20]}' is not a date in the form YYYY-MM-DD{also}.")
+        return None
+
+
+def _spreadsheet_date(text, match, field, errors, order):
+    first, second, year = match.groups()
+    if len(year) != 4:
+        errors.add(field, f"'{text[:20]}' has a two-digit year. Format the column as dates with "
+                          "the year in full (such as 15/11/2026) and save the file again.")
+        return None
+    day, month = (first, second) if order == "dmy" else (second, first)
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        errors.add(field, f"'{text[:20]}' is not a date written {DATE_ORDER_WORDS[order]}, which "
+                          "is how Settings say your files write dates.")
         return None
 
 
@@ -122,6 +164,15 @@ def clean_currency(value, field, errors):
     code = str(value or "").strip().upper()
     if code not in ISO_4217:
         errors.add(field, f"'{code[:10]}' is not an ISO 4217 currency code (for example GBP).")
+    return code
+
+
+def clean_country(value, field, errors):
+    """An ISO 3166-1 alpha-2 code (GB when empty), never cut from a longer name."""
+    code = str(value or "GB").strip().upper()
+    if code not in COUNTRIES:
+        errors.add(field, f"'{code[:40]}' is not a country code. Choose the country from the list "
+                          "(stored as its two-letter ISO 3166 code, such as GB).")
     return code
 
 

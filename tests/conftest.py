@@ -2,7 +2,11 @@
 
 With DATABASE_URL / REDIS_URL unset, tests use SQLite files and an embedded Redis; with them set
 (as .ci/run does), a fresh PostgreSQL database cloned from a migrated template per test, and the
-Redis server with its database flushed per test.
+Redis server with its database flushed per test. Those two variables are read once, here: every
+test app is then isolated from the developer's environment and .env file (see
+isolated_environment), and so are the processes tests start from it.
+
+Also here: the sandbox and an app pointed at it, sign-in helpers and an htmx-headers helper.
 """
 
 import contextlib
@@ -15,12 +19,13 @@ from urllib.parse import urlunparse
 
 import psycopg2
 import pytest
-import secret_watch
+from helpers import secret_watch
 
+import config
 import models
 from app import create_app
 from models.user import User
-from sync import queue as queue_module
+from worker import queue as queue_module
 
 secret_watch.install()
 PG_URL = os.environ.get("DATABASE_URL", "")
@@ -112,7 +117,20 @@ def redis_url(session_redis_url):
 
 
 @pytest.fixture
-def app_config(database_url, redis_url, tmp_path):
+def isolated_environment(monkeypatch):
+    """No Ledgerlink setting from the environment or a .env file reaches a test app.
+
+    Every setting is removed from os.environ for the test, and FLASK_SKIP_DOTENV=1 (the switch
+    the flask command obeys, and config.py too) keeps the project's .env file out, including in
+    worker and serve processes started from this environment.
+    """
+    for name in (*config.DEFAULTS, "INSTANCE_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+
+
+@pytest.fixture
+def app_config(database_url, redis_url, isolated_environment):
     """Settings for a test app; tests may change them before asking for `app`."""
     return {
         "TESTING": True,
@@ -190,6 +208,18 @@ def sign_in(client, email, password=PASSWORD, remember=False):
     return client.post("/auth/login", data=data)
 
 
+def signed_in_client(app, user):
+    """A new test client of the app, signed in as the user through the real form."""
+    client = app.test_client()
+    sign_in(client, user.email)
+    return client
+
+
+def htmx_headers(extra=None):
+    """The headers htmx sends with a request (so the view answers with a fragment), plus extra."""
+    return {"HX-Request": "true", **(extra or {})}
+
+
 @pytest.fixture
 def admin_client(client, admin):
     """A client signed in as an administrator."""
@@ -232,6 +262,27 @@ def sandbox(sandbox_server):
     clock.factor, clock.offset = 1.0, 0.0
     requests.post(sandbox_server.url + "/_control/reset", json={}, timeout=10).raise_for_status()
     return sandbox_server
+
+
+@pytest.fixture
+def sandbox_app(app_config, sandbox, tmp_path, monkeypatch):
+    """An app whose providers all point at the sandbox."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
+    yield application
+    _close_all()
+
+
+@pytest.fixture
+def admin_web(sandbox_app, admin):
+    """A client of the sandbox app signed in as an administrator."""
+    return signed_in_client(sandbox_app, admin)
+
+
+@pytest.fixture
+def staff_web(sandbox_app, staff):
+    """A client of the sandbox app signed in as staff."""
+    return signed_in_client(sandbox_app, staff)
 
 
 def pytest_collection_modifyitems(items):

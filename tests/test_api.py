@@ -3,11 +3,11 @@
 import json
 
 import pytest
-from docs_helpers import add_contact
-from docs_helpers import api_token
-from docs_helpers import document_payload
-from docs_helpers import line
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import api_token
+from helpers.docs import document_payload
+from helpers.docs import line
+from helpers.docs import mark_synced
 
 import models
 from models.api_token import ApiToken
@@ -84,7 +84,7 @@ def test_contact_upsert_is_idempotent_and_care_of_is_checked(api):
     bad = api("PUT", "/contacts/A0101", {**body, "care_of_number": "A9999"})
     assert bad.status_code == 422
     assert bad.json["errors"] == [{"field": "care_of_number",
-                                   "message": "There is no contact with A number A9999."}]
+                                   "message": "There is no contact with account number A9999."}]
 
 
 def test_invalid_input_gets_422_with_field_errors(api):
@@ -106,7 +106,7 @@ def test_semantic_errors_are_422_too(api):
     response = api("PUT", "/documents/S10003", payload)
     assert response.status_code == 422
     fields = {error["field"]: error["message"] for error in response.json["errors"]}
-    assert fields["contact_number"] == "There is no contact with A number A0404."
+    assert fields["contact_number"] == "There is no contact with account number A0404."
     assert "ISO 4217" in fields["currency"]
     assert "between 0 and 100" in fields["lines.0.tax_rate"]
     assert "nominal code" in fields["lines.0.category"]

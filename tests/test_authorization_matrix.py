@@ -5,10 +5,10 @@ test_every_route_has_a_row, naming the rule, so whoever adds a screen decides wh
 """
 
 import pytest
-from route_helpers import build_world
-from route_helpers import path_for
-from route_helpers import rules
-from route_helpers import signed_in_client
+from helpers.routes import build_world
+from helpers.routes import path_for
+from helpers.routes import rules
+from helpers.routes import signed_in_client
 
 PUBLIC = "anyone"          # no sign-in needed
 SIGNED_IN = "signed in"    # staff and administrators

@@ -7,25 +7,15 @@ import os
 from pathlib import Path
 
 import pytest
-from browser import chromium_page
-from browser import live_server
-from browser import sign_in_page
 from conftest import PASSWORD
+from helpers.browser import chromium_page
+from helpers.browser import live_server
+from helpers.browser import needs_chromium
+from helpers.browser import sign_in_page
 
 from providers import REGISTRY
 
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-needs_chromium = pytest.mark.skipif(
-    not os.path.exists("/usr/bin/chromium") and not os.environ.get("LEDGERLINK_REQUIRE_BROWSER"),
-    reason="Debian's chromium package is not installed (CI installs it and requires this test)")
-
-
-@pytest.fixture
-def sandbox_app(app_config, sandbox, tmp_path, monkeypatch):
-    from app import create_app
-
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
 
 
 @needs_chromium

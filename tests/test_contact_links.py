@@ -2,28 +2,27 @@
 
 import re
 
-import oauth_dance
 import pytest
 from conftest import csrf_token
-from conftest import sign_in
-from connect_helpers import return_from_provider
-from connect_helpers import start_connect
-from docs_helpers import add_contact
-from link_helpers import add_connection
-from link_helpers import add_ledger_contact
-from link_helpers import ledger_id
+from helpers import oauth_dance
+from helpers.connect import return_from_provider
+from helpers.connect import start_connect
+from helpers.docs import add_contact
+from helpers.links import add_connection
+from helpers.links import add_ledger_contact
+from helpers.links import ledger_id
 
 import models
+from connections.connect import complete
+from connections.connect import disconnect
+from connections.connect import stash_grant
+from connections.lists import refresh_lists_now
 from models.integration import Connection
 from models.integration import ContactLink
 from models.integration import LedgerContact
 from providers.base import Organisation
 from providers.base import TokenSet
 from services.contact_links import set_link
-from sync.connect import complete
-from sync.connect import disconnect
-from sync.connect import stash_grant
-from sync.lists import refresh_lists_now
 
 
 def _link(app, connection, contact, remote_id):
@@ -169,16 +168,10 @@ def test_deleting_a_connection_deletes_its_links_only(app):
 
 
 @pytest.fixture
-def sandbox_admin(app_config, sandbox, tmp_path, monkeypatch, admin):
-    """An app whose providers point at the sandbox, a signed-in admin client, the Xero tenants."""
-    from app import create_app
-
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
-    client = app.test_client()
-    sign_in(client, admin.email)
+def sandbox_admin(sandbox_app, sandbox, admin_web):
+    """The app pointed at the sandbox, a signed-in admin client of it, the Xero tenants."""
     tenants = list(sandbox.app.extensions["sandbox"]["providers"]["xero"].tenants)
-    return app, client, tenants
+    return sandbox_app, admin_web, tenants
 
 
 def _connect_xero(app, web, tenants, tenant_id):

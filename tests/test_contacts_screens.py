@@ -3,9 +3,9 @@
 import re
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from link_helpers import add_connection
-from link_helpers import ledger_id
+from helpers.docs import add_contact
+from helpers.links import add_connection
+from helpers.links import ledger_id
 
 import models
 from models.contact import Contact
@@ -120,9 +120,9 @@ def test_one_click_clear(app, staff_client):
 
 
 def test_contact_pages_cover_everyone_once(app, staff_client, monkeypatch):
-    from views import contacts as contacts_view
+    from services import contacts as contacts_service
 
-    monkeypatch.setattr(contacts_view, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contacts_service, "PAGE_SIZE", 2)
     for n, name in enumerate(["Able", "Baker", "Baker", "Charlie", "Delta"]):
         add_contact(app, f"A{n}", name)
     seen, url = [], "/contacts/"

@@ -4,12 +4,12 @@ The JSON API is the one exception: it takes no cookies, only a bearer token, so 
 cross-site request has nothing to ride on (test_api checks it needs no CSRF token).
 """
 
-from route_helpers import STATE_CHANGING
-from route_helpers import build_world
-from route_helpers import path_for
-from route_helpers import rules
-from route_helpers import signed_in_client
-from route_helpers import snapshot
+from helpers.routes import STATE_CHANGING
+from helpers.routes import build_world
+from helpers.routes import path_for
+from helpers.routes import rules
+from helpers.routes import signed_in_client
+from helpers.routes import snapshot
 
 # Filled-in forms, so a request would change something if CSRF let it through.
 FORM = {"role": "admin", "active": "0", "email": "new@example.com", "password": "a long password",

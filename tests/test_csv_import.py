@@ -5,9 +5,9 @@ import io
 import re
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import mark_synced
 
 import models
 from models.document import Document
@@ -69,6 +69,7 @@ def test_preview_writes_nothing_commit_writes_all_and_reimport_changes_nothing(a
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "Import 2 documents" in html
     assert _count(app) == (0, 0)
+    same_file_twice = _upload(staff_client, content)  # previewed before the first commit
     committed = _commit(staff_client, preview)
     assert committed.status_code == 302
     assert _count(app) == (2, 3)
@@ -76,7 +77,12 @@ def test_preview_writes_nothing_commit_writes_all_and_reimport_changes_nothing(a
     assert "2 created, 0 updated, 0 unchanged" in page
     again = _upload(staff_client, content)
     assert "unchanged" in again.get_data(as_text=True)
-    _commit(staff_client, again)
+    # A re-import where nothing changes says so and offers no import.
+    assert "Nothing to import: all 2 documents in this file are already in Ledgerlink" in (
+        again.get_data(as_text=True))
+    assert 'id="import-commit"' not in again.get_data(as_text=True)
+    # A preview made before the file went in still commits, and changes nothing.
+    _commit(staff_client, same_file_twice)
     assert _count(app) == (2, 3)
     assert "0 created, 0 updated, 2 unchanged" in staff_client.get("/documents/").get_data(
         as_text=True)
@@ -86,7 +92,8 @@ def test_row_errors_are_shown_and_nothing_can_be_committed(app, staff_client):
     add_contact(app)
     content = _csv([_row("S1"), _row("S2", quantity="lots"), _row("S3", contact_number="A9"),
                     _row("S4", description="=HYPERLINK(\"http://x\")"),
-                    _row("S5", quantity="-2"), _row("S1", "Other", issue_date="2026-03-02")])
+                    _row("S5", quantity="-2"), _row("S1", "Other", issue_date="2026-03-02"),
+                    _row("S5", "Call-out", quantity="3")])  # a total below zero is refused
     preview = _upload(staff_client, content)
     html = preview.get_data(as_text=True)
     assert preview.status_code == 422 and "Nothing has been imported" in html
@@ -98,6 +105,7 @@ def test_row_errors_are_shown_and_nothing_can_be_committed(app, staff_client):
     assert (5, "description") in by_row and "formula" in html
     assert (7, "issue_date") in by_row
     assert not any(row in (2, 6) for row, _ in by_row)  # S1's first row and a credit of -2 are fine
+    assert not any(row == 8 for row, _ in by_row)  # S5 totals 50.00 + 20% with its -2 line
     assert _count(app) == (0, 0)
 
 

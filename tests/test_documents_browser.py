@@ -1,43 +1,25 @@
 """In headless Chromium: the ledger-id unlock and confirmation, the Sent toggle, adding lines."""
 
-import shutil
-import threading
-
 import pytest
 from conftest import PASSWORD
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from link_helpers import add_connection
-from link_helpers import ledger_id
-from werkzeug.serving import make_server
+from helpers.browser import needs_chromium
+from helpers.browser import signed_in_page
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.links import add_connection
+from helpers.links import ledger_id
 
 import models
 from models.document import Document
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="needs Debian's chromium")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def live(app, staff):
-    """The app served on a loopback port, and a signed-in headless Chromium page."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.goto(base + "/auth/login")
-        page.fill("input[name=email]", staff.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(base + "/")
+    """The app served on a loopback port, and a headless Chromium page signed in as staff."""
+    with signed_in_page(app, staff.email, PASSWORD) as (base, page):
         yield base, page
-        browser.close()
-    server.shutdown()
-    thread.join()
 
 
 def test_ledger_id_cannot_be_unlocked_without_a_connection(app, live):

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 from conftest import PG_URL
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import document_payload
-from docs_helpers import line
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import document_payload
+from helpers.docs import line
+from helpers.docs import mark_synced
 from playhouse.migrations import Runner
 
 import models

@@ -4,17 +4,16 @@ import re
 from decimal import Decimal
 
 from conftest import csrf_token
+from conftest import htmx_headers
 from conftest import sign_in
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import line
-from docs_helpers import mark_synced
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import line
+from helpers.docs import mark_synced
 
 import models
 from models.document import Document
 from services import document_list
-
-HX = {"HX-Request": "true"}
 
 
 def _numbers(html):
@@ -39,7 +38,7 @@ def test_list_filters_and_search(app, staff_client):
     mark_synced(app, a.id)
 
     def numbers(query):
-        response = staff_client.get("/documents/?" + query, headers=HX)
+        response = staff_client.get("/documents/?" + query, headers=htmx_headers())
         assert response.status_code == 200
         return _numbers(response.get_data(as_text=True))
 
@@ -81,7 +80,7 @@ def test_detail_shows_lines_totals_and_the_sent_toggle_works_in_place(app, staff
     assert 'id="sent-toggle"' in html and 'id="sent-state">No<' in html
     assert 'id="go-to-sync"' not in html  # the Sync screen does not exist yet
     token = csrf_token(staff_client, f"/documents/{document.id}")
-    response = staff_client.post(f"/documents/{document.id}/sent", headers=HX,
+    response = staff_client.post(f"/documents/{document.id}/sent", headers=htmx_headers(),
                                  data={"sent": "1", "method": "post", "csrf_token": token})
     fragment = response.get_data(as_text=True)
     assert fragment.startswith('<form id="sent-toggle"') and 'id="sent-state">Yes<' in fragment
@@ -89,7 +88,7 @@ def test_detail_shows_lines_totals_and_the_sent_toggle_works_in_place(app, staff
     with app.app_context(), models.db.connection_context():
         stored = Document.get_by_id(document.id)
         assert stored.sent and stored.sent_method == "post" and stored.sent_at
-    staff_client.post(f"/documents/{document.id}/sent", headers=HX,
+    staff_client.post(f"/documents/{document.id}/sent", headers=htmx_headers(),
                       data={"sent": "0", "csrf_token": token})
     with app.app_context(), models.db.connection_context():
         assert not Document.get_by_id(document.id).sent
@@ -114,7 +113,7 @@ def test_create_with_lines_and_add_a_line_row(app, staff_client):
     add_contact(app)
     token = csrf_token(staff_client, "/documents/new")
     row = staff_client.get("/documents/line-row?lines-0-description=a&lines-4-description=b",
-                           headers=HX).get_data(as_text=True)
+                           headers=htmx_headers()).get_data(as_text=True)
     assert 'name="lines-5-description"' in row
     form = {"csrf_token": token, "kind": "sales_invoice", "number": "s777",
             "contact_number": "a0001", "issue_date": "2026-05-01", "due_date": "2026-05-31",

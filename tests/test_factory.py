@@ -1,9 +1,14 @@
 """The factory: settings order, and no database or Redis touched at import or creation."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from flask import Flask
+
+import config
 import models
 from app import create_app
 
@@ -28,8 +33,7 @@ def test_settings_order_defaults_instance_env_test(tmp_path, monkeypatch):
 
 
 def test_dotenv_is_read_but_environment_wins(tmp_path, monkeypatch):
-    import config
-
+    monkeypatch.delenv("FLASK_SKIP_DOTENV", raising=False)
     (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\nPORT=6001\n")
     monkeypatch.setenv("PORT", "6002")
     overrides = config.environment_overrides(tmp_path)
@@ -74,3 +78,50 @@ def test_sqlite_pragmas(app):
         assert models.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert models.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert models.db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+STRAY = {"DATABASE_URL": "postgresql://stray@db.invalid/production",
+         "REDIS_URL": "redis://stray.invalid:6379/0", "SECRET_KEY": "stray-secret",
+         "XERO_CLIENT_ID": "stray-client", "LEDGER_SANDBOX_URL": "http://stray.invalid",
+         "PUBLIC_URL": "https://stray.invalid", "LOG_LEVEL": "DEBUG", "RQ_QUEUE": "stray"}
+
+
+@pytest.fixture
+def stray_environment(monkeypatch):
+    """A developer's shell with settings exported, in place before the app fixture is built."""
+    for name, value in STRAY.items():
+        monkeypatch.setenv(name, value)
+    assert config.environment_overrides(ROOT)["XERO_CLIENT_ID"] == "stray-client"  # readable
+
+
+def test_the_app_fixture_ignores_a_developers_environment(stray_environment, app):
+    for name, value in STRAY.items():
+        assert app.config[name] != value, name
+    assert app.config["XERO_CLIENT_ID"] == "" and app.config["LEDGER_SANDBOX_URL"] == ""
+    assert app.config["LOG_LEVEL"] == "INFO" and app.config["RQ_QUEUE"] == "default"
+    assert not any(name in os.environ for name in STRAY)  # nor do processes started from tests
+
+
+def _dotenv_app(tmp_path):
+    """A bare Flask app rooted where a developer's .env file sits."""
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://stray@db.invalid/production\n"
+                                   "XERO_CLIENT_ID=from-dotenv\nLOG_LEVEL=DEBUG\n")
+    (tmp_path / "instance").mkdir()
+    return Flask("dotenv_probe", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
+
+
+def test_a_dotenv_file_is_read_outside_tests(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLASK_SKIP_DOTENV", raising=False)
+    for name in STRAY:
+        monkeypatch.delenv(name, raising=False)
+    probe = _dotenv_app(tmp_path)
+    config.load_config(probe, {"SECRET_KEY": "x"})
+    assert probe.config["XERO_CLIENT_ID"] == "from-dotenv"
+
+
+def test_a_dotenv_file_does_not_leak_into_test_apps(app_config, tmp_path):
+    probe = _dotenv_app(tmp_path)
+    config.load_config(probe, app_config)  # as create_app does for the app fixture
+    assert probe.config["XERO_CLIENT_ID"] == "" and probe.config["LOG_LEVEL"] == "INFO"
+    assert probe.config["DATABASE_URL"] == app_config["DATABASE_URL"]
+    assert os.environ["FLASK_SKIP_DOTENV"] == "1"  # the flask command obeys it too

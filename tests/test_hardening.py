@@ -10,19 +10,19 @@ from urllib.parse import urlparse
 import pytest
 from conftest import csrf_token
 from conftest import sign_in
-from connect_helpers import start_connect
-from docs_helpers import add_contact
-from docs_helpers import api_token
-from docs_helpers import document_payload
-from docs_helpers import line
 from flask_login import login_user
+from helpers.connect import start_connect
+from helpers.docs import add_contact
+from helpers.docs import api_token
+from helpers.docs import document_payload
+from helpers.docs import line
 
 import models
 from models.contact import Contact
 from models.document import Document
 from models.user import User
 from models.user_session import UserSession
-from sync.runtime import enqueue
+from worker.runtime import enqueue
 
 HUGE = "18446744073709551616"
 
@@ -202,7 +202,7 @@ def test_a_csv_preview_can_be_committed_only_by_its_maker(app, staff, make_user)
 
 
 def test_a_job_status_is_for_whoever_started_it_or_an_admin(app, staff, admin, make_user):
-    from sync.jobs import worker_check
+    from worker.jobs import worker_check
 
     starter, other, boss = app.test_client(), app.test_client(), app.test_client()
     sign_in(starter, staff.email)
@@ -255,7 +255,7 @@ def test_an_unexpected_error_under_the_api_is_json_too(app_config, tmp_path, mon
 
 
 def test_a_ledger_id_with_a_control_character_is_a_field_error(app, staff_client):
-    from link_helpers import add_connection
+    from helpers.links import add_connection
 
     contact = add_contact(app)
     connection = add_connection(app)

@@ -3,8 +3,8 @@
 import time
 
 from conftest import worker_env
-from processes import start_worker
-from processes import stop
+from helpers.processes import start_worker
+from helpers.processes import stop
 
 from app import create_app
 

@@ -4,11 +4,11 @@ refuses NUL and 64-bit overflows loudly, so it is the stricter of the two)."""
 
 import json
 
-from route_helpers import STATE_CHANGING
-from route_helpers import build_world
-from route_helpers import path_for
-from route_helpers import rules
-from route_helpers import signed_in_client
+from helpers.routes import STATE_CHANGING
+from helpers.routes import build_world
+from helpers.routes import path_for
+from helpers.routes import rules
+from helpers.routes import signed_in_client
 
 ID_ARGUMENTS = {"contact_id", "document_id", "connection_id", "token_id", "user_id"}
 BAD_IDS = ["18446744073709551616", "9223372036854775808", "9223372036854775807", "²", "١٢"]

@@ -5,44 +5,21 @@ import re
 import pytest
 import requests
 from conftest import csrf_token
-from conftest import sign_in
-from connect_helpers import connect
-from connect_helpers import return_from_provider
-from connect_helpers import start_connect
+from conftest import htmx_headers
+from helpers.connect import connect
+from helpers.connect import return_from_provider
+from helpers.connect import start_connect
 
 import models
+from connections.connect import SYNC_RUNNING_KEY
+from connections.lists import refresh_lists_now
 from models.integration import AccountMapping
 from models.integration import Connection
 from models.integration import LedgerAccount
 from providers import REGISTRY
-from sync.connect import SYNC_RUNNING_KEY
-from sync.lists import refresh_lists_now
-from sync.queue import get_redis
+from worker.queue import get_redis
 
 PROVIDERS = sorted(REGISTRY)
-
-
-@pytest.fixture
-def sandbox_app(app_config, sandbox, tmp_path, monkeypatch):
-    """An app whose providers all point at the sandbox."""
-    from app import create_app
-
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
-
-
-@pytest.fixture
-def admin_web(sandbox_app, admin):
-    client = sandbox_app.test_client()
-    sign_in(client, admin.email)
-    return client
-
-
-@pytest.fixture
-def staff_web(sandbox_app, staff):
-    client = sandbox_app.test_client()
-    sign_in(client, staff.email)
-    return client
 
 
 def _db(app):
@@ -68,7 +45,7 @@ def _map_all(app, client, connection):
         select = re.search(rf'<select id="map-{role}".*?</select>', page, re.S).group(0)
         data[role] = re.findall(r'<option value="([^"]+)"', select)[0]
     response = client.post(f"/integrations/{connection.id}/configure", data=data,
-                           headers={"HX-Request": "true"})
+                           headers=htmx_headers())
     return response, data
 
 
@@ -97,7 +74,7 @@ def test_connect_flow_lands_on_the_mapping_form(sandbox_app, admin_web, provider
     response, connection = connect(sandbox_app, admin_web, provider_id, organisation_index=-1)
     assert connection is not None and connection.status == "connected"
     assert response.headers["Location"].endswith(f"/integrations/{connection.id}/configure")
-    card = admin_web.get("/integrations/?tab=connected", headers={"HX-Request": "true"})
+    card = admin_web.get("/integrations/?tab=connected", headers=htmx_headers())
     card_html = card.get_data(as_text=True)
     assert "Connected" in card_html and connection.organisation_name in card_html
 
@@ -114,7 +91,7 @@ def test_cancel_at_the_provider_leaves_nothing(sandbox_app, admin_web, provider_
 
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_state_mismatch_is_refused(sandbox_app, admin_web, provider_id):
-    import oauth_dance
+    from helpers import oauth_dance
 
     authorize_url = start_connect(admin_web, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
@@ -141,7 +118,7 @@ def test_mapping_save_validation_and_archived_flag(sandbox_app, admin_web, provi
     token = csrf_token(admin_web, f"/integrations/{connection.id}/configure")
     bad = admin_web.post(f"/integrations/{connection.id}/configure",
                          data={"csrf_token": token, "labour_sales": "nope"},
-                         headers={"HX-Request": "true"}).get_data(as_text=True)
+                         headers=htmx_headers()).get_data(as_text=True)
     assert "not of the right type" in bad and "Choose the account for bank" in bad
     with _db(sandbox_app):
         assert AccountMapping.select().count() == 0
@@ -163,7 +140,7 @@ def test_mapping_save_validation_and_archived_flag(sandbox_app, admin_web, provi
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_refresh_lists_keeps_mappings(sandbox_app, admin_web, provider_id):
     from conftest import worker_env
-    from processes import run_worker_burst
+    from helpers.processes import run_worker_burst
 
     _, connection = connect(sandbox_app, admin_web, provider_id)
     with _db(sandbox_app):
@@ -171,11 +148,11 @@ def test_refresh_lists_keeps_mappings(sandbox_app, admin_web, provider_id):
     _map_all(sandbox_app, admin_web, connection)
     token = csrf_token(admin_web, "/integrations/")
     banner = admin_web.post(f"/integrations/{connection.id}/refresh",
-                            data={"csrf_token": token}, headers={"HX-Request": "true"})
+                            data={"csrf_token": token}, headers=htmx_headers())
     poll = re.search(r'hx-get="([^"]+)"', banner.get_data(as_text=True)).group(1)
     run_worker_burst(worker_env(sandbox_app, LEDGER_SANDBOX_URL=sandbox_app.config[
         "LEDGER_SANDBOX_URL"]))
-    done = admin_web.get(poll, headers={"HX-Request": "true"}).get_data(as_text=True)
+    done = admin_web.get(poll, headers=htmx_headers()).get_data(as_text=True)
     assert "Lists refreshed" in done and "hx-get" not in done
     with _db(sandbox_app):
         assert AccountMapping.select().count() == 4
@@ -205,7 +182,7 @@ def test_disconnect_then_reconnect_restores_the_mapping(sandbox_app, admin_web, 
 
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_revoked_grant_turns_the_card_amber(sandbox_app, admin_web, sandbox, provider_id):
-    from sync.connections import refresh_tokens
+    from connections.tokens import refresh_tokens
 
     _, connection = connect(sandbox_app, admin_web, provider_id)
     requests.post(f"{sandbox.url}/_control/faults", json={"provider": provider_id,
@@ -255,11 +232,11 @@ def test_item_providers_offer_existing_items_or_creation(sandbox_app, admin_web,
     token = csrf_token(admin_web, path)
     mismatch = {**data, "csrf_token": token, "labour_sales": other.remote_id,
                 "labour_sales_item": item.remote_id}
-    html = admin_web.post(path, data=mismatch, headers={"HX-Request": "true"}).get_data(
+    html = admin_web.post(path, data=mismatch, headers=htmx_headers()).get_data(
         as_text=True)
     assert "That item posts to another income account" in html
     good = {**mismatch, "labour_sales": item.income_account_id}
-    admin_web.post(path, data=good, headers={"HX-Request": "true"})
+    admin_web.post(path, data=good, headers=htmx_headers())
     with _db(sandbox_app):
         mapping = AccountMapping.get(AccountMapping.role == "labour_sales")
         assert mapping.item_remote_id == item.remote_id
@@ -308,7 +285,7 @@ def test_a_ledger_in_trouble_never_leaves_a_half_made_connection(sandbox_app, ad
 
 @pytest.mark.parametrize("provider_id", PROVIDERS[:1])
 def test_a_provider_refusing_the_code_is_a_plain_message(sandbox_app, admin_web, provider_id):
-    import oauth_dance
+    from helpers import oauth_dance
 
     authorize_url = start_connect(admin_web, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
@@ -323,7 +300,7 @@ def test_a_provider_refusing_the_code_is_a_plain_message(sandbox_app, admin_web,
 @pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if REGISTRY[p].multi_organisation])
 def test_organisation_that_cannot_be_read_is_not_saved(sandbox_app, admin_web, sandbox,
                                                        provider_id):
-    import oauth_dance
+    from helpers import oauth_dance
 
     authorize_url = start_connect(admin_web, provider_id)
     callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/",

@@ -3,9 +3,10 @@
 import io
 
 from conftest import csrf_token
-from docs_helpers import add_contact
-from docs_helpers import add_document
-from docs_helpers import line
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.docs import line
+from helpers.docs import one_page_pdf
 from pypdf import PdfReader
 from test_settings_documents import PNG
 
@@ -67,17 +68,6 @@ def test_a_credit_note_pdf_says_what_it_credits(app, staff_client):
     _, text = _text(staff_client.get(f"/documents/{credit.id}/pdf").data)
     assert "CREDIT NOTE" in text and "C1" in text and "Credit for: S1" in text
     assert "Your firm (set in Settings)" in text
-
-
-def one_page_pdf(text):
-    """A real one-page PDF holding text."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text=text)
-    return bytes(pdf.output())
 
 
 def test_an_html_pdf_polyglot_is_refused(app, staff_client):

@@ -5,12 +5,13 @@ import re
 
 import pytest
 from conftest import csrf_token
-from conftest import sign_in
+from conftest import htmx_headers
+from conftest import signed_in_client
 from conftest import worker_env
-from processes import run_worker_burst
+from helpers.processes import run_worker_burst
 
 from app import create_app
-from sync import queue as queue_module
+from worker import queue as queue_module
 
 
 @pytest.fixture(params=["configured", "embedded"])
@@ -27,11 +28,10 @@ def mode_app(request, app_config, tmp_path, monkeypatch):
 
 
 def test_web_enqueues_and_a_separate_worker_runs_it(mode_app, admin):
-    client = mode_app.test_client()
-    sign_in(client, admin.email)
+    client = signed_in_client(mode_app, admin)
     token = csrf_token(client, "/settings/")
     response = client.post("/settings/worker-check", data={"csrf_token": token},
-                           headers={"HX-Request": "true", "X-Request-ID": "req-check-123456"})
+                           headers=htmx_headers({"X-Request-ID": "req-check-123456"}))
     html = response.get_data(as_text=True)
     assert "Waiting for a worker" in html
     poll_url = re.search(r'hx-get="([^"]+)"', html).group(1)
@@ -43,7 +43,7 @@ def test_web_enqueues_and_a_separate_worker_runs_it(mode_app, admin):
         assert os.path.exists(os.path.join(mode_app.instance_path, "redis.sock"))
     output = run_worker_burst(env)
 
-    done = client.get(poll_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    done = client.get(poll_url, headers=htmx_headers()).get_data(as_text=True)
     assert "ran the check and reached the database" in done
     worker_pid = int(re.search(r"\(process (\d+)\)", done).group(1))
     assert worker_pid != os.getpid()

@@ -1,8 +1,8 @@
 """Migration 0005: contact.ledger_contact_id becomes per-connection contact links, and back."""
 
 import pytest
-from docs_helpers import add_contact
-from link_helpers import add_connection
+from helpers.docs import add_contact
+from helpers.links import add_connection
 from peewee import Table
 from playhouse.migrations import Runner
 

@@ -39,3 +39,16 @@ def test_every_migration_has_up_and_down():
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         assert callable(module.up) and callable(module.down), path.name
+
+
+def test_token_times_keep_their_seconds(app):
+    """Epoch seconds come back exact on both backends (PostgreSQL's `real` lost up to 90 s)."""
+    from models.integration import Connection
+
+    moment = 1796037688.5
+    with app.app_context(), models.db.connection_context():
+        connection = Connection.create(provider="xero", organisation_id="org-1",
+                                       refreshed_at=moment, access_expires_at=moment,
+                                       refresh_expires_at=moment)
+        row = Connection.get_by_id(connection.id)
+    assert (row.refreshed_at, row.access_expires_at, row.refresh_expires_at) == (moment,) * 3

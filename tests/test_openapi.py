@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from docs_helpers import add_contact
-from docs_helpers import api_token
-from docs_helpers import document_payload
-from docs_helpers import line
+from helpers.docs import add_contact
+from helpers.docs import api_token
+from helpers.docs import document_payload
+from helpers.docs import line
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse

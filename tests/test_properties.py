@@ -7,13 +7,13 @@ import io
 from decimal import Decimal
 
 import pytest
-from docs_helpers import add_contact
-from docs_helpers import add_document
+from helpers.docs import add_contact
+from helpers.docs import add_document
+from helpers.routes import snapshot
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
-from route_helpers import snapshot
 
 import models
 from models.money import MoneyError

@@ -2,10 +2,10 @@
 
 import pytest
 
+from connections.ratelimit import RedisGate
+from connections.ratelimit import budget
 from providers.base import RateLimited
-from sync.queue import get_redis
-from sync.ratelimit import RedisGate
-from sync.ratelimit import budget
+from worker.queue import get_redis
 
 
 class FakeSleep:

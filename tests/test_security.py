@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import csrf_token
+from conftest import htmx_headers
 from conftest import sign_in
 
 import models
@@ -10,7 +11,7 @@ from models.user import User
 
 @pytest.mark.parametrize("htmx", [False, True])
 def test_post_without_csrf_token_is_refused_and_changes_nothing(app, admin_client, staff, htmx):
-    headers = {"HX-Request": "true"} if htmx else {}
+    headers = htmx_headers() if htmx else {}
     response = admin_client.post(f"/users/{staff.id}", data={"role": "admin"}, headers=headers)
     assert response.status_code == 400
     assert "expired or was not sent from Ledgerlink" in response.get_data(as_text=True)
@@ -23,7 +24,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(app, admin_clien
 def test_htmx_post_with_token_in_header_is_accepted(app, admin_client, staff):
     token = csrf_token(admin_client, "/users/")
     response = admin_client.post(f"/users/{staff.id}", data={"role": "admin"},
-                                 headers={"HX-Request": "true", "X-CSRFToken": token})
+                                 headers=htmx_headers({"X-CSRFToken": token}))
     assert response.status_code == 200
     with app.app_context(), models.db.connection_context():
         assert User.get_by_id(staff.id).role == "admin"
@@ -73,7 +74,7 @@ def test_cookies_are_not_secure_over_plain_http(client, staff):
 
 
 def test_expired_session_htmx_request_gets_hx_redirect(client):
-    response = client.get("/users/", headers={"HX-Request": "true"})
+    response = client.get("/users/", headers=htmx_headers())
     assert response.headers["HX-Redirect"].startswith("/auth/login")
     assert "<form" not in response.get_data(as_text=True)
 

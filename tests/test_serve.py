@@ -7,11 +7,11 @@ import sys
 import time
 
 from conftest import worker_env
-from processes import ROOT
-from processes import free_port
-from processes import wait_for
+from helpers.processes import ROOT
+from helpers.processes import free_port
+from helpers.processes import wait_for
 
-from sync.queue import embedded_socket
+from worker.queue import embedded_socket
 
 
 def test_serve_brings_up_web_worker_and_cron(app, tmp_path):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import csrf_token
+from conftest import htmx_headers
 
 import models
 from models.api_token import ApiToken
@@ -28,7 +29,7 @@ def test_staff_cannot_use_these_settings(staff_client, method, path):
 
 def test_admin_creates_a_token_shown_once_then_revokes_it(app, admin_client):
     token = csrf_token(admin_client, "/settings/")
-    response = admin_client.post("/settings/api-tokens", headers={"HX-Request": "true"},
+    response = admin_client.post("/settings/api-tokens", headers=htmx_headers(),
                                  data={"csrf_token": token, "name": "Job system"})
     html = response.get_data(as_text=True)
     plain = re.search(r'<code id="new-token-value">([^<]+)</code>', html).group(1)

@@ -7,22 +7,22 @@ import time
 
 import pytest
 import requests
-from conftest import sign_in
+from conftest import signed_in_client
 from conftest import worker_env
-from connect_helpers import connect
-from processes import ROOT
+from helpers.connect import connect
+from helpers.processes import ROOT
 
 import models
+from connections.tokens import load_tokens
+from connections.tokens import store_tokens
 from providers import REGISTRY
-from sync.connections import load_tokens
-from sync.connections import store_tokens
 
 WORKER = """
 import os, sys, time
 from app import create_app
 import models
 from models.integration import Connection
-from sync.connections import api_context
+from connections.tokens import api_context
 app = create_app()
 go = sys.argv[1]
 while not os.path.exists(go):
@@ -33,20 +33,10 @@ with app.app_context(), models.db.connection_context():
 """
 
 
-@pytest.fixture
-def sandbox_app(app_config, sandbox, tmp_path, monkeypatch):
-    """An app whose providers all point at the sandbox."""
-    from app import create_app
-
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({**app_config, "LEDGER_SANDBOX_URL": sandbox.url})
-
-
 @pytest.mark.parametrize("provider_id", sorted(REGISTRY))
 def test_eight_processes_with_an_expired_token_refresh_once(sandbox_app, sandbox, admin,
                                                              provider_id, tmp_path):
-    client = sandbox_app.test_client()
-    sign_in(client, admin.email)
+    client = signed_in_client(sandbox_app, admin)
     _, connection = connect(sandbox_app, client, provider_id)
     assert connection is not None
     with sandbox_app.app_context(), models.db.connection_context():
@@ -77,11 +67,10 @@ def test_eight_processes_with_an_expired_token_refresh_once(sandbox_app, sandbox
 @pytest.mark.parametrize("provider_id", ["xero", "sage"])
 def test_keep_alive_refreshes_week_old_grants_before_they_idle_out(sandbox_app, sandbox, admin,
                                                                  provider_id):
+    from connections.tokens import keep_alive
     from models.integration import Connection
-    from sync.connections import keep_alive
 
-    client = sandbox_app.test_client()
-    sign_in(client, admin.email)
+    client = signed_in_client(sandbox_app, admin)
     _, connection = connect(sandbox_app, client, provider_id)
     with sandbox_app.app_context(), models.db.connection_context():
         old_refresh = load_tokens(connection).refresh_token

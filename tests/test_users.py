@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import csrf_token
+from conftest import htmx_headers
 from conftest import sign_in
 
 import models
@@ -64,7 +65,7 @@ def test_add_user_rejects_bad_input_and_changes_nothing(app, admin_client):
 def test_admin_changes_role(app, admin_client, staff):
     token = csrf_token(admin_client, "/users/")
     admin_client.post(f"/users/{staff.id}", data={"role": "admin", "csrf_token": token},
-                      headers={"HX-Request": "true"})
+                      headers=htmx_headers())
     with app.app_context(), models.db.connection_context():
         assert User.get_by_id(staff.id).role == "admin"
 
@@ -73,7 +74,7 @@ def test_admin_changes_role(app, admin_client, staff):
 def test_last_active_admin_cannot_be_demoted_or_deactivated(app, admin_client, admin, change):
     token = csrf_token(admin_client, "/users/")
     response = admin_client.post(f"/users/{admin.id}", data={**change, "csrf_token": token},
-                                 headers={"HX-Request": "true"})
+                                 headers=htmx_headers())
     assert "at least one active administrator" in response.get_data(as_text=True)
     with app.app_context(), models.db.connection_context():
         user = User.get_by_id(admin.id)

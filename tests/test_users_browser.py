@@ -1,20 +1,14 @@
 """In headless Chromium: users managed in place with confirmations, your own password, the
 login page before any administrator exists (issue 13.16)."""
 
-import os
-
-import pytest
-from browser import chromium_page
-from browser import live_server
-from browser import sign_in_page
 from conftest import PASSWORD
+from helpers.browser import chromium_page
+from helpers.browser import live_server
+from helpers.browser import needs_chromium
+from helpers.browser import sign_in_page
 
 import models
 from models.user import User
-
-needs_chromium = pytest.mark.skipif(
-    not os.path.exists("/usr/bin/chromium") and not os.environ.get("LEDGERLINK_REQUIRE_BROWSER"),
-    reason="Debian's chromium package is not installed (CI installs it and requires this test)")
 
 
 @needs_chromium

@@ -1,15 +1,15 @@
 """No secret the suite created reached the log output of the whole suite (issue 14.6).
 
-Runs last (conftest orders it); tests/secret_watch.py records the secrets and the log lines.
+Runs last (conftest orders it); tests/helpers/secret_watch.py records the secrets and the log lines.
 It first drives a sign-in with remember-me, a password change and an API call itself, so it
 has something to look at even when run alone.
 """
 
-import secret_watch
 from conftest import PASSWORD
 from conftest import csrf_token
 from conftest import sign_in
-from docs_helpers import api_token
+from helpers import secret_watch
+from helpers.docs import api_token
 
 
 def test_no_secret_reached_the_log(app, staff):

@@ -2,7 +2,7 @@
 
 from flask_login import current_user
 
-from sync.runtime import fetch_job
+from worker.runtime import fetch_job
 
 
 def fetch_own_job(job_id):

@@ -5,8 +5,8 @@ import time
 
 from flask import current_app
 
-from sync.queue import get_redis
 from views._throttle import Throttle
+from worker.queue import get_redis
 
 log = logging.getLogger("ledgerlink.auth")
 _KEY = "ledgerlink:locked-accounts"

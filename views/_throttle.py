@@ -3,7 +3,7 @@
 import time
 import uuid
 
-from sync.queue import get_redis
+from worker.queue import get_redis
 
 
 class Throttle:

@@ -11,20 +11,17 @@ from flask import request
 from flask import session
 from flask import url_for
 
+from connections.connect import ConnectError
+from connections.connect import discard_grant
+from connections.connect import finish
+from connections.connect import pending_grant
+from connections.connect import stash_grant
+from connections.connect import sync_running
+from connections.tokens import provider_for
 from models.integration import Connection
 from providers import REGISTRY
 from providers.base import AuthorizationRequest
 from providers.base import ProviderError
-from sync import lists
-from sync.connect import ConnectError
-from sync.connect import check_organisation
-from sync.connect import complete
-from sync.connect import discard_grant
-from sync.connect import pending_grant
-from sync.connect import stash_grant
-from sync.connect import sync_running
-from sync.connections import provider_for
-from sync.runtime import enqueue
 from views._access import admin_required
 
 bp = Blueprint("connect", __name__, url_prefix="/integrations")
@@ -126,17 +123,14 @@ def choose(provider_id):
 
 
 def _finish(pending_id, organisation_id):
-    try:  # accounts and taxes first, for the mapping form and to prove the grant works
-        fetched = check_organisation(pending_id, organisation_id)
-        connection, restored = complete(pending_id, organisation_id)
+    try:
+        connection, restored = finish(pending_id, organisation_id)
     except ConnectError as exc:
         discard_grant(pending_id)
         session.pop(SESSION_KEY + "_grant", None)
         return _back(str(exc))
     session.pop(SESSION_KEY + "_grant", None)
     name = REGISTRY[connection.provider].name
-    lists.store_lists(connection, fetched)
-    enqueue(lists.refresh_lists, connection.id, job_timeout=600)  # contacts in the background
     if restored:
         flash(f"Reconnected to {connection.organisation_name}. Your earlier account mapping is "
               "back: check it and save to confirm.", "success")

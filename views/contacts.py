@@ -1,17 +1,16 @@
 """Contacts (staff): list, detail, create and edit, and the protected ledger account id."""
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from peewee import Tuple
 
 from models import db
 from models.contact import CONTACT_KINDS
 from models.contact import Contact
+from models.countries import country_choices
 from models.document import Document
 from models.integration import Connection
 from services.contact_links import REMOTE_ID_MAX
@@ -21,24 +20,18 @@ from services.contact_links import linked_contact_ids
 from services.contact_links import links_of
 from services.contact_links import remote_id_in
 from services.contact_links import set_link
+from services.contacts import FIELD_LABELS
 from services.contacts import clean_contact
+from services.contacts import list_contacts
 from services.contacts import upsert_contact
-from services.cursors import decode_cursor
-from services.cursors import encode_cursor
-from services.document_list import name_contains
-from services.document_list import prefix_condition
-from services.document_list import printable
 from services.validation import has_control_characters
+from services.validation import labelled
 from views._access import login_required
 from views._htmx import render_page_or_fragment
+from views._lookup import get_or_404
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
-PAGE_SIZE = 50
 NO_CONNECTION = "Connect an accounting package first"
-
-
-def _get(contact_id):
-    return Contact.get_or_none(Contact.id == contact_id) or abort(404)
 
 
 @bp.get("/")
@@ -47,21 +40,10 @@ def index():
     """Contacts by name, filtered by kind and search, a page at a time."""
     kind = request.args.get("kind", "")
     q = request.args.get("q", "").strip()[:100]
-    after = decode_cursor(request.args.get("cursor"), "id", "text")
-    query = Contact.select()
-    if kind in CONTACT_KINDS:
-        query = query.where(Contact.kind == kind)
-    if q:
-        query = query.where(name_contains(Contact.name, q)
-                            | prefix_condition(Contact.number, q.upper()))
-    if after:
-        query = query.where(Tuple(Contact.name, Contact.id) > (printable(after[1]), after[0]))
-    rows = list(query.order_by(Contact.name, Contact.id).limit(PAGE_SIZE + 1))
+    rows, next_cursor = list_contacts(kind, q, request.args.get("cursor"))
     next_url = None
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        next_url = url_for("contacts.index", kind=kind or None, q=q or None,
-                           cursor=encode_cursor(rows[-1].id, rows[-1].name))
+    if next_cursor:
+        next_url = url_for("contacts.index", kind=kind or None, q=q or None, cursor=next_cursor)
     linked = linked_contact_ids(Connection.active_connection(), [row.id for row in rows])
     return render_page_or_fragment("contacts/index.html", "contacts/_results.html", rows=rows,
                                    kind=kind, q=q, kinds=CONTACT_KINDS, next_url=next_url,
@@ -72,7 +54,7 @@ def index():
 @login_required
 def detail(contact_id):
     """A contact with its sites (billed care of it) and latest documents."""
-    contact = _get(contact_id)
+    contact = get_or_404(Contact, contact_id)
     documents = (Document.select().where(Document.contact == contact)
                  .order_by(Document.issue_date.desc(), Document.id.desc()).limit(20))
     sites = Contact.select().where(Contact.care_of == contact).order_by(Contact.name).limit(100)
@@ -98,7 +80,8 @@ def _render_form(contact, values, errors=(), status=200):
     connection = Connection.active_connection()
     stored_id = remote_id_in(connection, contact)
     return render_template("contacts/form.html", contact=contact, values=values,
-                           errors=list(errors), error_fields={e["field"] for e in errors},
+                           errors=labelled(errors, FIELD_LABELS),
+                           error_fields={e["field"] for e in errors}, countries=country_choices(),
                            kinds=CONTACT_KINDS, connection=connection,
                            connection_label=connection_label(connection) if connection else None,
                            stored_ledger_id=stored_id, no_connection=NO_CONNECTION,
@@ -140,7 +123,8 @@ def _save(contact):
     number = contact.number if contact else form.get("number", "")
     cleaned, errors = clean_contact(form.to_dict(), number)
     if contact is None and not errors and Contact.get_or_none(Contact.number == cleaned["number"]):
-        errors.add("number", f"A contact with A number {cleaned['number']} already exists.")
+        errors.add("number", f"A contact with account number {cleaned['number']} already "
+                             "exists.")
     connection = Connection.active_connection()
     ledger_id = _ledger_id_change(connection, contact, form, errors)
     if errors:
@@ -179,7 +163,7 @@ def new():
 @login_required
 def edit(contact_id):
     """Edit a contact; the ledger account id changes only when unlocked and confirmed."""
-    contact = _get(contact_id)
+    contact = get_or_404(Contact, contact_id)
     if request.method == "POST":
         return _save(contact)
     return _render_form(contact, _values(contact))
@@ -189,7 +173,7 @@ def edit(contact_id):
 @login_required
 def clear_ledger_id(contact_id):
     """Clear the contact's ledger account id in the active connection in one click."""
-    contact = _get(contact_id)
+    contact = get_or_404(Contact, contact_id)
     connection = Connection.active_connection()
     if connection is None:
         flash(f"{NO_CONNECTION}: there is no ledger account id to clear.", "error")

@@ -63,8 +63,8 @@ def init_app(app):
 
 def _api_error(code, exc):
     """Under /api/ every answer is JSON in the documented error shape, whatever went wrong."""
-    from views.api import API_MESSAGES
-    from views.api import error_response
+    from views.api.protocol import API_MESSAGES
+    from views.api.protocol import error_response
 
     name = exc.name if isinstance(exc, HTTPException) else InternalServerError().name
     return error_response(code, name.lower().replace(" ", "_"),

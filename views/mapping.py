@@ -1,124 +1,49 @@
 """The mapping form: which ledger accounts and taxes Ledgerlink posts to, and sync options."""
 
-import datetime
-
 from flask import Blueprint
 from flask import request
 
-from models import db
+from connections.health import health
+from connections.mapping import OPTION_FLAGS
+from connections.mapping import mapping_choices
+from connections.mapping import save_mapping
+from connections.mapping import validate_mapping
 from models.integration import MAPPING_ROLES
-from models.integration import AccountMapping
 from models.integration import Connection
-from models.integration import LedgerAccount
-from models.integration import LedgerItem
-from models.integration import LedgerTaxRate
-from providers import REGISTRY
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
-from views.integrations import connection_or_404
-from views.integrations import health
+from views._lookup import get_or_404
 
 bp = Blueprint("mapping", __name__, url_prefix="/integrations")
 
-OPTION_FLAGS = {
-    "use_package_numbering": "Use the package's invoice numbering",
-    "send_files": "Send files (invoice PDFs)",
-    "warn_new_supplier": "Warn me before a new supplier is created",
-}
-ITEM_ROLES = ("labour_sales", "materials_sales")  # income roles whose lines go through items
-DEFAULT_OPTIONS = {"use_package_numbering": False, "send_files": True, "warn_new_supplier": True,
-                   "sales_tax_id": "", "purchase_tax_id": ""}
 
-
-def _context(connection, values=None, errors=None, saved=False):
-    accounts = list(LedgerAccount.select().where(LedgerAccount.connection == connection)
-                    .order_by(LedgerAccount.code, LedgerAccount.name))
-    rates = list(LedgerTaxRate.select().where(LedgerTaxRate.connection == connection,
-                                              LedgerTaxRate.active == True)  # noqa: E712
-                 .order_by(LedgerTaxRate.name))
-    mappings = list(connection.mappings)
-    current = {m.role: m.account_remote_id for m in mappings}
-    current.update({f"{m.role}_item": m.item_remote_id or "" for m in mappings})
-    provider = REGISTRY[connection.provider]
-    items = list(LedgerItem.select().where(LedgerItem.connection == connection,
-                                           LedgerItem.active == True)  # noqa: E712
-                 .order_by(LedgerItem.name)) if provider.needs_items else []
-    by_id = {a.remote_id: a for a in accounts}
-    choices = {role: [a for a in accounts if a.active and a.type in types]
-               for role, (_label, types) in MAPPING_ROLES.items()}
-    archived = {role: by_id.get(remote_id) for role, remote_id in current.items()
-                if remote_id not in by_id or not by_id[remote_id].active}
-    return {
-        "connection": connection, "provider": provider, "items": items,
-        "item_roles": ITEM_ROLES if provider.needs_items else (), "accounts_by_id": by_id,
-        "roles": MAPPING_ROLES, "choices": choices, "archived": archived,
-        "values": values if values is not None else current,
-        "options": {**DEFAULT_OPTIONS, **(connection.options or {})} if values is None
-        else values.get("_options"),
-        "flags": OPTION_FLAGS, "rates": rates, "errors": errors or {}, "saved": saved,
-        "empty_chart": not any(a.active for a in accounts),
-    }
+def _render(connection, values=None, errors=None, saved=False, **extra):
+    choices = mapping_choices(connection)
+    return render_page_or_fragment(
+        "mapping/form.html", "mapping/_form.html", connection=connection, roles=MAPPING_ROLES,
+        flags=OPTION_FLAGS, errors=errors or {}, saved=saved,
+        values=values if values is not None else choices["current"],
+        options=choices["options"] if values is None else values.get("_options"),
+        **{key: choices[key] for key in ("provider", "items", "item_roles", "accounts_by_id",
+                                         "choices", "archived", "rates", "empty_chart")},
+        **extra)
 
 
 @bp.get("/<int:connection_id>/configure")
 @admin_required
 def form(connection_id):
     """Show the mapping form."""
-    connection = connection_or_404(connection_id)
-    return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
-                                   health=health(connection) if connection.tokens else None,
-                                   **_context(connection))
-
-
-def _validate(connection, form_data):
-    """Check the submitted mapping; return (values, errors)."""
-    ctx = _context(connection)
-    values, errors = {}, {}
-    for role, (label, _types) in MAPPING_ROLES.items():
-        chosen = form_data.get(role, "")
-        allowed = {a.remote_id for a in ctx["choices"][role]}
-        if not chosen:
-            errors[role] = f"Choose the account for {label.lower()}."
-        elif chosen not in allowed:
-            errors[role] = "That account is archived or not of the right type. Choose another."
-        values[role] = chosen
-    items = {i.remote_id: i for i in ctx["items"]}
-    for role in ctx["item_roles"]:
-        chosen = form_data.get(f"{role}_item", "")
-        values[f"{role}_item"] = chosen
-        if chosen and (chosen not in items or items[chosen].income_account_id != values[role]):
-            errors[f"{role}_item"] = ("That item posts to another income account. Choose an item "
-                                      "for the account above, or let Ledgerlink create one.")
-    rate_ids = {r.remote_id for r in ctx["rates"]}
-    options = {flag: form_data.get(flag) == "on" for flag in OPTION_FLAGS}
-    for key in ("sales_tax_id", "purchase_tax_id"):
-        options[key] = form_data.get(key, "")
-        if options[key] and options[key] not in rate_ids:
-            errors[key] = "That tax rate is not active in the ledger."
-    values["_options"] = options
-    return values, errors
+    connection = get_or_404(Connection, connection_id)
+    return _render(connection, health=health(connection) if connection.tokens else None)
 
 
 @bp.post("/<int:connection_id>/configure")
 @admin_required
 def save(connection_id):
     """Save the mapping and options (applies to future syncs only)."""
-    connection = connection_or_404(connection_id)
-    values, errors = _validate(connection, request.form)
+    connection = get_or_404(Connection, connection_id)
+    values, errors = validate_mapping(connection, request.form)
     if errors:
-        return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
-                                       **_context(connection, values, errors))
-    with db.atomic():
-        for role in MAPPING_ROLES:
-            item = values.get(f"{role}_item") or None
-            AccountMapping.insert(connection=connection, role=role,
-                                  account_remote_id=values[role], item_remote_id=item).on_conflict(
-                conflict_target=[AccountMapping.connection, AccountMapping.role],
-                update={AccountMapping.account_remote_id: values[role],
-                        AccountMapping.item_remote_id: item,
-                        AccountMapping.updated_at: datetime.datetime.now()}).execute()
-        Connection.update(options=values["_options"], mappings_confirmed=True).where(
-            Connection.id == connection.id).execute()
-    connection = Connection.get_by_id(connection.id)
-    return render_page_or_fragment("mapping/form.html", "mapping/_form.html",
-                                   **_context(connection, saved=True))
+        return _render(connection, values, errors)
+    save_mapping(connection, values)
+    return _render(Connection.get_by_id(connection.id), saved=True)

@@ -3,12 +3,12 @@ the sandbox over HTTP. Nothing here names a provider: differences by design go t
 documented contract attributes."""
 
 import pytest
-from contract_helpers import PDF
-from contract_helpers import add_contacts
-from contract_helpers import connect
-from contract_helpers import document
-from contract_helpers import numbers_of
-from contract_helpers import set_faults
+from helpers.contract import PDF
+from helpers.contract import add_contacts
+from helpers.contract import connect
+from helpers.contract import document
+from helpers.contract import numbers_of
+from helpers.contract import set_faults
 
 from providers import REGISTRY
 from providers.base import AccountType
@@ -18,9 +18,9 @@ from providers.base import PushStatus
 from providers.base import RateLimited
 
 PROVIDERS = list(REGISTRY)
-NUMBERS = {DocumentKind.SALES_INVOICE: "CT-SI-1001", DocumentKind.SALES_CREDIT: "CT-SC-1001",
-           DocumentKind.PURCHASE_INVOICE: "CT-PI-1001",
-           DocumentKind.PURCHASE_CREDIT: "CT-PC-1001"}
+NUMBERS = {DocumentKind.SALES_INVOICE: "CT-SI-1001", DocumentKind.SALES_CREDIT_NOTE: "CT-SC-1001",
+           DocumentKind.SUPPLIER_INVOICE: "CT-PI-1001",
+           DocumentKind.SUPPLIER_CREDIT_NOTE: "CT-PC-1001"}
 
 
 @pytest.fixture(params=PROVIDERS)

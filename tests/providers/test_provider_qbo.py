@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 import requests
-from qbo_helpers import UK_REALM
-from qbo_helpers import US_REALM
-from qbo_helpers import batch_request_problems
-from qbo_helpers import consent
-from qbo_helpers import entity_problems
+from helpers.qbo import UK_REALM
+from helpers.qbo import US_REALM
+from helpers.qbo import batch_request_problems
+from helpers.qbo import consent
+from helpers.qbo import entity_problems
 
 from providers import REGISTRY
 from providers import get_provider
@@ -265,7 +265,7 @@ def test_numbering_by_quickbooks_when_custom_numbers_are_off(provider, sandbox):
 
 
 def test_invalid_documents_are_translated_and_long_numbers_never_sent(provider, ctx, sandbox):
-    bad_account = document(1, DocumentKind.PURCHASE_INVOICE,
+    bad_account = document(1, DocumentKind.SUPPLIER_INVOICE,
                            lines=[line(account=OLD_ADVERTISING, tax=None, quantity="1")])
     [result] = provider.push(ctx, [bad_account])
     assert result.status == PushStatus.INVALID and result.code == "account_invalid"
@@ -362,7 +362,7 @@ def test_uncertain_batch_is_replayed_not_duplicated(provider, ctx, qbo_sandbox):
     ctx.timeout = 0.5
     qbo_sandbox.faults.timeout_after_write_next, qbo_sandbox.faults.timeout_seconds = 1, 1.0
     docs = [document(1, number="BU-1", lines=[line(item="12")]),
-            document(2, DocumentKind.PURCHASE_INVOICE, number="BU-2")]
+            document(2, DocumentKind.SUPPLIER_INVOICE, number="BU-2")]
     assert {r.status for r in provider.push(ctx, docs)} == {PushStatus.UNCERTAIN}
     again = provider.push(ctx, docs)
     assert [r.status for r in again] == [PushStatus.CREATED] * 2
@@ -384,7 +384,7 @@ def _exercise(provider, ctx):
     for i, kind in enumerate(DocumentKind, start=1):
         provider.push(ctx, [document(i, kind, reference="PO 5", original_number="S-0")])
     provider.push(ctx, [document(10 + i, kind) for i, kind in enumerate(DocumentKind)])
-    provider.attach_pdf(ctx, DocumentKind.PURCHASE_CREDIT, "1", "c.pdf", b"%PDF")
+    provider.attach_pdf(ctx, DocumentKind.SUPPLIER_CREDIT_NOTE, "1", "c.pdf", b"%PDF")
 
 
 def test_every_request_body_fits_the_xsds(provider, ctx, sandbox):
@@ -428,7 +428,7 @@ def test_api_calls_per_pushed_document(provider, ctx, sandbox):
     assert calls_for([document(2)]) == 1  # warm (same context): one POST per document
     thirty = [document(100 + i, kind=list(DocumentKind)[i % 4]) for i in range(30)]
     assert calls_for(thirty) == 1  # a full batch: 1/30 of a call per document
-    assert calls_for([document(200, DocumentKind.PURCHASE_INVOICE)]) == 1
+    assert calls_for([document(200, DocumentKind.SUPPLIER_INVOICE)]) == 1
 
 
 @pytest.mark.parametrize(("fault", "status", "code", "auth"), [
@@ -456,7 +456,7 @@ def test_api_calls_per_pushed_document(provider, ctx, sandbox):
      False),
 ])
 def test_fault_translation(fault, status, code, auth):
-    from providers.qbo_errors import translate
+    from providers.qbo.api import translate
 
     error = translate(fault, status)
     assert error.code == code and isinstance(error, AuthError) is auth

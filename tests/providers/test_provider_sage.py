@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 import requests
-from sage_helpers import REDIRECT_URI
-from sage_helpers import drive_consent
-from sage_helpers import parse_form
-from sage_helpers import validate_request
+from helpers.sage import REDIRECT_URI
+from helpers.sage import drive_consent
+from helpers.sage import parse_form
+from helpers.sage import validate_request
 
 from providers import REGISTRY
 from providers.base import AccountType
@@ -158,10 +158,10 @@ def test_create_contact_and_reference_clash(sage):
 def test_push_each_kind_then_read_back_and_find(sandbox, sage):
     provider, _, ctx = sage
     docs = [_document(provider, ctx, DocumentKind.SALES_INVOICE, "INV-100"),
-            _document(provider, ctx, DocumentKind.SALES_CREDIT, "CN-100"),
-            _document(provider, ctx, DocumentKind.PURCHASE_INVOICE, "PI-100",
+            _document(provider, ctx, DocumentKind.SALES_CREDIT_NOTE, "CN-100"),
+            _document(provider, ctx, DocumentKind.SUPPLIER_INVOICE, "PI-100",
                       supplier_reference="SUP-77"),
-            _document(provider, ctx, DocumentKind.PURCHASE_CREDIT, "PC-100",
+            _document(provider, ctx, DocumentKind.SUPPLIER_CREDIT_NOTE, "PC-100",
                       supplier_reference="SUP-CN-3")]
     results = provider.push(ctx, docs)
     assert [r.status for r in results] == [PushStatus.CREATED] * 4
@@ -185,9 +185,9 @@ def test_duplicate_numbers_are_reported_not_created_twice(sandbox, sage):
     again = provider.push(ctx, [_document(provider, ctx, DocumentKind.SALES_INVOICE, "D-1")])
     assert again[0].status == PushStatus.DUPLICATE and again[0].code == "duplicate_number"
     assert again[0].remote_id == first[0].remote_id and "D-1" in again[0].message
-    bill = _document(provider, ctx, DocumentKind.PURCHASE_INVOICE, "B-1",
+    bill = _document(provider, ctx, DocumentKind.SUPPLIER_INVOICE, "B-1",
                      supplier_reference="SUP-1")
-    twin = _document(provider, ctx, DocumentKind.PURCHASE_INVOICE, "B-2",
+    twin = _document(provider, ctx, DocumentKind.SUPPLIER_INVOICE, "B-2",
                      supplier_reference="SUP-1")
     results = provider.push(ctx, [bill, twin])  # Sage's own 422 on the supplier's number
     assert [r.status for r in results] == [PushStatus.CREATED, PushStatus.DUPLICATE]
@@ -211,15 +211,15 @@ def test_timeout_after_write_is_uncertain_and_then_found(sandbox, sage):
 def test_attachments_where_sage_takes_them(sandbox, sage):
     provider, _, ctx = sage
     bill, sale = provider.push(ctx, [
-        _document(provider, ctx, DocumentKind.PURCHASE_INVOICE, "A-1", supplier_reference="S"),
+        _document(provider, ctx, DocumentKind.SUPPLIER_INVOICE, "A-1", supplier_reference="S"),
         _document(provider, ctx, DocumentKind.SALES_INVOICE, "A-2")])
     pdf = b"%PDF-1.4\n" + b"0" * 1000
-    ok = provider.attach_pdf(ctx, DocumentKind.PURCHASE_INVOICE, bill.remote_id, "A-1.pdf", pdf)
+    ok = provider.attach_pdf(ctx, DocumentKind.SUPPLIER_INVOICE, bill.remote_id, "A-1.pdf", pdf)
     assert ok.ok and ok.supported
     calls = len(_recorded(sandbox))
     skipped = provider.attach_pdf(ctx, DocumentKind.SALES_INVOICE, sale.remote_id, "A-2.pdf", pdf)
     assert not skipped.ok and not skipped.supported and "without its PDF" in skipped.message
-    big = provider.attach_pdf(ctx, DocumentKind.PURCHASE_INVOICE, bill.remote_id, "big.pdf",
+    big = provider.attach_pdf(ctx, DocumentKind.SUPPLIER_INVOICE, bill.remote_id, "big.pdf",
                               b"0" * 2_621_441)
     assert not big.ok and big.supported and "2.5 MB" in big.message
     assert len(_recorded(sandbox)) == calls  # neither reached Sage
@@ -290,9 +290,9 @@ def test_request_bodies_match_the_spec_and_calls_per_document(sandbox, sage):
     provider.create_contact(ctx, NewContact("Spec Co", "customer", email="a@spec.example",
                                             phone="0113 000", address_lines=["1 Road"],
                                             city="Leeds", postcode="LS1", country="GB"))
-    kinds = [(DocumentKind.SALES_INVOICE, {}), (DocumentKind.SALES_CREDIT, {}),
-             (DocumentKind.PURCHASE_INVOICE, {"supplier_reference": "SP-1"}),
-             (DocumentKind.PURCHASE_CREDIT, {"supplier_reference": "SP-2"})]
+    kinds = [(DocumentKind.SALES_INVOICE, {}), (DocumentKind.SALES_CREDIT_NOTE, {}),
+             (DocumentKind.SUPPLIER_INVOICE, {"supplier_reference": "SP-1"}),
+             (DocumentKind.SUPPLIER_CREDIT_NOTE, {"supplier_reference": "SP-2"})]
     batch = [_document(provider, ctx, kind, f"B-{n}", **extra)
              for n, (kind, extra) in enumerate(kinds)]
     single = _document(provider, ctx, DocumentKind.SALES_INVOICE, "ONE-1")
@@ -301,7 +301,7 @@ def test_request_bodies_match_the_spec_and_calls_per_document(sandbox, sage):
     after_batch = len(_recorded(sandbox))
     provider.push(ctx, [single])
     after_single = len(_recorded(sandbox))
-    provider.attach_pdf(ctx, DocumentKind.PURCHASE_INVOICE, results[2].remote_id, "b.pdf",
+    provider.attach_pdf(ctx, DocumentKind.SUPPLIER_INVOICE, results[2].remote_id, "b.pdf",
                         b"%PDF-1.4")
     recorded = _recorded(sandbox)
     checked = {validate_request(r["method"], r["path"], r["body"])

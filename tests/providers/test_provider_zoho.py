@@ -5,14 +5,14 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
 import pytest
-from zoho_helpers import REDIRECT_URI
-from zoho_helpers import SECOND_ORG
-from zoho_helpers import UK_ORG
-from zoho_helpers import connect
-from zoho_helpers import consent
-from zoho_helpers import validate_query
-from zoho_helpers import validate_request
-from zoho_helpers import zoho_state
+from helpers.zoho import REDIRECT_URI
+from helpers.zoho import SECOND_ORG
+from helpers.zoho import UK_ORG
+from helpers.zoho import connect
+from helpers.zoho import consent
+from helpers.zoho import validate_query
+from helpers.zoho import validate_request
+from helpers.zoho import zoho_state
 
 from providers import REGISTRY
 from providers.base import AccountType
@@ -160,7 +160,7 @@ def test_lists_accounts_taxes_and_contacts(sandbox, zoho, ctx):
 
 
 def test_contacts_page_by_200(sandbox, zoho, ctx):
-    from sandbox.zoho_seed import new_contact
+    from sandbox.zoho.seed import new_contact
 
     tenant = zoho_state(sandbox).tenants[UK_ORG]
     for index in range(200):
@@ -209,7 +209,7 @@ def test_push_each_kind(sandbox, zoho, ctx, kind):
 
 
 def test_credit_note_quantities_are_whole_and_odd_lines_keep_their_total(sandbox, zoho, ctx):
-    doc = _doc(sandbox, DocumentKind.SALES_CREDIT, "LL-CN-HALF", quantity="1.5")
+    doc = _doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-CN-HALF", quantity="1.5")
     [result] = zoho.push(ctx, [doc])
     assert result.status == PushStatus.CREATED
     stored = zoho_state(sandbox).tenants[UK_ORG]["creditnotes"][result.remote_id]
@@ -237,8 +237,8 @@ def test_duplicate_number_of_a_different_document(sandbox, zoho, ctx):
     assert results[1].code == "duplicate_number" and "LL-DUP" in results[1].message
     # Zoho's own duplicate error (when the number appears between our look-up and create).
     state = zoho_state(sandbox)
-    bill = _doc(sandbox, DocumentKind.PURCHASE_INVOICE, "LL-PI-1", supplier_reference="NW-5")
-    clash = _doc(sandbox, DocumentKind.PURCHASE_INVOICE, "LL-PI-2", supplier_reference="NW-5")
+    bill = _doc(sandbox, DocumentKind.SUPPLIER_INVOICE, "LL-PI-1", supplier_reference="NW-5")
+    clash = _doc(sandbox, DocumentKind.SUPPLIER_INVOICE, "LL-PI-2", supplier_reference="NW-5")
     zoho.push(ctx, [bill])
     [result] = zoho.push(ctx, [clash])
     assert result.status == PushStatus.DUPLICATE and result.code == "duplicate_number"
@@ -248,9 +248,9 @@ def test_duplicate_number_of_a_different_document(sandbox, zoho, ctx):
 
 def test_invalid_documents_are_translated(sandbox, zoho, ctx):
     accounts, _, _ = _lookup(sandbox)
-    doc = _doc(sandbox, DocumentKind.PURCHASE_INVOICE, "LL-BAD")
+    doc = _doc(sandbox, DocumentKind.SUPPLIER_INVOICE, "LL-BAD")
     doc.lines[0].account_id = accounts["Postage (old)"]["account_id"]
-    gone = _doc(sandbox, DocumentKind.PURCHASE_CREDIT, "LL-BAD2", local_id=2, contact_id="404")
+    gone = _doc(sandbox, DocumentKind.SUPPLIER_CREDIT_NOTE, "LL-BAD2", local_id=2, contact_id="404")
     results = zoho.push(ctx, [doc, gone])
     assert [(r.status, r.code) for r in results] == [
         (PushStatus.INVALID, "account_invalid"), (PushStatus.INVALID, "contact_missing")]
@@ -264,8 +264,9 @@ def test_attachments(sandbox, zoho, ctx):
     assert attached.ok
     assert zoho_state(sandbox).tenants[UK_ORG]["attachments"][invoice.remote_id] == {
         "filename": "LL-A1.pdf", "size": 13}
-    [credit] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT, "LL-A2")])
-    refused = zoho.attach_pdf(ctx, DocumentKind.SALES_CREDIT, credit.remote_id, "x.pdf", b"%PDF")
+    [credit] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-A2")])
+    refused = zoho.attach_pdf(ctx, DocumentKind.SALES_CREDIT_NOTE, credit.remote_id, "x.pdf",
+                              b"%PDF")
     assert not refused.ok and not refused.supported
     big = zoho.attach_pdf(ctx, DocumentKind.SALES_INVOICE, invoice.remote_id, "big.pdf",
                           b"0" * (10 * 1024 * 1024 + 1))
@@ -274,7 +275,7 @@ def test_attachments(sandbox, zoho, ctx):
 
 def test_rate_limited_then_success(sandbox, zoho, ctx):
     zoho_state(sandbox).faults.rate_limit_next = 1
-    docs = [_doc(sandbox, DocumentKind.PURCHASE_INVOICE, f"LL-R{i}", local_id=i,
+    docs = [_doc(sandbox, DocumentKind.SUPPLIER_INVOICE, f"LL-R{i}", local_id=i,
                  supplier_reference=f"R{i}") for i in range(2)]
     results = zoho.push(ctx, docs)
     assert [r.status for r in results] == [PushStatus.RATE_LIMITED] * 2
@@ -284,7 +285,7 @@ def test_rate_limited_then_success(sandbox, zoho, ctx):
 
 def test_transient_server_error(sandbox, zoho, ctx):
     zoho_state(sandbox).faults.errors_next = 1
-    [result] = zoho.push(ctx, [_doc(sandbox, DocumentKind.PURCHASE_CREDIT, "LL-500")])
+    [result] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SUPPLIER_CREDIT_NOTE, "LL-500")])
     assert result.status == PushStatus.TRANSIENT
 
 
@@ -322,7 +323,7 @@ def test_timeout_after_write_is_uncertain_then_found(sandbox, zoho, ctx):
     state = zoho_state(sandbox)
     state.faults.timeout_after_write_next, state.faults.timeout_seconds = 1, 1.5
     ctx.timeout = 0.5
-    doc = _doc(sandbox, DocumentKind.PURCHASE_INVOICE, "LL-U1", supplier_reference="NW-U1")
+    doc = _doc(sandbox, DocumentKind.SUPPLIER_INVOICE, "LL-U1", supplier_reference="NW-U1")
     [result] = zoho.push(ctx, [doc])
     assert result.status == PushStatus.UNCERTAIN and result.code == "uncertain"
     ctx.timeout = 5
@@ -350,7 +351,7 @@ def test_every_request_matches_the_spec_and_calls_per_document(sandbox, zoho, ct
     zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_INVOICE, "LL-S2")])
     next_invoice = len(_api_calls(sandbox, start))
     zoho.attach_pdf(ctx, DocumentKind.SALES_INVOICE, one.remote_id, "a.pdf", b"%PDF")
-    zoho.find_documents(ctx, DocumentKind.SALES_CREDIT, ["LL-B-sales_credit", "none"])
+    zoho.find_documents(ctx, DocumentKind.SALES_CREDIT_NOTE, ["LL-B-sales_credit_note", "none"])
     checked = set()
     for request in state.requests:
         if "/books/v3/" not in request["path"]:
@@ -374,7 +375,7 @@ def test_daily_allowance_and_expired_token(sandbox, zoho, ctx):
     state = zoho_state(sandbox)
     state.limits = Limits(per_minute=100, per_day=2)
     zoho.tax_rates(ctx), zoho.tax_rates(ctx)
-    [result] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT, "LL-D1")])
+    [result] = zoho.push(ctx, [_doc(sandbox, DocumentKind.SALES_CREDIT_NOTE, "LL-D1")])
     assert result.status == PushStatus.RATE_LIMITED and result.code == "daily_limit"
     assert result.retry_after > 3600 and "tomorrow" in result.message
     state.limits = ZohoSandbox.limits

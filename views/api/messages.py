@@ -16,7 +16,6 @@ PATTERN_MEANINGS = {
                           "sent as a string such as \"20\"",
     schemas.TEXT_PATTERN: "contains a control character (such as NUL) that cannot be stored",
     schemas.REQUIRED_TEXT_PATTERN: "is required, and may not contain control characters",
-    schemas.COUNTRY_PATTERN: "must be a two-letter ISO 3166 country code, such as GB",
     schemas.DATE_PATTERN: "must be a date in the form YYYY-MM-DD",
     schemas.EMAIL_PATTERN: "must be an email address, or empty",
 }

@@ -79,7 +79,8 @@ def build_spec(max_lines):
             },
             "/documents/{number}/sent": {
                 "parameters": [_number_param("document (S number)")],
-                "post": {"operationId": "markSent", "summary": "Record that it was sent, and how",
+                "post": {"operationId": "markSent",
+                         "summary": "Record that a sales document was sent, and how",
                          "requestBody": _body("SentInput"),
                          "responses": {"200": _json("DocumentResult", "Updated or unchanged."),
                                        **write_errors, **_errors(404)}},

@@ -19,12 +19,12 @@ from services.cursors import encode_cursor
 from services.cursors import parse_id
 from services.documents import clean_document
 from services.documents import upsert_document
+from services.invoice_pdf import SUPPLIER_NOT_SENT
 from services.validation import NUMBER_PATTERN
-from views.api import ApiError
-from views.api import bp
-from views.api import read_json
 from views.api import schemas
 from views.api.openapi import build_spec
+from views.api.protocol import ApiError
+from views.api.protocol import read_json
 
 MAX_PAGE = 200
 
@@ -87,13 +87,11 @@ def _not_found(what, number):
     return ApiError(404, "not_found", f"There is no {what} numbered {number.upper()}.")
 
 
-@bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description (no token needed)."""
     return jsonify(build_spec(current_app.config["API_MAX_LINES"]))
 
 
-@bp.get("/contacts/<number>")
 def get_contact(number):
     """One contact."""
     contact = _by_number(Contact, number)
@@ -102,7 +100,6 @@ def get_contact(number):
     return jsonify(contact_json(contact))
 
 
-@bp.put("/contacts/<number>")
 def put_contact(number):
     """Create or update a contact by its A number."""
     payload = read_json(schemas.CONTACT_INPUT, lambda data: clean_contact(data, number)[1])
@@ -115,7 +112,6 @@ def put_contact(number):
         201 if outcome == "created" else 200)
 
 
-@bp.get("/documents/<number>")
 def get_document(number):
     """One document with its lines and sync status."""
     document = _by_number(Document, number)
@@ -124,7 +120,6 @@ def get_document(number):
     return jsonify(document_json(document))
 
 
-@bp.put("/documents/<number>")
 def put_document(number):
     """Create or update a document by its S number; a synced one refuses changes (409)."""
     max_lines = current_app.config["API_MAX_LINES"]
@@ -142,13 +137,15 @@ def put_document(number):
         201 if outcome == "created" else 200)
 
 
-@bp.post("/documents/<number>/sent")
 def mark_sent(number):
     """Record that a document was sent (or not), and how."""
     payload = read_json(schemas.SENT_INPUT)
     document = _by_number(Document, number)
     if document is None:
         raise _not_found("document", number)
+    if not document.is_sales:
+        raise ApiError(422, "invalid", "The input has errors; see `errors`.",
+                       [{"field": "sent", "message": SUPPLIER_NOT_SENT}])
     sent = payload.get("sent", True)
     method = payload.get("method", "manual") if sent else ""
     if document.sent == sent and document.sent_method == method:
@@ -179,7 +176,6 @@ def _page_args():
     return limit, after, kind
 
 
-@bp.get("/documents")
 def list_documents():
     """Documents in the order they were created, a page at a time (cursor pagination)."""
     limit, after, kind = _page_args()

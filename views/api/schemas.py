@@ -1,6 +1,7 @@
 """JSON Schemas of the API's bodies; the same ones validate requests and fill openapi.json."""
 
 from models.contact import CONTACT_KINDS
+from models.countries import COUNTRIES
 from models.document import CATEGORIES
 from models.document import CREDIT_NOTE_OF
 from models.document import KINDS
@@ -18,7 +19,6 @@ NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,39}$"
 OPTIONAL_NUMBER_PATTERN = r"^([A-Za-z0-9][A-Za-z0-9./_-]{0,39})?$"
 QUANTITY_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,4})?$"
 RATE_PATTERN = r"^(100(\.0{1,3})?|[0-9]{1,2}(\.[0-9]{1,3})?)$"
-COUNTRY_PATTERN = r"^[A-Za-z]{2}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 EMAIL_PATTERN = (rf"^\s*([^@\s{_CONTROLS}]+@[^@\s{_CONTROLS}]+\.[^@\s{_CONTROLS}]+)?\s*$")
 NOMINAL_PATTERN = TEXT_PATTERN
@@ -71,9 +71,9 @@ CONTACT_INPUT = _strict({
     "email": {"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN},
     "phone": text(40), "address_line1": text(200), "address_line2": text(200),
     "city": text(100), "postcode": text(20),
-    "country": {"type": "string", "pattern": COUNTRY_PATTERN,
-                "description": "A two-letter ISO 3166 country code such as GB (stored in "
-                               "capitals)."},
+    "country": {"type": "string", "enum": sorted(COUNTRIES),
+                "x-rule": "must be a two-letter ISO 3166 country code in capitals, such as GB",
+                "description": "An ISO 3166-1 alpha-2 country code in capitals, such as GB."},
     "vat_number": text(40), "care_of_number": OPTIONAL_NUMBER,
 }, required=("kind", "name"))
 CONTACT_INPUT["description"] = ("care_of_number names an existing contact other than this one "
@@ -123,7 +123,10 @@ def document_input(max_lines):
         "contact_number (and care_of_number) name existing contacts, customers for sales "
         "documents and suppliers for supplier documents; original_number names an existing "
         "invoice of the matching kind; due_date is not before issue_date; the document's gross "
-        "total is below 1,000,000,000,000.")
+        "total is below 1,000,000,000,000 and not below zero (a credit note carries the sign, so "
+        "its amounts are sent as positive numbers); a credit note totals no more than is left "
+        "to credit on its invoice; an invoice with credit notes keeps its kind and contact and "
+        "totals at least what they credit.")
     return schema
 
 

@@ -1,0 +1,19 @@
+"""The one periodic table: what the single `flask --app app cron` process enqueues, and how often.
+
+Each entry is (job, every how many seconds, job timeout in seconds). The scheduler enqueues every
+job once when it starts, then at its interval.
+"""
+
+from connections.jobs import keep_connections_alive
+from worker.jobs import cron_heartbeat
+
+SCHEDULE = (
+    (cron_heartbeat, 60, 30),  # /healthz reports the scheduler down after three missed beats
+    (keep_connections_alive, 6 * 3600, 600),
+)
+
+
+def register(scheduler, queue_name):
+    """Register every periodic job with an RQ CronScheduler, on the given queue."""
+    for job, interval, timeout in SCHEDULE:
+        scheduler.register(job, queue_name=queue_name, interval=interval, job_timeout=timeout)

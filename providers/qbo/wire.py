@@ -1,0 +1,193 @@
+"""QuickBooks Online JSON in and out: document bodies (Invoice, CreditMemo, Bill, VendorCredit)
+and read-back, accounts, tax codes, customers and vendors, items."""
+
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+
+from providers.base import Account
+from providers.base import AccountType
+from providers.base import Contact
+from providers.base import DocumentKind
+from providers.base import Item
+from providers.base import RemoteDocument
+from providers.base import TaxRate
+
+ENTITIES = {DocumentKind.SALES_INVOICE: "Invoice", DocumentKind.SALES_CREDIT_NOTE: "CreditMemo",
+            DocumentKind.SUPPLIER_INVOICE: "Bill",
+            DocumentKind.SUPPLIER_CREDIT_NOTE: "VendorCredit"}
+KINDS = {entity: kind for kind, entity in ENTITIES.items()}
+DOC_NUMBER_MAX = 21
+REQUEST_ID_MAX = 50
+BATCH_REQUEST_ID_MAX = 36
+
+
+def raw_contact_id(contact_id):
+    """"customer:58" -> "58" (a bare id passes through)."""
+    return str(contact_id).rpartition(":")[2]
+
+
+def document_number(document):
+    """The DocNumber we would send: ours for sales, the supplier's for supplier documents."""
+    if document.kind.is_sales:
+        return document.number
+    return document.supplier_reference or document.number
+
+
+def body(document, send_number, items):
+    """The create body for one document; `items` maps an income account id to an Item id."""
+    entity = ENTITIES[document.kind]
+    note = f"Ledgerlink {document.number}"
+    if document.reference:
+        note += f"; reference {document.reference}"
+    if document.original_number:
+        note += f"; credits {document.original_number}"
+    out = {"TxnDate": document.issue_date.isoformat(), "PrivateNote": note[:4000],
+           "CurrencyRef": {"value": document.currency}}
+    if document.kind.is_sales:
+        out["CustomerRef"] = {"value": raw_contact_id(document.contact_id)}
+        out["Line"] = [_sales_line(line, items) for line in document.lines]
+        if send_number and document.use_our_number:
+            out["DocNumber"] = document.number
+    else:
+        out["VendorRef"] = {"value": raw_contact_id(document.contact_id)}
+        out["Line"] = [_expense_line(line) for line in document.lines]
+        out["DocNumber"] = document_number(document)
+    if document.due_date and entity in ("Invoice", "Bill"):
+        out["DueDate"] = document.due_date.isoformat()
+    return out
+
+
+def _sales_line(line, items):
+    detail = {"ItemRef": {"value": line.item_id or items[line.account_id]},
+              "Qty": _number(line.quantity), "UnitPrice": _number(line.unit_price)}
+    if line.tax_rate_id:
+        detail["TaxCodeRef"] = {"value": line.tax_rate_id}
+    return {"DetailType": "SalesItemLineDetail", "Amount": _number(line.net),
+            "Description": line.description[:4000], "SalesItemLineDetail": detail}
+
+
+def _expense_line(line):
+    detail = {"AccountRef": {"value": line.account_id}}
+    if line.tax_rate_id:
+        detail["TaxCodeRef"] = {"value": line.tax_rate_id}
+    return {"DetailType": "AccountBasedExpenseLineDetail", "Amount": _number(line.net),
+            "Description": line.description[:4000], "AccountBasedExpenseLineDetail": detail}
+
+
+def _number(value):
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def request_id(documents):
+    """`requestid` for a push: the document's own key, or a digest of the batch's keys.
+
+    A retry of the same push (same keys) replays QuickBooks' stored answer instead of creating
+    the documents again.
+    """
+    keys = [d.idempotency_key or f"ledgerlink-{d.local_id}-{uuid.uuid4()}" for d in documents]
+    if len(documents) == 1 and len(keys[0]) <= REQUEST_ID_MAX:
+        return keys[0]
+    limit = BATCH_REQUEST_ID_MAX if len(documents) > 1 else REQUEST_ID_MAX
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:limit]
+
+
+def remote(entity, record, url=""):
+    """A RemoteDocument from a QuickBooks transaction record."""
+    total = Decimal(str(record.get("TotalAmt", 0)))
+    balance = Decimal(str(record.get("Balance", record.get("RemainingCredit", total))))
+    party = "CustomerRef" if entity in ("Invoice", "CreditMemo") else "VendorRef"
+    prefix = "customer:" if party == "CustomerRef" else "vendor:"
+    if balance == 0 and total:
+        status = "Paid" if entity in ("Invoice", "Bill") else "Applied"
+    else:
+        status = "Open" if balance == total else "Partially paid"
+    tax = (record.get("TxnTaxDetail") or {}).get("TotalTax", 0)
+    return RemoteDocument(
+        remote_id=record["Id"], number=record.get("DocNumber", ""),
+        reference=record.get("PrivateNote", ""), kind=KINDS[entity],
+        contact_id=prefix + (record.get(party) or {}).get("value", ""), total=total,
+        tax_total=Decimal(str(tax)), status=status, amount_paid=total - balance, url=url)
+
+
+def request_id_for(*parts):
+    """A deterministic `requestid` for a non-document write (a retry replays the first answer)."""
+    raw = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:REQUEST_ID_MAX]
+
+
+# --- lists --------------------------------------------------------------------------------
+
+ACCOUNT_TYPES = {"Income": AccountType.INCOME, "Other Income": AccountType.INCOME,
+                 "Expense": AccountType.EXPENSE, "Other Expense": AccountType.EXPENSE,
+                 "Cost of Goods Sold": AccountType.COST_OF_SALES, "Bank": AccountType.BANK}
+
+
+def quote(text):
+    """A string literal for the query language (backslash-escaped quotes)."""
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def account_from(record):
+    """A QuickBooks Account as ours."""
+    return Account(id=record["Id"], code=record.get("AcctNum", ""), name=record["Name"],
+                   type=ACCOUNT_TYPES.get(record.get("AccountType"), AccountType.OTHER),
+                   active=record.get("Active", True), provider_type=record.get("AccountType", ""),
+                   tax_rate_id=(record.get("TaxCodeRef") or {}).get("value"))
+
+
+def tax_rate_from(code, rates):
+    """A TaxCode as our TaxRate, its rate the sum of its component TaxRates (`rates` by id)."""
+    sales = _rate_ids(code.get("SalesTaxRateList"))
+    purchases = _rate_ids(code.get("PurchaseTaxRateList"))
+    chosen = sales or purchases
+    total = sum((_decimal(rates.get(i, {}).get("RateValue", 0)) for i in chosen), _decimal(0))
+    us_pseudo = code["Id"] in ("TAX", "NON")
+    return TaxRate(id=code["Id"], name=code.get("Name", code["Id"]), rate=total,
+                   active=code.get("Active", True), for_sales=bool(sales) or us_pseudo,
+                   for_purchases=bool(purchases) or code["Id"] == "NON")
+
+
+def contact_from(entity, record):
+    """A Customer or Vendor as our Contact, its id "customer:58" / "vendor:41"."""
+    email = (record.get("PrimaryEmailAddr") or {}).get("Address", "")
+    return Contact(id=f"{entity.lower()}:{record['Id']}", name=record.get("DisplayName", ""),
+                   is_customer=entity == "Customer", is_supplier=entity == "Vendor", email=email,
+                   account_number=record.get("AcctNum", ""), active=record.get("Active", True))
+
+
+def contact_body(entity, new_contact):
+    """The create body for a Customer or Vendor."""
+    body = {"DisplayName": new_contact.name.strip(), "CompanyName": new_contact.name.strip()}
+    if new_contact.email:
+        body["PrimaryEmailAddr"] = {"Address": new_contact.email}
+    if new_contact.phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": new_contact.phone}
+    address = {f"Line{i + 1}": line for i, line in enumerate(new_contact.address_lines[:5])}
+    address.update({k: v for k, v in (("City", new_contact.city),
+                                      ("PostalCode", new_contact.postcode),
+                                      ("Country", new_contact.country)) if v})
+    if address:
+        body["BillAddr"] = address
+    if new_contact.account_number:
+        body["AcctNum"] = new_contact.account_number
+    if new_contact.vat_number and entity == "Vendor":
+        body["TaxIdentifier"] = new_contact.vat_number
+    return body
+
+
+def item_from(record):
+    """A QuickBooks Item as ours."""
+    return Item(id=record["Id"], name=record["Name"],
+                income_account_id=(record.get("IncomeAccountRef") or {}).get("value"),
+                active=record.get("Active", True))
+
+
+def _rate_ids(rate_list):
+    return [d["TaxRateRef"]["value"] for d in (rate_list or {}).get("TaxRateDetail", [])]
+
+
+def _decimal(value):
+    return Decimal(str(value))

@@ -1,0 +1,164 @@
+"""Sage Accounting v3.1 wire format: request bodies we send and responses we read."""
+
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from providers.base import Account
+from providers.base import AccountType
+from providers.base import Contact
+from providers.base import DocumentKind
+from providers.base import RemoteDocument
+from providers.base import TaxRate
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Where a document kind lives in the API and how its body is named."""
+
+    path: str
+    root: str
+    lines: str
+    number: str | None  # the number Sage generates (sales only)
+    attach_context: str | None  # attachment_context_type_id, None where Sage takes none
+    label: str
+
+
+COLLECTIONS = {
+    DocumentKind.SALES_INVOICE: Collection("sales_invoices", "sales_invoice", "invoice_lines",
+                                           "invoice_number", None, "sales invoice"),
+    DocumentKind.SALES_CREDIT_NOTE: Collection("sales_credit_notes", "sales_credit_note",
+                                               "credit_note_lines", "credit_note_number", None,
+                                               "sales credit note"),
+    DocumentKind.SUPPLIER_INVOICE: Collection("purchase_invoices", "purchase_invoice",
+                                              "invoice_lines", None, "PURCHASE_INVOICE",
+                                              "purchase invoice"),
+    DocumentKind.SUPPLIER_CREDIT_NOTE: Collection("purchase_credit_notes", "purchase_credit_note",
+                                                  "credit_note_lines", None,
+                                                  "PURCHASE_CREDIT_NOTE", "purchase credit note"),
+}
+
+ACCOUNT_TYPES = {"SALES": AccountType.INCOME, "OTHER_INCOME": AccountType.INCOME,
+                 "DIRECT_EXPENSES": AccountType.COST_OF_SALES,
+                 "OVERHEADS": AccountType.EXPENSE, "DEPRECIATION": AccountType.EXPENSE,
+                 "BANK": AccountType.BANK}
+ACCOUNT_ATTRIBUTES = ("nominal_code,name,ledger_account_type,included_in_chart,"
+                      "visible_in_sales,visible_in_expenses,tax_rate")
+CONTACT_ATTRIBUTES = "name,reference,contact_types,email,is_active"
+DOCUMENT_ATTRIBUTES = ("reference,vendor_reference,invoice_number,credit_note_number,contact,"
+                       "total_amount,tax_amount,total_paid,status,links")
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+def idempotency_id(document):
+    """A 32-hex idempotency_id, stable for the document's push generation."""
+    key = (document.idempotency_key or "").lower().replace("-", "")
+    if _HEX32.match(key):
+        return key
+    seed = document.idempotency_key or f"{document.local_id}:{document.number}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"ledgerlink:sage:{seed}").hex
+
+
+def _amount(value):
+    return float(Decimal(value).quantize(Decimal("0.01")))
+
+
+def document_body(document):
+    """The POST body for a document: our number in `reference`, the supplier's in
+    `vendor_reference`, an explicit tax_amount on every line (v3.1 defaults it to 0)."""
+    where = COLLECTIONS[document.kind]
+    body = {"contact_id": document.contact_id, "date": document.issue_date.isoformat(),
+            "reference": document.number, "idempotency_id": idempotency_id(document)}
+    if where.lines == "invoice_lines":
+        due = document.due_date or document.issue_date
+        body["due_date"] = due.isoformat()
+    if not document.kind.is_sales and document.supplier_reference:
+        body["vendor_reference"] = document.supplier_reference
+    if document.reference:
+        body["notes"] = document.reference
+    lines = []
+    for line in document.lines:
+        item = {"description": line.description or "-", "ledger_account_id": line.account_id,
+                "quantity": float(line.quantity), "unit_price": float(line.unit_price),
+                "tax_amount": _amount(line.tax)}
+        if line.tax_rate_id:
+            item["tax_rate_id"] = line.tax_rate_id
+        lines.append(item)
+    body[where.lines] = lines
+    return {where.root: body}
+
+
+def contact_body(new, key):
+    """The POST body for a customer or supplier."""
+    body = {"name": new.name, "contact_type_ids": ["VENDOR" if new.kind == "supplier"
+                                                   else "CUSTOMER"], "idempotency_id": key}
+    if new.account_number:
+        body["reference"] = new.account_number
+    if new.vat_number:
+        body["tax_number"] = new.vat_number
+    lines = list(new.address_lines) + ["", ""]
+    address = {"address_line_1": lines[0], "address_line_2": lines[1], "city": new.city,
+               "postal_code": new.postcode, "country_id": new.country.upper()}
+    address = {k: v for k, v in address.items() if v}
+    if address:
+        body["main_address"] = address
+    if new.email or new.phone:
+        person = {"name": new.name, "email": new.email, "telephone": new.phone,
+                  "is_main_contact": True}
+        body["main_contact_person"] = {k: v for k, v in person.items() if v != ""}
+    return {"contact": body}
+
+
+def to_account(item):
+    """A ledger account as our Account (inactive when taken out of the chart)."""
+    type_id = (item.get("ledger_account_type") or {}).get("id", "")
+    return Account(id=item["id"], code=str(item.get("nominal_code", "")),
+                   name=item.get("name") or item.get("displayed_as", ""),
+                   type=ACCOUNT_TYPES.get(type_id, AccountType.OTHER),
+                   active=bool(item.get("included_in_chart", True)),
+                   provider_type=(item.get("ledger_account_type") or {}).get("displayed_as", ""),
+                   tax_rate_id=(item.get("tax_rate") or {}).get("id"))
+
+
+def to_tax_rate(item):
+    """A tax rate as our TaxRate."""
+    return TaxRate(id=item["id"], name=item.get("name") or item.get("displayed_as", ""),
+                   rate=Decimal(str(item.get("percentage", 0))),
+                   active=bool(item.get("is_visible", True)))
+
+
+def to_contact(item):
+    """A contact as our Contact; `reference` is what Sage users know as the account code."""
+    types = {t["id"] for t in item.get("contact_types") or []}
+    return Contact(id=item["id"], name=item.get("name") or item.get("displayed_as", ""),
+                   is_customer="CUSTOMER" in types, is_supplier="VENDOR" in types,
+                   email=item.get("email") or "", account_number=item.get("reference") or "",
+                   active=bool(item.get("is_active", True)))
+
+
+def link_of(item):
+    """The web link Sage gives for a document."""
+    for link in item.get("links") or []:
+        if link.get("rel") == "alternate":
+            return link.get("href", "")
+    return ""
+
+
+def number_of(kind, item):
+    """The number a user sees for a document in Sage."""
+    where = COLLECTIONS[kind]
+    if where.number:
+        return item.get(where.number) or item.get("displayed_as", "")
+    return item.get("vendor_reference") or item.get("reference") or ""
+
+
+def to_remote(kind, item):
+    """A document read back from Sage."""
+    return RemoteDocument(
+        remote_id=item["id"], number=number_of(kind, item), reference=item.get("reference", ""),
+        kind=kind, contact_id=(item.get("contact") or {}).get("id", ""),
+        total=Decimal(str(item.get("total_amount", 0))),
+        tax_total=Decimal(str(item.get("tax_amount", 0))),
+        status=(item.get("status") or {}).get("id", ""),
+        amount_paid=Decimal(str(item.get("total_paid", 0))), url=link_of(item))

@@ -1,0 +1,185 @@
+"""Zoho Books JSON in and out: document bodies and read-back, accounts, taxes, items, contacts.
+
+Where we number: sales documents carry our number (sent with `ignore_auto_number_generation`);
+supplier documents carry the supplier's number, and ours in `reference_number`.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+
+from providers.base import Account
+from providers.base import AccountType
+from providers.base import Contact
+from providers.base import DocumentKind
+from providers.base import Item
+from providers.base import RemoteDocument
+from providers.base import TaxRate
+
+
+@dataclass(frozen=True)
+class Module:
+    """Where a document kind lives in Zoho Books."""
+
+    path: str
+    single: str
+    id_field: str
+    number_field: str
+    party_field: str
+    auto_numbered: bool
+    attachments: bool
+
+
+MODULES = {
+    DocumentKind.SALES_INVOICE: Module("invoices", "invoice", "invoice_id", "invoice_number",
+                                       "customer_id", True, True),
+    DocumentKind.SALES_CREDIT_NOTE: Module("creditnotes", "creditnote", "creditnote_id",
+                                           "creditnote_number", "customer_id", True, False),
+    DocumentKind.SUPPLIER_INVOICE: Module("bills", "bill", "bill_id", "bill_number", "vendor_id",
+                                          False, True),
+    DocumentKind.SUPPLIER_CREDIT_NOTE: Module("vendorcredits", "vendor_credit",
+                                              "vendor_credit_id", "vendor_credit_number",
+                                              "vendor_id", True, False),
+}
+
+ACCOUNT_TYPES = {"income": AccountType.INCOME, "other_income": AccountType.INCOME,
+                 "finance_income": AccountType.INCOME, "expense": AccountType.EXPENSE,
+                 "other_expense": AccountType.EXPENSE,
+                 "cost_of_goods_sold": AccountType.COST_OF_SALES, "bank": AccountType.BANK,
+                 "cash": AccountType.BANK}
+
+
+def _dec(value):
+    return Decimal(str(value if value not in (None, "") else 0))
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+def document_body(doc, item_for):
+    """(body, query parameters) to create a document; `item_for(line)` names a sales line's
+    item (Zoho's invoices take items, not accounts)."""
+    module = MODULES[doc.kind]
+    body = {module.party_field: doc.contact_id, "date": doc.issue_date.isoformat()}
+    params = {}
+    if doc.kind.is_sales:
+        if doc.use_our_number or doc.kind == DocumentKind.SALES_CREDIT_NOTE:
+            # The credit-note number is required by the spec; ignored when Zoho numbers it.
+            body[module.number_field] = doc.number
+        if doc.use_our_number:
+            params["ignore_auto_number_generation"] = "true"
+        body["reference_number"] = doc.reference if doc.use_our_number else doc.number
+    else:
+        body[module.number_field] = doc.supplier_reference or doc.number
+        body["reference_number"] = doc.number
+        if module.auto_numbered:
+            params["ignore_auto_number_generation"] = "true"
+    if doc.due_date and doc.kind in (DocumentKind.SALES_INVOICE,
+                                     DocumentKind.SUPPLIER_INVOICE):
+        body["due_date"] = doc.due_date.isoformat()
+    body["is_inclusive_tax"] = False
+    body["line_items"] = [_line(doc, line, item_for) for line in doc.lines]
+    if not body["reference_number"]:
+        del body["reference_number"]
+    return body, params
+
+
+def _line(doc, line, item_for):
+    whole = doc.kind == DocumentKind.SALES_CREDIT_NOTE  # the spec types this quantity integer
+    quantity, rate, description = _amounts(line, whole)
+    out = {"description": description, "rate": float(rate), "quantity": quantity}
+    if doc.kind == DocumentKind.SALES_INVOICE:
+        out["item_id"] = line.item_id or item_for(line)
+    else:
+        out["account_id"] = line.account_id
+    if line.tax_rate_id:
+        out["tax_id"] = line.tax_rate_id
+    return out
+
+
+def _amounts(line, whole_quantity):
+    """(quantity, rate, description) that make Zoho's rate x quantity equal our net."""
+    quantity = Decimal(line.quantity)
+    rate = Decimal(line.unit_price)
+    exact = (rate * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == line.net
+    if exact and (not whole_quantity or quantity == quantity.to_integral_value()):
+        number = int(quantity) if quantity == quantity.to_integral_value() else float(quantity)
+        return number, rate, line.description
+    # Otherwise one unit at the line's net, keeping the quantity in the text.
+    return 1, Decimal(line.net), f"{line.description} ({quantity.normalize()} x {rate})"
+
+
+def remote_from(kind, raw, url):
+    """A document read back from Zoho Books."""
+    module = MODULES[kind]
+    total = _dec(raw.get("total"))
+    return RemoteDocument(
+        remote_id=raw[module.id_field], number=raw.get(module.number_field, ""),
+        reference=raw.get("reference_number", ""), kind=kind,
+        contact_id=raw.get(module.party_field, ""), total=total,
+        tax_total=_dec(raw.get("tax_total")), status=raw.get("status", ""),
+        amount_paid=total - _dec(raw.get("balance", total)), url=url)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def account_from(raw):
+    """A Zoho account as ours."""
+    return Account(id=raw["account_id"], code=raw.get("account_code", ""),
+                   name=raw["account_name"],
+                   type=ACCOUNT_TYPES.get(raw.get("account_type"), AccountType.OTHER),
+                   active=bool(raw.get("is_active", True)),
+                   provider_type=raw.get("account_type", ""))
+
+
+def tax_rate_from(raw):
+    """A Zoho tax as ours (Zoho uses one tax for sales and purchases)."""
+    return TaxRate(id=raw["tax_id"], name=raw["tax_name"],
+                   rate=Decimal(str(raw.get("tax_percentage", 0))))
+
+
+def item_from(raw):
+    """A Zoho item as ours, with the income account it posts to."""
+    return Item(id=raw["item_id"], name=raw["name"],
+                income_account_id=raw.get("account_id") or None,
+                active=raw.get("status", "active") == "active")
+
+
+def contact_from(raw):
+    """A Zoho contact as ours; the primary contact person's email wins."""
+    kind = raw.get("contact_type", "customer")
+    email = raw.get("email", "")
+    for person in raw.get("contact_persons") or []:
+        if person.get("is_primary_contact") and person.get("email"):
+            email = person["email"]
+    return Contact(id=raw["contact_id"], name=raw["contact_name"],
+                   is_customer=kind == "customer", is_supplier=kind == "vendor", email=email,
+                   account_number=raw.get("contact_number", ""),
+                   active=raw.get("status", "active") == "active")
+
+
+def contact_body(new_contact):
+    """The create body for a customer or vendor."""
+    body = {"contact_name": new_contact.name, "company_name": new_contact.name,
+            "contact_type": "vendor" if new_contact.kind == "supplier" else "customer"}
+    if new_contact.email or new_contact.phone:
+        body["contact_persons"] = [{"email": new_contact.email, "phone": new_contact.phone,
+                                    "is_primary_contact": True}]
+    address = {"address": "\n".join(new_contact.address_lines), "city": new_contact.city,
+               "zip": new_contact.postcode, "country": new_contact.country}
+    if any(address.values()):
+        body["billing_address"] = address
+    if new_contact.vat_number:
+        body["vat_reg_no"] = new_contact.vat_number
+    if new_contact.account_number:
+        body["contact_number"] = new_contact.account_number
+    return body
+
+
+def page_context(body):
+    """A list answer's page_context (a list of one in the invoice list's published shape)."""
+    context = body.get("page_context") or {}
+    if isinstance(context, list):
+        context = context[0] if context else {}
+    return context
