@@ -7,6 +7,7 @@ from flask import Flask
 import config
 import logs
 import models
+from views import _converters
 from views import _htmx
 from views import _security
 from views import auth
@@ -28,6 +29,7 @@ def _navigation():
 
 
 def _register_blueprints(app):
+    from views import account
     from views import api
     from views import connect
     from views import contacts
@@ -40,7 +42,7 @@ def _register_blueprints(app):
     from views import users
 
     for module in (auth, home, health, users, settings, documents, contacts, api, integrations,
-                   connect, mapping):
+                   connect, mapping, account):
         app.register_blueprint(module.bp)
 
 
@@ -55,6 +57,7 @@ def create_app(test_config=None):
     models.init_app(app)
     _security.init_app(app)
     _htmx.init_app(app)
+    _converters.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)

@@ -1,5 +1,7 @@
 """The database: a deferred peewee proxy bound to SQLite (default) or PostgreSQL, and migrations."""
 
+import contextlib
+import os
 from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlparse
@@ -46,8 +48,12 @@ def make_database(database_url, instance_path, busy_timeout_ms=5000):
 
 
 def sqlite_database(path, busy_timeout_ms):
-    """SQLite with WAL, foreign keys and a busy timeout, so web and workers can share it."""
-    return SqliteDatabase(
+    """SQLite with WAL, foreign keys and a busy timeout, so web and workers can share it.
+
+    A new database file is created readable by its owner only (0600), like the secret and token
+    keys beside it; SQLite gives its -wal and -shm files the same mode.
+    """
+    return _PrivateSqliteDatabase(
         str(path),
         pragmas={
             "journal_mode": "wal",
@@ -58,6 +64,17 @@ def sqlite_database(path, busy_timeout_ms):
         },
         timeout=busy_timeout_ms / 1000,
     )
+
+
+class _PrivateSqliteDatabase(SqliteDatabase):
+    """SQLite that creates a missing database file as 0600 on first connect."""
+
+    def _connect(self):
+        path = Path(self.database)
+        if self.database not in ("", ":memory:") and not path.exists() and path.parent.is_dir():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return super()._connect()
 
 
 def configure(database_url, instance_path, busy_timeout_ms=5000):

@@ -18,23 +18,43 @@ class MoneyError(ValueError):
     """A value that cannot be used as an exact decimal amount."""
 
 
+# Far beyond any amount, quantity or rate, yet small enough that no arithmetic on the value can
+# overflow the decimal context (1e999999999 would, in abs() or quantize()).
+MAX_INTEGER_DIGITS = 18
+MAX_DECIMAL_PLACES = 30
+MAX_TEXT_LENGTH = 60
+
+
 def to_decimal(value):
-    """An exact Decimal from a Decimal, int or string; floats and junk raise MoneyError."""
+    """An exact Decimal from a Decimal, int or string; floats and junk raise MoneyError.
+
+    The one money parser: every amount from a form, the API or a CSV file comes through here,
+    so a value out of all proportion is refused with a message instead of overflowing later.
+    """
     if isinstance(value, (bool, float)):
         raise MoneyError("must be an exact decimal, not a floating-point number")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
+        if abs(value) >= 10 ** MAX_INTEGER_DIGITS:
+            raise MoneyError("is too large")
         result = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise MoneyError("has too many digits")
         try:
-            result = Decimal(value.strip().replace(",", ""))
+            result = Decimal(text)
         except InvalidOperation as exc:
             raise MoneyError("is not a number") from exc
     else:
         raise MoneyError("is not a number")
     if not result.is_finite():
         raise MoneyError("is not a finite number")
+    if result and result.adjusted() >= MAX_INTEGER_DIGITS:
+        raise MoneyError("is too large")
+    if result.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+        raise MoneyError("has too many decimal places")
     return result
 
 

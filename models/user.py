@@ -32,9 +32,16 @@ class User(UserMixin, BaseModel):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=datetime.datetime.now)
     last_login_at = DateTimeField(null=True)
+    must_change_password = BooleanField(default=False)
+    # The token of the sign-in this object was loaded for (see models/user_session.py).
+    session_token = None
 
     class Meta:
         table_name = "users"
+
+    def get_id(self):
+        """flask-login: the sign-in token, not the user id, so each sign-in can be ended alone."""
+        return self.session_token
 
     @property
     def is_active(self):
@@ -65,10 +72,19 @@ class User(UserMixin, BaseModel):
         user.save()
         return user
 
+    def check_password(self, password):
+        """True when password is this user's password."""
+        try:
+            return _hasher.verify(self.password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            return False
+
     @classmethod
     def authenticate(cls, email, password):
         """Return the active user with these credentials, or None, in constant-ish time."""
-        user = cls.get_or_none(cls.email == cls.normalise_email(email))
+        address = cls.normalise_email(email)
+        # An address with control characters cannot be stored, so it is not looked up either.
+        user = cls.get_or_none(cls.email == address) if address.isprintable() else None
         try:
             _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):

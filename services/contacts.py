@@ -5,14 +5,17 @@ from peewee import Tuple
 
 from models.contact import CONTACT_KINDS
 from models.contact import Contact
+from services import cursors
 from services.document_list import name_contains
 from services.document_list import prefix_condition
+from services.document_list import printable
 from services.validation import Errors
 from services.validation import clean_choice
 from services.validation import clean_country
 from services.validation import clean_email
 from services.validation import clean_number
 from services.validation import clean_text
+from services.validation import is_number
 
 PAGE_SIZE = 50
 # How the contact form labels each field, for its error list.
@@ -38,7 +41,7 @@ def clean_contact(data, number):
     cleaned["postcode"] = cleaned["postcode"].upper()
     parent_number = str(data.get("care_of_number") or "").strip().upper()
     cleaned["care_of"] = None
-    if parent_number:
+    if parent_number and is_number(parent_number, "care_of_number", errors):
         parent = Contact.get_or_none(Contact.number == parent_number)
         if parent is None:
             errors.add("care_of_number", f"There is no contact with account number "
@@ -72,11 +75,20 @@ def upsert_contact(cleaned):
     return contact, "updated"
 
 
-def list_contacts(kind="", q="", after=None, page_size=None):
-    """A page of contacts by name, filtered by kind and by name or number, and whether more follow.
+def encode_cursor(contact):
+    """An opaque cursor for the contact after which the next page starts."""
+    return cursors.encode_cursor(contact.id, contact.name)
 
-    after is the (name, id) of the last row of the previous page, or None for the first page.
-    """
+
+def decode_cursor(cursor):
+    """(name, id) from a cursor, or None when it is missing or malformed."""
+    parts = cursors.decode_cursor(cursor, "id", "text")
+    return (printable(parts[1]), parts[0]) if parts else None
+
+
+def list_contacts(kind="", q="", cursor=None, page_size=None):
+    """A page of contacts by name, filtered by kind and by name or number, and the cursor of the
+    next page or None."""
     page_size = page_size or PAGE_SIZE
     query = Contact.select()
     if kind in CONTACT_KINDS:
@@ -84,7 +96,12 @@ def list_contacts(kind="", q="", after=None, page_size=None):
     if q:
         query = query.where(name_contains(Contact.name, q)
                             | prefix_condition(Contact.number, q.upper()))
+    after = decode_cursor(cursor)
     if after is not None:
         query = query.where(Tuple(Contact.name, Contact.id) > after)
     rows = list(query.order_by(Contact.name, Contact.id).limit(page_size + 1))
-    return rows[:page_size], len(rows) > page_size
+    next_cursor = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        next_cursor = encode_cursor(rows[-1])
+    return rows, next_cursor

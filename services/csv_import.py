@@ -249,15 +249,16 @@ UPLOAD_KEPT_SECONDS = 3600
 _UPLOAD_KEY = "ledgerlink:csv-import:{}"
 
 
-def _upload_key(token):
-    return _UPLOAD_KEY.format(token if token.isalnum() else "-")
+def _upload_key(owner_id, token):
+    # A kept file belongs to whoever previewed it: another user's token finds nothing.
+    return _UPLOAD_KEY.format(f"{owner_id}:{token if token.isalnum() else '-'}")
 
 
-def keep_upload(raw, date_order):
-    """Keep a previewed file and the date order it was read with until it is committed (or an
-    hour passes); return its token."""
+def keep_upload(raw, date_order, owner_id):
+    """Keep a previewed file and the date order it was read with until its owner commits it (or
+    an hour passes); return its token."""
     token = uuid.uuid4().hex
-    key = _upload_key(token)
+    key = _upload_key(owner_id, token)
     redis = get_redis()
     with redis.pipeline() as pipe:
         pipe.hset(key, mapping={"file": raw, "date_order": date_order})
@@ -266,14 +267,15 @@ def keep_upload(raw, date_order):
     return token
 
 
-def kept_upload(token):
-    """(file, date order) kept under this token, or None when it expired or never existed."""
-    kept = get_redis().hgetall(_upload_key(token))
+def kept_upload(token, owner_id):
+    """(file, date order) the owner kept under this token, or None when it expired, never
+    existed or is someone else's."""
+    kept = get_redis().hgetall(_upload_key(owner_id, token))
     if not kept:
         return None
     return kept[b"file"], kept[b"date_order"].decode()
 
 
-def forget_upload(token):
+def forget_upload(token, owner_id):
     """Drop a kept file once it has been committed."""
-    get_redis().delete(_upload_key(token))
+    get_redis().delete(_upload_key(owner_id, token))

@@ -5,8 +5,6 @@ know whether there is a next page, and the cursor is the last row's (issue_date,
 counts the whole table.
 """
 
-import base64
-import binascii
 import datetime
 import re
 
@@ -18,6 +16,7 @@ from models import db
 from models.contact import Contact
 from models.document import KINDS
 from models.document import Document
+from services import cursors
 
 PAGE_SIZE = 50
 _NUMBER_SEARCH = re.compile(r"^[A-Za-z0-9./-]+$")
@@ -26,22 +25,22 @@ MAX_NAME_MATCHES = 500
 
 def encode_cursor(issue_date, row_id):
     """An opaque cursor for the row after which the next page starts."""
-    return base64.urlsafe_b64encode(f"{issue_date.isoformat()}|{row_id}".encode()).decode()
+    return cursors.encode_cursor(issue_date, row_id)
 
 
 def decode_cursor(cursor):
     """(issue_date, id) from a cursor, or None when it is missing or malformed."""
-    if not cursor:
-        return None
-    try:
-        day, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.date.fromisoformat(day), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
+    return cursors.decode_cursor(cursor, "date", "id")
+
+
+def printable(text):
+    """text without control characters (which PostgreSQL refuses in a query, NUL above all)."""
+    return "".join(char for char in text if char.isprintable())
 
 
 def prefix_condition(field, prefix):
     """field starts with prefix (case-sensitive, so the btree index on field is used)."""
+    prefix = printable(prefix)
     # peewee's % is LIKE on PostgreSQL (index: text_pattern_ops) and GLOB on SQLite (binary index).
     wildcard = "%" if isinstance(db.obj, PostgresqlDatabase) else "*"
     return field % (prefix + wildcard)
@@ -49,7 +48,7 @@ def prefix_condition(field, prefix):
 
 def name_contains(field, text):
     """Case-insensitive substring match on a name."""
-    cleaned = re.sub(r"[%_\\*?\[\]]", " ", text).strip()
+    cleaned = re.sub(r"[%_\\*?\[\]]", " ", printable(text)).strip()
     if not cleaned:
         return field.is_null() & field.is_null(False)
     return field ** f"%{cleaned}%"

@@ -15,6 +15,7 @@ from models.document import DocumentLocked
 from models.document import contact_kind_for
 from models.money import document_totals
 from models.money import line_amounts
+from services.validation import NUMBER_PATTERN
 from services.validation import Errors
 from services.validation import clean_choice
 from services.validation import clean_currency
@@ -22,8 +23,10 @@ from services.validation import clean_date
 from services.validation import clean_decimal
 from services.validation import clean_number
 from services.validation import clean_text
+from services.validation import is_number
 
 LIMIT = Decimal(10) ** 10
+TOTAL_LIMIT = Decimal(10) ** 12  # the totals are stored with 14 digits, 2 of them decimals
 HEADER_FIELDS = ("kind", "issue_date", "due_date", "currency", "reference", "status", "notes")
 # How the document form labels each field, for its error list ("Line 1, quantity").
 FIELD_LABELS = {"kind": "Kind", "number": "Invoice number", "status": "Status",
@@ -54,11 +57,30 @@ def _clean_line(data, prefix, errors):
         errors.add(f"{prefix}.category", "Give a category or an explicit nominal code.")
     if line["tax_rate"] is not None and line["tax_rate"] > 100:
         errors.add(f"{prefix}.tax_rate", "The tax rate is a percentage between 0 and 100.")
+    _check_line_amount(line, prefix, errors)
     return line
 
 
+def _check_line_amount(line, prefix, errors):
+    """quantity x unit price within what a line can hold (both may be fine alone)."""
+    quantity, price = line["quantity"], line["unit_price"]
+    if quantity is None or price is None or abs(quantity) >= LIMIT or abs(price) >= LIMIT:
+        return
+    if abs(quantity * price) >= LIMIT:
+        errors.add(f"{prefix}.unit_price", "The line amount (quantity × unit price) must be "
+                                           f"below {LIMIT:,.0f}.")
+
+
+def _check_total(lines, errors):
+    """The document's gross total within what Ledgerlink stores (when every line is sound)."""
+    total = sum((abs(line["quantity"] * line["unit_price"]) * (1 + line["tax_rate"] / 100)
+                 for line in lines), Decimal(0))
+    if total >= TOTAL_LIMIT:
+        errors.add("lines", f"The document total must be below {TOTAL_LIMIT:,.0f}.")
+
+
 def _find_contact(number, field, kind, errors, label):
-    if not number:
+    if not number or not is_number(number, field, errors):
         return None
     contact = Contact.get_or_none(Contact.number == number)
     if contact is None:
@@ -75,6 +97,8 @@ def _clean_original(data, cleaned, errors):
         return None
     if cleaned["kind"] not in CREDIT_NOTE_OF:
         errors.add("original_number", "Only a credit note has an original invoice.")
+        return None
+    if not is_number(number, "original_number", errors):
         return None
     original = Document.get_or_none(Document.number == number)
     if original is None:
@@ -120,6 +144,8 @@ def clean_document(data, number, max_lines, date_order=None):
         errors.add("lines", f"A document may have at most {max_lines} lines.")
         lines = []
     cleaned["lines"] = [_clean_line(line, f"lines.{i}", errors) for i, line in enumerate(lines)]
+    if cleaned["lines"] and not errors:
+        _check_total(cleaned["lines"], errors)
     if cleaned["lines"] and not any(e["field"].startswith("lines") for e in errors):
         _check_amounts(cleaned, errors)
     return cleaned, errors
@@ -193,7 +219,8 @@ def _check_credited_invoice(cleaned, invoice, credit_notes, gross, errors):
 def credit_position(original_number, credit_note=None):
     """What is left to credit on an invoice, for the credit note form; None if there is none."""
     number = str(original_number or "").strip().upper()
-    original = Document.get_or_none(Document.number == number) if number else None
+    original = (Document.get_or_none(Document.number == number)
+                if NUMBER_PATTERN.fullmatch(number) else None)
     if original is None or original.credit_note_kind is None:
         return None
     credited = original.credited_total(exclude_number=credit_note.number if credit_note else None)
@@ -258,7 +285,9 @@ def upsert_document(cleaned):
 
 def number_taken(number):
     """True when a document already has this number (compared upper-cased)."""
-    return Document.select().where(Document.number == number.strip().upper()).exists()
+    number = number.strip().upper()
+    return bool(NUMBER_PATTERN.fullmatch(number)) and Document.select().where(
+        Document.number == number).exists()
 
 
 def void_document(document):

@@ -20,7 +20,9 @@ VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
 """
 ISO_4217 = frozenset(_ISO_4217_CODES.split())
 NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,39}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Dates as spreadsheets save them in CSV: 15/11/2026 (or 15.11.2026, 15-11-2026).
 SPREADSHEET_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 DATE_ORDER_WORDS = {"dmy": "day first (DD/MM/YYYY, such as 15/11/2026)",
@@ -57,16 +59,34 @@ def clean_number(value, field, errors, label="number"):
     text = str(value or "").strip().upper()
     if not text:
         errors.add(field, f"The {label} is required.")
-    elif not NUMBER_PATTERN.match(text):
+    elif not NUMBER_PATTERN.fullmatch(text):
         errors.add(field, f"The {label} may hold only letters, digits and . / _ - "
                           "(at most 40 characters).")
     return text
 
 
+def is_number(text, field, errors):
+    """True when text has the form of an own number; else a field error (and no lookup)."""
+    if NUMBER_PATTERN.fullmatch(text):
+        return True
+    errors.add(field, "A number may hold only letters, digits and . / _ - (at most 40 "
+                      "characters).")
+    return False
+
+
+def has_control_characters(text):
+    """True when text holds NUL or another control character (tab and line breaks allowed)."""
+    return bool(CONTROL_CHARACTERS.search(text))
+
+
 def clean_text(value, field, errors, max_length, required=False, label=None):
-    """Stripped text within a length limit."""
+    """Stripped text within a length limit, without control characters."""
     text = "" if value is None else str(value).strip()
     label = label or field.replace("_", " ")
+    if has_control_characters(text):
+        errors.add(field, f"The {label} contains a control character (such as NUL) that cannot "
+                          "be stored. Retype it without that character.")
+        return CONTROL_CHARACTERS.sub("", text)
     if required and not text:
         errors.add(field, f"The {label} is required.")
     elif len(text) > max_length:

@@ -19,6 +19,7 @@ from urllib.parse import urlunparse
 
 import psycopg2
 import pytest
+from helpers import secret_watch
 
 import config
 import models
@@ -26,6 +27,7 @@ from app import create_app
 from models.user import User
 from worker import queue as queue_module
 
+secret_watch.install()
 PG_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 PASSWORD = "correct horse battery"
@@ -281,3 +283,8 @@ def admin_web(sandbox_app, admin):
 def staff_web(sandbox_app, staff):
     """A client of the sandbox app signed in as staff."""
     return signed_in_client(sandbox_app, staff)
+
+
+def pytest_collection_modifyitems(items):
+    """The log scan runs last, over everything the suite logged before it."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_zz_log_scan.py"))

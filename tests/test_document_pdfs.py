@@ -10,13 +10,14 @@ from helpers.docs import add_contact
 from helpers.docs import add_document
 from helpers.docs import api_token
 from helpers.docs import line
+from helpers.docs import one_page_pdf
 from pypdf import PdfReader
 
 import models
 from models.document import Document
 from models.firm import FirmProfile
 
-ATTACHED = b"%PDF-1.4\n% the supplier's own\n%%EOF\n"
+ATTACHED = one_page_pdf("the supplier's own")  # a real PDF: uploads are parsed
 
 
 def _text(content):

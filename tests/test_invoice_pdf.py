@@ -6,6 +6,7 @@ from conftest import csrf_token
 from helpers.docs import add_contact
 from helpers.docs import add_document
 from helpers.docs import line
+from helpers.docs import one_page_pdf
 from pypdf import PdfReader
 from test_settings_documents import PNG
 
@@ -51,7 +52,7 @@ def test_an_attached_pdf_is_served_instead_and_must_be_a_pdf(app, staff_client):
         "csrf_token": token, "file": (io.BytesIO(b"%PDF-1.4 x %%EOF"), "invoice.pdf")})
     assert too_big.status_code == 422 and "larger than" in too_big.get_data(as_text=True)
     app.config["PDF_MAX_MB"] = 1
-    original = b"%PDF-1.4\n% the one that was emailed\n%%EOF\n"
+    original = one_page_pdf("the one that was emailed")  # a real PDF: uploads are parsed
     ok = staff_client.post(url, content_type="multipart/form-data", data={
         "csrf_token": token, "file": (io.BytesIO(original), "sent.pdf")})
     assert ok.status_code == 302
@@ -67,3 +68,18 @@ def test_a_credit_note_pdf_says_what_it_credits(app, staff_client):
     _, text = _text(staff_client.get(f"/documents/{credit.id}/pdf").data)
     assert "CREDIT NOTE" in text and "C1" in text and "Credit for: S1" in text
     assert "Your firm (set in Settings)" in text
+
+
+def test_an_html_pdf_polyglot_is_refused(app, staff_client):
+    add_contact(app)
+    document = add_document(app, "S1")
+    token = csrf_token(staff_client, f"/documents/{document.id}")
+    polyglot = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                b"<html><body><script>alert(document.cookie)</script></body></html>\n"
+                b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    response = staff_client.post(f"/documents/{document.id}/attachment",
+                                 content_type="multipart/form-data",
+                                 data={"csrf_token": token,
+                                       "file": (io.BytesIO(polyglot), "invoice.pdf")})
+    assert response.status_code == 422 and "not a PDF" in response.get_data(as_text=True)
+    assert staff_client.get(f"/documents/{document.id}/pdf").data != polyglot

@@ -35,7 +35,8 @@ def init_app(app):
     @app.after_request
     def _vary_and_flash(response):
         response.vary.add("HX-Request")
-        if is_partial() and response.mimetype == "text/html" and session.get("_flashes"):
+        if (is_partial() and response.mimetype == "text/html" and session.get("_flashes")
+                and "HX-Redirect" not in response.headers):  # kept for the page it leads to
             # Fragments carry pending flash messages out of band into the page's #flashes.
             response.set_data(response.get_data(as_text=True)
                               + render_template("_flashes.html", oob=True))

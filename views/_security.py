@@ -1,5 +1,8 @@
 """Security baseline: CSRF on every state change, strict headers, secure cookies over https."""
 
+import functools
+
+from flask import make_response
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
@@ -24,6 +27,18 @@ def content_security_policy(form_targets=()):
 
 
 CONTENT_SECURITY_POLICY = content_security_policy()
+
+
+def no_store(view):
+    """Mark a view's answer Cache-Control: no-store (it shows a secret once)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
 
 
 class _SessionInterface(SecureCookieSessionInterface):

@@ -38,3 +38,26 @@ class Throttle:
             pipe.zadd(key, {f"{now}:{uuid.uuid4().hex[:8]}": now})
             pipe.expire(key, self.window + 5)
         pipe.execute()
+
+    def failures(self, subject):
+        """How many failures a subject has in the window."""
+        client = get_redis()
+        client.zremrangebyscore(self._key(subject), 0, time.time() - self.window)
+        return client.zcard(self._key(subject))
+
+    def retry_after(self, *subjects):
+        """Whole seconds until every blocked subject is below its limit again (at least 1)."""
+        now, wait = time.time(), 1
+        client = get_redis()
+        for subject in subjects:
+            times = [score for _member, score in
+                     client.zrange(self._key(subject), 0, -1, withscores=True)]
+            if len(times) >= self.limit:
+                # Below the limit once enough of the oldest failures have left the window.
+                oldest_kept = sorted(times)[len(times) - self.limit]
+                wait = max(wait, int(oldest_kept + self.window - now) + 1)
+        return wait
+
+    def clear(self, subject):
+        """Forget a subject's failures (an administrator unlocking an account)."""
+        get_redis().delete(self._key(subject))

@@ -8,15 +8,20 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_login import LoginManager
+from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 
+from models import db
 from models.user import User
+from models.user_session import UserSession
 from views._access import login_required
 from views._htmx import client_redirect
-from views._throttle import Throttle
+from views._lockouts import login_throttle
+from views._lockouts import record_locked_account
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -26,13 +31,17 @@ login_manager.session_protection = "basic"
 
 BAD_CREDENTIALS = "That email and password do not match an active account."
 TOO_MANY = "Too many failed sign-ins. Wait a minute and try again."
+PASSWORD_CHANGE_NEEDED = ("An administrator set a new password for you. "  # noqa: S105
+                          "Choose your own password before going on.")
+# Endpoints a user who must change their password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = {"account.index", "account.change_password", "account.sign_out_all",
+                             "auth.logout", "auth.login", "static"}
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    """Load the signed-in user; inactive users are treated as signed out."""
-    user = User.get_or_none(User.id == int(user_id)) if user_id.isdigit() else None
-    return user if user and user.active else None
+def load_user(token):
+    """The user of a live sign-in record; ended, expired or deactivated sign-ins are anonymous."""
+    return UserSession.user_for(token)
 
 
 @login_manager.unauthorized_handler
@@ -53,40 +62,77 @@ def _local_path(candidate):
     return candidate
 
 
-def _login_throttle():
-    return Throttle("login", current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"])
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the sign-in form and check credentials."""
     error, status = None, 200
     email = request.form.get("email", "")
+    retry_after = None
     if request.method == "POST":
-        subjects = (f"ip:{request.remote_addr}", f"account:{User.normalise_email(email)}")
-        throttle = _login_throttle()
+        address = User.normalise_email(email)
+        subjects = (f"ip:{request.remote_addr}", f"account:{address}")
+        throttle = login_throttle()
         if throttle.blocked(*subjects):
             error, status = TOO_MANY, 429
+            retry_after = throttle.retry_after(*subjects)
         else:
             user = User.authenticate(email, request.form.get("password", ""))
             if user is None:
                 throttle.record_failure(*subjects)
+                note_failed_sign_in(address, throttle)
                 error, status = BAD_CREDENTIALS, 200
             else:
-                login_user(user, remember=bool(request.form.get("remember")))
+                _sign_in(user, remember=bool(request.form.get("remember")))
+                if user.must_change_password:  # the account page says why
+                    return redirect(url_for("account.index"))
                 return redirect(_local_path(request.args.get("next")) or url_for("home.index"))
-    return render_template("auth/login.html", error=error, email=email), status
+    response = current_app.make_response((render_template(
+        "auth/login.html", error=error, email=email,
+        no_admin_yet=User.active_admin_count() == 0), status))
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _sign_in(user, remember):
+    """Start a fresh session with a new server-side record (and a new CSRF secret)."""
+    config = current_app.config
+    lifetime = config["REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"]
+    with db.atomic():
+        _record, token = UserSession.start(user, lifetime, remember,
+                                           request.headers.get("User-Agent", ""))
+    # Nothing from before the sign-in carries over: no fixation, and a new CSRF secret.
+    session.clear()
+    user.session_token = token
+    login_user(user, remember=remember, duration=lifetime)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out: the sign-in record is deleted, so saved copies of the cookies stop working."""
+    UserSession.end(current_user.get_id())
     logout_user()
     flash("You are signed out.", "info")
     return client_redirect(url_for("auth.login"))
 
 
+def note_failed_sign_in(address, throttle):
+    """Tell administrators when an account reaches its failure limit (someone may be guessing)."""
+    if address and throttle.blocked(f"account:{address}"):
+        record_locked_account(address)
+
+
 def init_app(app):
-    """Attach flask-login."""
+    """Attach flask-login; a user whose password an admin set must change it before going on."""
     login_manager.init_app(app)
+
+    @app.before_request
+    def _require_password_change():
+        if request.endpoint in PASSWORD_CHANGE_ENDPOINTS or request.blueprint == "api":
+            return None
+        if request.endpoint in (None, "health.healthz"):
+            return None
+        if current_user.is_authenticated and current_user.must_change_password:
+            return client_redirect(url_for("account.index"))  # which says why
+        return None

@@ -79,6 +79,9 @@ def callback(provider_id):
     pending = session.pop(SESSION_KEY, None)
     if not pending or pending.get("provider") != provider_id:
         return _back("That sign-in was not started here, or it has expired. Connect again.")
+    if not request.args.get("code") and not request.args.get("error"):
+        return _back(f"{provider.name} sent you back without an answer (no authorisation code "
+                     "and no error), so nothing was connected. Connect again.")
     auth = AuthorizationRequest(url="", state=pending["state"],
                                 code_verifier=pending.get("verifier"))
     try:

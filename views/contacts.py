@@ -24,6 +24,7 @@ from services.contacts import FIELD_LABELS
 from services.contacts import clean_contact
 from services.contacts import list_contacts
 from services.contacts import upsert_contact
+from services.validation import has_control_characters
 from services.validation import labelled
 from views._access import login_required
 from views._htmx import render_page_or_fragment
@@ -39,13 +40,10 @@ def index():
     """Contacts by name, filtered by kind and search, a page at a time."""
     kind = request.args.get("kind", "")
     q = request.args.get("q", "").strip()[:100]
-    after_name, after_id = request.args.get("after_name"), request.args.get("after_id", "")
-    after = (after_name, int(after_id)) if after_name is not None and after_id.isdigit() else None
-    rows, more = list_contacts(kind, q, after)
+    rows, next_cursor = list_contacts(kind, q, request.args.get("cursor"))
     next_url = None
-    if more:
-        next_url = url_for("contacts.index", kind=kind or None, q=q or None,
-                           after_name=rows[-1].name, after_id=rows[-1].id)
+    if next_cursor:
+        next_url = url_for("contacts.index", kind=kind or None, q=q or None, cursor=next_cursor)
     linked = linked_contact_ids(Connection.active_connection(), [row.id for row in rows])
     return render_page_or_fragment("contacts/index.html", "contacts/_results.html", rows=rows,
                                    kind=kind, q=q, kinds=CONTACT_KINDS, next_url=next_url,
@@ -108,6 +106,10 @@ def _ledger_id_change(connection, contact, form, errors):
     if form.get("ledger_id_confirmed") != "1":
         errors.add("ledger_remote_id", "The ledger account id was not changed: unlock the field "
                                        "and confirm the change.")
+        return None
+    if has_control_characters(wanted):
+        errors.add("ledger_remote_id", "The ledger account id may not contain control "
+                                       "characters.")
         return None
     if len(wanted) > REMOTE_ID_MAX:
         errors.add("ledger_remote_id", f"The ledger account id is at most {REMOTE_ID_MAX} "

@@ -3,14 +3,17 @@
 import logging
 
 from flask import render_template
+from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import MethodNotAllowed
 
 from views._htmx import htmx
 from views._htmx import htmx_response
 
 log = logging.getLogger("ledgerlink.errors")
+API_PREFIX = "/api/"
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -24,7 +27,9 @@ MESSAGES = {
 }
 
 
-def _render(code, message=None):
+def _render(code, message=None, exc=None):
+    if request.path.startswith(API_PREFIX):
+        return _api_error(code, exc)
     message = message or MESSAGES.get(code, "Something went wrong.")
     if htmx:
         body = render_template("errors/_message.html", code=code, message=message)
@@ -42,11 +47,25 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        if exc.code and exc.code >= 500:
-            return _render(exc.code)
-        return _render(exc.code or 500)
+        response = app.make_response(_render(exc.code or 500, exc=exc))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            # RFC 9110: a 405 says which methods the resource does allow.
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        if exc.code == 429 and exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("unhandled error")
         return _render(InternalServerError.code)
+
+
+def _api_error(code, exc):
+    """Under /api/ every answer is JSON in the documented error shape, whatever went wrong."""
+    from views.api.protocol import API_MESSAGES
+    from views.api.protocol import error_response
+
+    name = exc.name if isinstance(exc, HTTPException) else InternalServerError().name
+    return error_response(code, name.lower().replace(" ", "_"),
+                          API_MESSAGES.get(code, MESSAGES.get(code, "Something went wrong.")))

@@ -22,10 +22,10 @@ from views._access import admin_required
 from views._access import login_required
 from views._htmx import client_redirect
 from views._htmx import render_page_or_fragment
+from views._jobs import fetch_own_job
 from views._lookup import get_or_404
 from views._security import content_security_policy
 from worker.runtime import enqueue
-from worker.runtime import fetch_job
 from worker.runtime import job_state
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
@@ -96,7 +96,7 @@ def refresh_start(connection_id):
 @login_required
 def refresh_status(job_id):
     """Read-only poll of a refresh job."""
-    return _refresh_banner(fetch_job(job_id) or abort(404))
+    return _refresh_banner(fetch_own_job(job_id) or abort(404))
 
 
 def _refresh_banner(job):

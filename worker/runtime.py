@@ -9,6 +9,8 @@ import logging
 
 from flask import current_app
 from flask import has_app_context
+from flask import has_request_context
+from flask_login import current_user
 from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -64,8 +66,16 @@ def fetch_job(job_id):
 def enqueue(func, *args, job_timeout=300, **kwargs):
     """Enqueue a job on the app's queue, carrying the current request id for the logs."""
     return get_queue().enqueue(
-        func, *args, job_timeout=job_timeout, meta={"request_id": logs.REQUEST_ID.get()}, **kwargs
+        func, *args, job_timeout=job_timeout,
+        meta={"request_id": logs.REQUEST_ID.get(), "user_id": _requesting_user_id()}, **kwargs
     )
+
+
+def _requesting_user_id():
+    """The signed-in user who asked for the job (its status is theirs to poll), else None."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
 
 
 RUNNING_STATUSES = ("queued", "started", "deferred", "scheduled")

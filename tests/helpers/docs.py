@@ -53,3 +53,14 @@ def api_token(app, name="Job system"):
     """A fresh bearer token's plain text."""
     with app.app_context(), models.db.connection_context():
         return ApiToken.issue(name)[1]
+
+
+def one_page_pdf(text):
+    """A real one-page PDF holding text (uploads are parsed: magic bytes are not enough)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())

@@ -1,11 +1,12 @@
 """JSON API under /api/v1 for the firm's job or booking system: bearer tokens, JSON errors.
 
 The blueprint and its routes; protocol: tokens, JSON in and out, errors; routes: the endpoints;
-schemas and openapi: the JSON Schemas and the OpenAPI description built from them.
+schemas and openapi: the JSON Schemas and the OpenAPI description built from them. Unmatched
+URLs, 405s, 413s and unexpected errors under /api/ are answered as JSON by the app's error
+handlers (views/errors.py), which also see requests that never reach this blueprint.
 """
 
 from flask import Blueprint
-from werkzeug.exceptions import HTTPException
 
 from views._security import csrf
 from views.api import protocol
@@ -15,8 +16,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(protocol.authenticate)
 bp.register_error_handler(protocol.ApiError, protocol.api_error)
-bp.register_error_handler(HTTPException, protocol.http_error)
-bp.register_error_handler(Exception, protocol.unexpected_error)
 
 bp.get("/openapi.json")(routes.openapi)
 bp.get("/contacts/<number>")(routes.get_contact)

@@ -14,13 +14,14 @@ def _json(name, description):
 def _errors(*codes):
     texts = {401: "Missing, unknown or revoked bearer token.", 404: "No such record.",
              409: "The document is synced to the ledger and locked; raise a credit note.",
+             405: "The method is not allowed here; the Allow header lists those that are.",
              413: "The body is larger than API_MAX_BODY_KB.",
              415: "The body is not JSON.", 422: "Invalid input; `errors` lists each field."}
     return {str(code): _json("Error", texts[code]) for code in codes}
 
 
 def _number_param(what):
-    return {"name": "number", "in": "path", "required": True, "schema": schemas.NUMBER,
+    return {"name": "number", "in": "path", "required": True, "schema": schemas.PATH_NUMBER,
             "description": f"The firm's own number of the {what}."}
 
 
@@ -55,7 +56,7 @@ def build_spec(max_lines):
                 "get": {"operationId": "listDocuments", "summary": "List documents, oldest first",
                         "parameters": [
                             {"name": "cursor", "in": "query", "required": False,
-                             "schema": {"type": "string"},
+                             "schema": schemas.CURSOR,
                              "description": "next_cursor of the previous page."},
                             {"name": "limit", "in": "query", "required": False,
                              "schema": {"type": "integer", "minimum": 1, "maximum": 200}},

@@ -1,7 +1,5 @@
 """The /api/v1 endpoints: contacts and documents upserted by their own numbers, mark sent, list."""
 
-import base64
-import binascii
 import datetime
 
 from flask import current_app
@@ -16,9 +14,13 @@ from models.document import DocumentFile
 from models.document import DocumentLocked
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
+from services.cursors import decode_cursor
+from services.cursors import encode_cursor
+from services.cursors import parse_id
 from services.documents import clean_document
 from services.documents import upsert_document
 from services.invoice_pdf import SUPPLIER_NOT_SENT
+from services.validation import NUMBER_PATTERN
 from views.api import schemas
 from views.api.openapi import build_spec
 from views.api.protocol import ApiError
@@ -75,6 +77,12 @@ def document_json(document, full=True):
     return data
 
 
+def _by_number(model, number):
+    """The contact or document with this own number; None for anything not shaped like one."""
+    number = number.upper()
+    return model.get_or_none(model.number == number) if NUMBER_PATTERN.fullmatch(number) else None
+
+
 def _not_found(what, number):
     return ApiError(404, "not_found", f"There is no {what} numbered {number.upper()}.")
 
@@ -86,7 +94,7 @@ def openapi():
 
 def get_contact(number):
     """One contact."""
-    contact = Contact.get_or_none(Contact.number == number.upper())
+    contact = _by_number(Contact, number)
     if contact is None:
         raise _not_found("contact", number)
     return jsonify(contact_json(contact))
@@ -94,7 +102,7 @@ def get_contact(number):
 
 def put_contact(number):
     """Create or update a contact by its A number."""
-    payload = read_json(schemas.CONTACT_INPUT)
+    payload = read_json(schemas.CONTACT_INPUT, lambda data: clean_contact(data, number)[1])
     with db.atomic():
         cleaned, errors = clean_contact(payload, number)
         if errors:
@@ -106,7 +114,7 @@ def put_contact(number):
 
 def get_document(number):
     """One document with its lines and sync status."""
-    document = Document.get_or_none(Document.number == number.upper())
+    document = _by_number(Document, number)
     if document is None:
         raise _not_found("document", number)
     return jsonify(document_json(document))
@@ -115,7 +123,8 @@ def get_document(number):
 def put_document(number):
     """Create or update a document by its S number; a synced one refuses changes (409)."""
     max_lines = current_app.config["API_MAX_LINES"]
-    payload = read_json(schemas.document_input(max_lines))
+    payload = read_json(schemas.document_input(max_lines),
+                        lambda data: clean_document(data, number, max_lines)[1])
     try:
         with db.atomic():
             cleaned, errors = clean_document(payload, number, max_lines)
@@ -131,7 +140,7 @@ def put_document(number):
 def mark_sent(number):
     """Record that a document was sent (or not), and how."""
     payload = read_json(schemas.SENT_INPUT)
-    document = Document.get_or_none(Document.number == number.upper())
+    document = _by_number(Document, number)
     if document is None:
         raise _not_found("document", number)
     if not document.is_sales:
@@ -148,17 +157,17 @@ def mark_sent(number):
 
 def _page_args():
     errors = []
-    limit_text = request.args.get("limit", "50")
-    limit = int(limit_text) if limit_text.isdigit() else 0
-    if not 1 <= limit <= MAX_PAGE:
+    limit = parse_id(request.args.get("limit", "50"))
+    if limit is None or not 1 <= limit <= MAX_PAGE:
         errors.append({"field": "limit", "message": f"Give a limit from 1 to {MAX_PAGE}."})
     after = 0
     cursor = request.args.get("cursor")
-    if cursor:
-        try:
-            after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+    if cursor is not None:
+        position = decode_cursor(cursor, "id")
+        if position is None:
             errors.append({"field": "cursor", "message": "The cursor is not one we gave out."})
+        else:
+            (after,) = position
     kind = request.args.get("kind")
     if kind is not None and kind not in KINDS:
         errors.append({"field": "kind", "message": "Unknown kind."})
@@ -178,6 +187,6 @@ def list_documents():
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode()
+        next_cursor = encode_cursor(rows[-1].id)
     return jsonify({"items": [document_json(d, full=False) for d in rows],
                     "next_cursor": next_cursor})

@@ -7,6 +7,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 
 from models.document import KINDS
 from models.firm import FirmProfile
@@ -57,7 +58,7 @@ def import_preview():
     plan = plan_import(raw, *_limits(), date_order=date_order)
     token = None
     if plan.ok and plan.documents and not plan.changes_nothing:
-        token = keep_upload(raw, date_order)
+        token = keep_upload(raw, date_order, current_user.id)
     return _page(200 if plan.ok else 422, plan=plan, token=token,
                  filename=upload.filename if upload else "")
 
@@ -65,7 +66,7 @@ def import_preview():
 @login_required
 def import_commit(token):
     """Write the previewed file in one transaction (all or nothing)."""
-    kept = kept_upload(token)
+    kept = kept_upload(token, current_user.id)
     if kept is None:
         flash("That preview has expired. Upload the file again.", "error")
         return redirect(url_for("documents.import_form"))
@@ -74,7 +75,7 @@ def import_commit(token):
     plan = commit_import(raw, *_limits(), date_order=date_order)
     if not plan.ok:
         return _page(422, plan=plan, token=None, filename="")
-    forget_upload(token)
+    forget_upload(token, current_user.id)
     counts = plan.counts()
     flash(f"Imported: {counts.get('created', 0)} created, {counts.get('updated', 0)} updated, "
           f"{counts.get('unchanged', 0)} unchanged.", "success")

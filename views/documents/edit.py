@@ -18,6 +18,7 @@ from models.document import LOCK_MESSAGE
 from models.document import STATUSES
 from models.document import Document
 from models.document import DocumentLocked
+from services.cursors import parse_id
 from services.documents import FIELD_LABELS
 from services.documents import clean_document
 from services.documents import credit_position
@@ -103,7 +104,7 @@ def new():
     values = {"kind": request.args.get("kind", "sales_invoice"), "currency": "GBP",
               "status": "draft", "issue_date": today.isoformat(),
               "due_date": (today + datetime.timedelta(days=30)).isoformat()}
-    original = Document.get_or_none(Document.id == request.args.get("original", type=int))
+    original = Document.get_or_none(Document.id == parse_id(request.args.get("original")))
     if original is not None:
         # A credit note starts as a copy of its invoice: same contact, currency and lines.
         copied, lines = _values_from_document(original)

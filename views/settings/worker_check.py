@@ -5,9 +5,9 @@ from flask import render_template
 from flask_login import current_user
 
 from views._access import admin_required
+from views._jobs import fetch_own_job
 from worker.jobs import worker_check
 from worker.runtime import enqueue
-from worker.runtime import fetch_job
 from worker.runtime import job_state
 
 
@@ -25,4 +25,4 @@ def worker_check_start():
 @admin_required
 def worker_check_status(job_id):
     """Read-only poll of the check job; the finished state stops polling."""
-    return _panel(fetch_job(job_id) or abort(404))
+    return _panel(fetch_own_job(job_id) or abort(404))
