@@ -173,8 +173,13 @@ def test_each_package_imports_alone_without_the_app(package):
         assert "app" not in loaded
 
 
+# The engine's pure core: checks and payload building, callable with no app, database or queue.
+PURE_SYNC = ("sync", "sync.codes", "sync.preflight", "sync.outgoing")
+
+
 def _framework_free_modules():
-    return [name for name in first_party_modules() if name.split(".")[0] in ("sync", "providers")]
+    return [name for name in first_party_modules()
+            if name.split(".")[0] == "providers" or name in PURE_SYNC]
 
 
 @pytest.mark.parametrize("module", _framework_free_modules())
