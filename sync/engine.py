@@ -406,11 +406,7 @@ class RunEngine:
 
     def _landed(self, record, our_total, remote_id, number, url, ledger_total, calls, outcome):
         """The document is in the ledger: record it (with any variance), lock it, attach the PDF."""
-        state, message = SYNCED, ""
-        if ledger_total is not None and abs(Decimal(ledger_total) - our_total) > TOLERANCE:
-            state = VARIANCE
-            message = (f"The ledger's total is {Decimal(ledger_total):.2f}; ours is "
-                       f"{our_total:.2f}. Check the tax rates and rounding in the ledger.")
+        state, message = landed_state(our_total, ledger_total)
         if not records.mark_in_ledger(record, remote_id, number, url, ledger_total, state,
                                       message, fence=self.fence):
             raise LeaseLost()
@@ -453,7 +449,10 @@ class RunEngine:
         except ProviderError as exc:
             self._warn(record, f"The PDF was not attached: {exc.message}")
             return
-        if not outcome.ok:
+        if not outcome.ok and not outcome.supported:
+            # The package takes no files on this kind: nothing failed, so no warning.
+            records.audit(record, "note", "attachment_unsupported", outcome.message, self.run)
+        elif not outcome.ok:
             self._warn(record, f"The PDF was not attached: {outcome.message}")
 
     def _warn(self, record, message):
@@ -578,6 +577,14 @@ class RunEngine:
     def _ensure_lease(self):
         if self.heartbeat is not None and self.heartbeat.lost.is_set():
             raise LeaseLost()
+
+
+def landed_state(our_total, ledger_total):
+    """(SYNCED, "") or (VARIANCE, both figures) for a document the ledger now has."""
+    if ledger_total is None or abs(Decimal(ledger_total) - our_total) <= TOLERANCE:
+        return SYNCED, ""
+    return VARIANCE, (f"The ledger's total is {Decimal(ledger_total):.2f}; ours is "
+                      f"{our_total:.2f}. Check the tax rates and rounding in the ledger.")
 
 
 def records_contact_id(connection, document):

@@ -10,6 +10,7 @@ from connections.mapping import save_mapping
 from connections.mapping import validate_mapping
 from models.integration import MAPPING_ROLES
 from models.integration import Connection
+from sync.jobs import enqueue_recheck
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
 from views._lookup import get_or_404
@@ -46,4 +47,5 @@ def save(connection_id):
     if errors:
         return _render(connection, values, errors)
     save_mapping(connection, values)
+    enqueue_recheck(connection.id)  # every document's accounts and taxes may read differently
     return _render(Connection.get_by_id(connection.id), saved=True)
