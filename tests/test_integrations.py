@@ -317,3 +317,59 @@ def test_organisation_that_cannot_be_read_is_not_saved(sandbox_app, admin_web, s
     assert "did not let Ledgerlink read" in page
     with _db(sandbox_app):
         assert Connection.select().count() == 0
+
+
+def _ticked_on_choose(client, provider_id):
+    """(offered organisation ids, the one ticked or None) on the organisation chooser."""
+    page = client.get(f"/integrations/{provider_id}/choose").get_data(as_text=True)
+    offered = re.findall(r'name="organisation" value="([^"]+)"', page)
+    ticked = re.findall(r'name="organisation" value="([^"]+)" required checked', page)
+    return offered, (ticked[0] if ticked else None)
+
+
+def _back_at_the_chooser(client, provider_id, reconnect=None):
+    from helpers import oauth_dance
+
+    callback = oauth_dance.consent(start_connect(client, provider_id, reconnect=reconnect),
+                                   f"http://localhost/integrations/{provider_id}/",
+                                   select_all=True)
+    assert return_from_provider(client, callback).headers["Location"].endswith("/choose")
+
+
+@pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if REGISTRY[p].multi_organisation])
+def test_reconnect_ticks_the_organisation_being_reconnected_and_any_can_be_chosen(
+        sandbox_app, admin_web, provider_id):
+    """Issue 13.1: the chooser ticks the organisation being reconnected (after a disconnect, the
+    one connected last; nothing when there is none), and choosing another one works."""
+    _back_at_the_chooser(admin_web, provider_id)
+    offered, ticked = _ticked_on_choose(admin_web, provider_id)
+    assert len(offered) > 1 and ticked is None  # nothing connected before: the admin chooses
+    admin_web.post(f"/integrations/{provider_id}/choose",
+                   data={"cancel": "1", "csrf_token": csrf_token(admin_web, "/integrations/")})
+    _, first = connect(sandbox_app, admin_web, provider_id, organisation_index=-1)
+    assert first.organisation_id == offered[-1]  # not the first in the list
+    with _db(sandbox_app):
+        refresh_lists_now(first.id)
+    _map_all(sandbox_app, admin_web, first)
+
+    _back_at_the_chooser(admin_web, provider_id, reconnect=first.id)
+    page = admin_web.get(f"/integrations/{provider_id}/choose").get_data(as_text=True)
+    assert f"You are reconnecting <strong>{first.organisation_name}</strong>" in page
+    assert _ticked_on_choose(admin_web, provider_id)[1] == first.organisation_id
+    other = offered[0]
+    response = admin_web.post(f"/integrations/{provider_id}/choose", data={
+        "organisation": other, "csrf_token": csrf_token(admin_web, "/integrations/")})
+    assert response.headers["Location"].endswith("/configure")
+    assert "still connected" not in admin_web.get(response.headers["Location"]).get_data(
+        as_text=True)
+    with _db(sandbox_app):
+        second = Connection.get(Connection.active == True)  # noqa: E712
+        assert second.organisation_id == other and second.status == "connected"
+        before = Connection.get_by_id(first.id)
+        assert not before.active and before.tokens is None
+        assert AccountMapping.select().where(AccountMapping.connection == first.id).count() == 4
+
+    admin_web.post(f"/integrations/{second.id}/disconnect",
+                   data={"csrf_token": csrf_token(admin_web, "/integrations/")})
+    _back_at_the_chooser(admin_web, provider_id)
+    assert _ticked_on_choose(admin_web, provider_id)[1] == other  # the one connected last
