@@ -373,3 +373,55 @@ def test_reconnect_ticks_the_organisation_being_reconnected_and_any_can_be_chose
                    data={"csrf_token": csrf_token(admin_web, "/integrations/")})
     _back_at_the_chooser(admin_web, provider_id)
     assert _ticked_on_choose(admin_web, provider_id)[1] == other  # the one connected last
+
+
+def _flash_errors(client, response):
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return " ".join(re.findall(r'class="flash flash-error">([^<]+)', page))
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_every_callback_error_shows_the_packages_reason_and_what_to_do(sandbox_app, admin_web,
+                                                                       provider_id):
+    """Issue 13.2: the reason the package gives is shown (not a bare code), with what to do."""
+    from urllib.parse import parse_qs
+    from urllib.parse import urlencode
+    from urllib.parse import urlparse
+
+    state = parse_qs(urlparse(start_connect(admin_web, provider_id)).query)["state"][0]
+    reason = REGISTRY[provider_id].callback_reason_params[-1]
+    query = urlencode({"error": "server_error", reason: "Our service is being updated",
+                       "state": state})
+    response = admin_web.get(f"/integrations/{provider_id}/callback?{query}")
+    message = _flash_errors(admin_web, response)
+    assert f"{REGISTRY[provider_id].name} did not connect" in message
+    assert "Our service is being updated" in message and "Wait a few minutes" in message
+    with _db(sandbox_app):
+        assert Connection.select().count() == 0
+
+
+def test_sage_sends_its_reason_in_its_own_parameter(sandbox_app, admin_web):
+    """Issue 13.2: Sage's authorize page answers an unsupported country with error=invalid_request
+    and the reason in `reason`, not error_description."""
+    from helpers import oauth_dance
+
+    callback = oauth_dance.consent(start_connect(admin_web, "sage") + "&country=zz",
+                                   "http://localhost/integrations/sage/")
+    assert "reason=Unsupported+country" in callback and "error_description" not in callback
+    message = _flash_errors(admin_web, return_from_provider(admin_web, callback))
+    assert "“Unsupported country”" in message and "invalid_request" in message
+    assert "Check what you chose at Sage Business Cloud Accounting" in message
+    assert "The provider reported an error" not in message
+
+
+@pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if p in ("xero", "qbo")])
+def test_a_bare_callback_code_is_put_in_plain_words(sandbox_app, admin_web, provider_id):
+    from helpers import oauth_dance
+
+    authorize_url = re.sub(r"scope=[^&]+", "scope=nonsense", start_connect(admin_web,
+                                                                            provider_id))
+    callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
+    assert "error=invalid_scope" in callback
+    message = _flash_errors(admin_web, return_from_provider(admin_web, callback))
+    assert "would not grant the access Ledgerlink asks for" in message
+    assert "Check the permissions of the app" in message
