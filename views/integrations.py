@@ -18,6 +18,7 @@ from connections.tokens import provider_for
 from models.integration import CONNECTED
 from models.integration import Connection
 from providers import REGISTRY
+from providers.errors import message_for
 from views._access import admin_required
 from views._access import login_required
 from views._htmx import client_redirect
@@ -100,7 +101,15 @@ def refresh_status(job_id):
 
 
 def _refresh_banner(job):
-    return render_template("integrations/_refresh_banner.html", job=job, state=job_state(job))
+    state = job_state(job)
+    connection = Connection.get_or_none(Connection.id == job.args[0]) if state == "failed" \
+        else None
+    # A failure can be how Ledgerlink learns the grant was revoked: the card changes in place.
+    changed = card(connection.provider, {connection.provider: connection}) \
+        if connection and connection.provider in REGISTRY else None
+    return render_template("integrations/_refresh_banner.html", job=job, state=state,
+                           connection=connection, changed=changed,
+                           active=Connection.active_connection())
 
 
 @bp.post("/<int:connection_id>/disconnect")
@@ -126,5 +135,12 @@ def _reconnect_banner():
         return {}
     bad = Connection.select().where(Connection.status == "needs_reconnect",
                                     Connection.active == True).first()  # noqa: E712
-    return {"reconnect_needed": bad}
+    if bad is None:
+        return {}
+    # The plain "access has ended" reason only repeats what the banner says; others add to it.
+    why = bad.status_reason if bad.status_reason not in (None, "", message_for("reconnect")) \
+        else None
+    return {"reconnect_needed": bad, "reconnect_why": why and why.rstrip(". "),
+            "reconnect_package": REGISTRY[bad.provider].name if bad.provider in REGISTRY
+            else "The accounting package"}
 

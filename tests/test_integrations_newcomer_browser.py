@@ -1,0 +1,75 @@
+"""In headless Chromium, the Integrations page as a new user meets it (issue 13): the organisation
+chooser, a revoked grant learnt by Refresh lists, setup not finished, the one-package rule, staff
+cards, and the dialogs' buttons and keys."""
+
+
+import pytest
+import requests
+from conftest import PASSWORD
+from conftest import worker_env
+from helpers.browser import chromium_page
+from helpers.browser import live_server
+from helpers.browser import needs_chromium
+from helpers.browser import sign_in_page
+from helpers.connect import connect
+from helpers.processes import run_worker_burst
+
+import models
+from connections.lists import refresh_lists_now
+from providers import REGISTRY
+
+pytestmark = [needs_chromium, pytest.mark.skipif(len(REGISTRY) < 2, reason="needs two providers")]
+
+
+@pytest.fixture
+def browser(sandbox_app):
+    """(base URL, Chromium page) on a live server of the sandbox app, not yet signed in."""
+    with live_server(sandbox_app) as base, chromium_page() as page:
+        yield base, page
+        assert not [e for e in page.js_errors if "status of 422" not in e]
+
+
+def _db(app):
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    stack.enter_context(app.app_context())
+    stack.enter_context(models.db.connection_context())
+    return stack
+
+
+def _connected(app, client, provider_id="xero"):
+    """A connection made through the screens, with its lists read; returns it."""
+    _, connection = connect(app, client, provider_id)
+    with _db(app):
+        refresh_lists_now(connection.id)
+    return connection
+
+
+def test_a_revoked_grant_learnt_by_refresh_lists_changes_the_card_in_place(
+        sandbox_app, admin_web, admin, sandbox, browser):
+    """Issue 13.8: the failure names the package and says the access ended, once, and the card
+    turns amber without a reload; the banner then names the package, with no double full stop."""
+    base, page = browser
+    connection = _connected(sandbox_app, admin_web)
+    sign_in_page(page, base, admin.email, PASSWORD)
+    page.goto(f"{base}/integrations/")
+    assert "Connected" in page.inner_text("#card-xero .status-badge") or "Finish setup" in \
+        page.inner_text("#card-xero .status-badge")
+    requests.post(f"{sandbox.url}/_control/faults", json={"provider": "xero",
+                                                           "revoke_grants": True}, timeout=5)
+    page.evaluate("window.__sameDocument = true")
+    page.click("#card-xero summary:has-text('Manage')")
+    page.click("#card-xero .refresh-lists")
+    page.wait_for_selector("#refresh-status[aria-busy=true]")
+    run_worker_burst(worker_env(sandbox_app, LEDGER_SANDBOX_URL=sandbox.url))
+    page.wait_for_selector("#refresh-status:not([aria-busy])", timeout=15000)
+    status = page.inner_text("#refresh-status")
+    assert "Xero has ended Ledgerlink's access" in status, status
+    assert connection.organisation_name in status and "try again" not in status.lower()
+    assert page.inner_text("#card-xero .status-badge") == "Needs reconnect"
+    assert page.evaluate("window.__sameDocument") is True  # learnt in place, no reload
+    page.reload()
+    banner = page.inner_text("#reconnect-banner")
+    assert banner.startswith(f"Xero ({connection.organisation_name}) has ended Ledgerlink's access")
+    assert ".." not in banner and banner.count("reconnect") == 1, banner
