@@ -3,6 +3,8 @@ chooser, a revoked grant learnt by Refresh lists, setup not finished, the one-pa
 cards, and the dialogs' buttons and keys."""
 
 
+import os
+
 import pytest
 import requests
 from conftest import PASSWORD
@@ -27,6 +29,12 @@ def browser(sandbox_app):
     with live_server(sandbox_app) as base, chromium_page() as page:
         yield base, page
         assert not [e for e in page.js_errors if "status of 422" not in e]
+
+
+def _shot(page, name):
+    if os.environ.get("LEDGERLINK_SHOTS_DIR"):
+        page.screenshot(path=os.path.join(os.environ["LEDGERLINK_SHOTS_DIR"], f"{name}.png"),
+                        full_page=True)
 
 
 def _db(app):
@@ -69,7 +77,69 @@ def test_a_revoked_grant_learnt_by_refresh_lists_changes_the_card_in_place(
     assert connection.organisation_name in status and "try again" not in status.lower()
     assert page.inner_text("#card-xero .status-badge") == "Needs reconnect"
     assert page.evaluate("window.__sameDocument") is True  # learnt in place, no reload
+    _shot(page, "integrations-revoked")
     page.reload()
     banner = page.inner_text("#reconnect-banner")
     assert banner.startswith(f"Xero ({connection.organisation_name}) has ended Ledgerlink's access")
     assert ".." not in banner and banner.count("reconnect") == 1, banner
+
+
+def _map_every_role(page):
+    for role in ("labour_sales", "materials_sales", "purchases", "bank"):
+        page.select_option(f"#map-{role}", index=1)
+    page.click("#mapping-save")
+    page.wait_for_selector("#mapping-saved")
+
+
+def test_setup_is_finished_from_the_card_and_other_packages_say_which_is_active(
+        sandbox_app, admin_web, admin, browser):
+    """Issues 13.11 and 13.12: "Finish setup" until the mapping is saved, a count on the
+    Connected tab; the other cards offer no Connect while Xero is active, say so, and let an
+    administrator disconnect Xero from there."""
+    base, page = browser
+    _connected(sandbox_app, admin_web)
+    sign_in_page(page, base, admin.email, PASSWORD)
+    page.goto(f"{base}/integrations/")
+    assert page.inner_text("#card-xero .status-badge") == "Finish setup"
+    assert "nothing syncs until the account mapping is saved" in page.inner_text("#card-xero")
+    assert page.inner_text("#connected-count") == "1"
+    _shot(page, "integrations-finish-setup")
+    for other in (p for p in REGISTRY if p != "xero"):
+        card = page.locator(f"#card-{other}")
+        assert card.locator(".connect-button").count() == 0
+        text = card.inner_text()
+        assert "Xero is the active package" in text, text
+        assert f"switching to {REGISTRY[other].name} means disconnecting Xero first" in text
+    page.click("#card-xero .finish-setup")
+    page.wait_for_selector("#mapping-form")
+    _map_every_role(page)
+    page.goto(f"{base}/integrations/")
+    assert page.inner_text("#card-xero .status-badge") == "Connected"
+    assert page.locator("#card-xero .finish-setup").count() == 0
+
+    page.click("#card-qbo .switch-button")
+    dialog = page.locator("#disconnect-xero")
+    assert dialog.is_visible()
+    dialog.locator(".confirm-disconnect").click()
+    page.wait_for_selector("text=Xero is disconnected")
+    assert page.inner_text("#connected-count") == "0"
+    assert page.locator("#card-qbo .connect-button").is_visible()
+    assert page.locator(".other-active").count() == 0
+
+
+def test_staff_cards_show_the_state_and_who_acts(sandbox_app, admin_web, staff, browser):
+    """Issue 13.15: staff see each card's state and that an administrator connects and
+    configures, never an empty footer."""
+    base, page = browser
+    _connected(sandbox_app, admin_web)
+    sign_in_page(page, base, staff.email, PASSWORD)
+    page.goto(f"{base}/integrations/")
+    assert page.inner_text("#card-xero .status-badge") == "Finish setup"
+    assert "An administrator finishes the setup" in page.inner_text("#card-xero footer")
+    _shot(page, "integrations-staff")
+    for other in (p for p in REGISTRY if p != "xero"):
+        footer = page.inner_text(f"#card-{other} footer")
+        assert "An administrator connects and configures it" in footer, footer
+        assert "Xero is the active package" in page.inner_text(f"#card-{other}")
+    assert page.locator(".switch-button, .connect-button, .finish-setup, details.dropdown"
+                        ).count() == 0

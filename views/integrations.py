@@ -67,13 +67,19 @@ def index():
     sections = _cards(tab)
     response = make_response(render_page_or_fragment(
         "integrations/index.html", "integrations/_cards.html", sections=sections, tab=tab,
-        active=Connection.active_connection(), job=None, state="idle"))
+        active=Connection.active_connection(), job=None, state="idle",
+        package_names=_package_names(),
+        connected_count=Connection.select().where(Connection.active == True).count()))  # noqa: E712
     # Connect forms post here and are redirected on to the provider's sign-in page, which
     # the browser allows only for origins listed in form-action.
     origins = [_origin(c["provider"].endpoint(c["provider"].oauth.authorize))
                for _title, cards in sections for c in cards if c["provider"].oauth]
     response.headers["Content-Security-Policy"] = content_security_policy(origins)
     return response
+
+
+def _package_names():
+    return {pid: provider.name for pid, provider in REGISTRY.items()}
 
 
 def _origin(url):
@@ -109,7 +115,8 @@ def _refresh_banner(job):
         if connection and connection.provider in REGISTRY else None
     return render_template("integrations/_refresh_banner.html", job=job, state=state,
                            connection=connection, changed=changed,
-                           active=Connection.active_connection())
+                           active=Connection.active_connection(),
+                           package_names=_package_names())
 
 
 @bp.post("/<int:connection_id>/disconnect")
