@@ -143,3 +143,96 @@ def test_staff_cards_show_the_state_and_who_acts(sandbox_app, admin_web, staff, 
         assert "Xero is the active package" in page.inner_text(f"#card-{other}")
     assert page.locator(".switch-button, .connect-button, .finish-setup, details.dropdown"
                         ).count() == 0
+
+
+_BOXES_JS = """selector => Array.from(document.querySelectorAll(selector)).map(e => {
+  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  return {text: e.textContent.trim(), top: r.top, height: r.height, width: r.width,
+          nowrap: s.whiteSpace === "nowrap", secondary: e.classList.contains("secondary")};
+})"""
+
+
+def _side_by_side_one_height(page, selector):
+    boxes = page.evaluate(_BOXES_JS, selector)
+    assert len(boxes) == 2, boxes
+    assert {round(b["top"]) for b in boxes} == {round(boxes[0]["top"])}, boxes  # one row
+    assert {round(b["height"]) for b in boxes} == {round(boxes[0]["height"])}, boxes
+    assert all(b["nowrap"] for b in boxes), boxes
+    return boxes
+
+
+def test_dialogs_menus_and_the_mapping_form_look_and_behave(sandbox_app, admin_web, admin,
+                                                            browser):
+    """Issue 13.17: dialog buttons side by side and of one height, Cancel secondary; Escape
+    closes menus and dialogs; the mapping's Cancel and Save of one height; tax rates said once;
+    option text not cut at 1024 px; the Zoho refresh-token cap behind "More" (13.13)."""
+    base, page = browser
+    connection = _connected(sandbox_app, admin_web, "zoho")
+    sign_in_page(page, base, admin.email, PASSWORD)
+    page.goto(f"{base}/integrations/")
+    page.click("#card-zoho details.dropdown summary")
+    assert page.locator("#card-zoho a:text-is('Reconnect')").is_visible()
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.querySelector('#card-zoho details.dropdown').open") is False
+
+    page.click("#card-zoho details.dropdown summary")
+    page.click("#card-zoho a:text-is('Reconnect')")
+    dialog = page.locator("#reconnect-zoho")
+    assert dialog.is_visible()
+    cancel, action = _side_by_side_one_height(page, "#reconnect-zoho footer button")
+    assert cancel["text"] == "Cancel" and cancel["secondary"] and not action["secondary"]
+    cap = dialog.locator("details.connect-note")
+    assert "20 refresh tokens" not in dialog.inner_text() or not cap.locator("p").is_visible()
+    cap.locator("summary").click()
+    assert "at most 20 refresh tokens" in cap.inner_text()
+    _shot(page, "reconnect-dialog")
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+
+    page.click("#card-zoho details.dropdown summary")
+    page.click("#card-zoho a:text-is('Disconnect')")
+    keep, disconnect = _side_by_side_one_height(page, "#disconnect-zoho footer button")
+    assert keep["secondary"] and disconnect["text"] == "Disconnect"
+    page.keyboard.press("Escape")
+    assert not page.locator("#disconnect-zoho").is_visible()
+
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.goto(f"{base}/integrations/{connection.id}/configure")
+    _side_by_side_one_height(page, "#mapping-cancel, #mapping-save")
+    taxes = page.evaluate("Array.from(document.querySelectorAll('#tax-sales_tax_id option'))"
+                          ".map(o => o.text)")
+    assert "Standard Rate 20%" in taxes, taxes
+    assert not [t for t in taxes if t.count("%") > 1 or "(" in t], taxes
+    cut = page.evaluate("Array.from(document.querySelectorAll('#mapping-form select'))"
+                        ".filter(s => s.scrollWidth > s.clientWidth + 1).map(s => s.id)")
+    assert cut == []
+
+
+def test_back_to_the_chooser_after_cancel_says_what_happened(sandbox_app, admin_web, admin,
+                                                             browser):
+    """Issue 13.17: returning to the organisation chooser after Cancel does not claim the
+    sign-in "took too long"; the sandbox's pages are styled and ask for no missing favicon."""
+    base, page = browser
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    sign_in_page(page, base, admin.email, PASSWORD)
+    page.goto(f"{base}/integrations/")
+    page.click("#card-xero .connect-button")
+    page.click("#connect-xero .continue-button")
+    page.wait_for_selector("button[value=allow]")
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") != "none"
+    _shot(page, "sandbox-consent")
+    for box in page.locator("input[type=checkbox]").all():
+        box.check()
+    page.click("button[value=allow]")
+    page.wait_for_selector("main button:has-text('Connect this organisation')")
+    assert page.locator("input[name=organisation]:checked").count() == 0  # none connected yet
+    page.click("main button:has-text('Cancel')")
+    page.wait_for_selector("text=Connecting was cancelled")
+    page.go_back()
+    page.wait_for_selector(".flash")
+    text = page.inner_text("#flashes") if page.locator("#flashes").count() else page.inner_text(
+        "main")
+    assert "took too long" not in text
+    assert "it was finished or cancelled" in text
+    assert not [u for u in missing if "favicon" in u], missing

@@ -106,12 +106,16 @@ def choose(provider_id):
     """Pick the organisation when the grant reaches more than one."""
     provider = _provider_or_404(provider_id)
     pending_id = session.get(SESSION_KEY + "_grant")
+    if pending_id is None:  # cancelled or finished here, e.g. the browser's Back after Cancel
+        return _back("No sign-in is waiting for an organisation to be chosen: it was finished "
+                     "or cancelled. Connect again to choose one.", "info")
     grant = pending_grant(pending_id)
     if grant is None or grant["provider"] != provider_id:
         return _back("The sign-in took too long and has expired. Connect again.")
     if request.method == "POST":
         if request.form.get("cancel"):
             discard_grant(pending_id)
+            session.pop(SESSION_KEY + "_grant", None)
             return _back("Connecting was cancelled; nothing was changed.", "info")
         return _finish(pending_id, request.form.get("organisation", ""))
     earlier = list(Connection.select().where(Connection.provider == provider_id)
