@@ -18,6 +18,7 @@ from helpers.processes import run_worker_burst
 
 import models
 from connections.lists import refresh_lists_now
+from models.integration import Connection
 from providers import REGISTRY
 
 pytestmark = [needs_chromium, pytest.mark.skipif(len(REGISTRY) < 2, reason="needs two providers")]
@@ -236,3 +237,34 @@ def test_back_to_the_chooser_after_cancel_says_what_happened(sandbox_app, admin_
     assert "took too long" not in text
     assert "it was finished or cancelled" in text
     assert not [u for u in missing if "favicon" in u], missing
+
+
+def test_reconnect_ticks_the_organisation_being_reconnected_and_another_can_be_chosen(
+        sandbox_app, admin_web, admin, browser):
+    """Issue 13.1, as the new user met it: Reconnect, Allow, and the organisation being
+    reconnected is the one ticked; choosing the other one connects it instead of refusing."""
+    base, page = browser
+    _, first = connect(sandbox_app, admin_web, "xero", organisation_index=-1)
+    sign_in_page(page, base, admin.email, PASSWORD)
+    page.goto(f"{base}/integrations/")
+    page.click("#card-xero details.dropdown summary")
+    page.click("#card-xero a:text-is('Reconnect')")
+    page.click("#reconnect-xero .continue-button")
+    page.wait_for_selector("button[value=allow]")
+    for box in page.locator("input[type=checkbox]").all():
+        box.check()
+    page.click("button[value=allow]")
+    page.wait_for_selector("#reconnect-other-warning")
+    assert first.organisation_name in page.inner_text("#reconnect-other-warning")
+    ticked = page.locator("input[name=organisation]:checked")
+    assert ticked.count() == 1 and ticked.get_attribute("value") == first.organisation_id
+    _shot(page, "reconnect-chooser")
+    other = page.locator(f"input[name=organisation]:not([value='{first.organisation_id}'])"
+                         ).first
+    other_id = other.get_attribute("value")
+    other.check()
+    page.click("main button:has-text('Connect this organisation')")
+    page.wait_for_selector("#mapping-form")
+    assert "still connected" not in page.inner_text("main")
+    with _db(sandbox_app):
+        assert Connection.get(Connection.active == True).organisation_id == other_id  # noqa: E712
