@@ -77,12 +77,17 @@ def test_a_revoked_grant_learnt_by_refresh_lists_changes_the_card_in_place(
     assert "Xero has ended Ledgerlink's access" in status, status
     assert connection.organisation_name in status and "try again" not in status.lower()
     assert page.inner_text("#card-xero .status-badge") == "Needs reconnect"
+    why = page.inner_text("#card-xero .reconnect-reason")
+    assert why.startswith("Xero has ended Ledgerlink's access") and "Integrations" not in why
+    assert page.locator("#card-xero .reconnect-button").is_visible()
     assert page.evaluate("window.__sameDocument") is True  # learnt in place, no reload
     _shot(page, "integrations-revoked")
     page.reload()
     banner = page.inner_text("#reconnect-banner")
     assert banner.startswith(f"Xero ({connection.organisation_name}) has ended Ledgerlink's access")
     assert ".." not in banner and banner.count("reconnect") == 1, banner
+    page.click("#card-xero .reconnect-button")
+    assert page.locator("#reconnect-xero").is_visible()
 
 
 def _map_every_role(page):

@@ -44,7 +44,15 @@ def card(provider_id, connections):
         "health": health(connection) if connection and connection.status != "disconnected"
         else None,
         "archived": archived_mappings(connection) if connection else [],
+        "why": _why(provider, connection) if connection and connection.needs_reconnect else None,
     }
+
+
+def _why(provider, connection):
+    """Why a connection needs reconnecting, without repeating the card's own advice."""
+    if connection.status_reason in (None, "", message_for("reconnect")):
+        return f"{provider.name} has ended Ledgerlink's access (revoked, or expired unused)."
+    return connection.status_reason
 
 
 def _cards(tab):
