@@ -52,6 +52,9 @@ class Connection(BaseModel):
     last_error = TextField(null=True)
     last_error_at = DateTimeField(null=True)
     connected_at = DateTimeField(default=_now)
+    # What the sync engine keeps about the ledger: modified-since watermarks per kind, the
+    # organisation settings (lock date, currencies) last read.
+    ledger_state = JSONField(null=True)
 
     class Meta:
         indexes = ((("provider", "organisation_id"), True),)
