@@ -93,3 +93,13 @@ document.addEventListener("click", function (event) {
   var entry = event.target.closest("details.dropdown ul a");
   if (entry) { entry.closest("details").removeAttribute("open"); }
 });
+// Escape closes an open dropdown menu (dialogs close on Escape by themselves) and puts the focus
+// back on the menu's button.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") { return; }
+  Array.prototype.forEach.call(document.querySelectorAll("details.dropdown[open]"), function (menu) {
+    menu.removeAttribute("open");
+    var summary = menu.querySelector("summary");
+    if (summary && menu.contains(document.activeElement)) { summary.focus(); }
+  });
+});
