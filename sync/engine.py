@@ -24,6 +24,7 @@ from connections.tokens import refresh_tokens
 from models import db
 from models.document import Document
 from models.document import DocumentFile
+from models.integration import NEEDS_RECONNECT
 from models.integration import Connection
 from models.sync import FAILED
 from models.sync import FINISHED
@@ -185,7 +186,7 @@ class RunEngine:
         try:
             self.provider, self.ctx = api_context(connection, timeout=self.timeout)
         except AuthError as exc:
-            return "aborted", exc.message
+            return self._paused(exc.message)
         self.ctx.gate = CountingGate(self.ctx.gate)
         self._orphans_uncertain()
         try:
@@ -206,7 +207,8 @@ class RunEngine:
         return (STOPPED, "Stopped.") if self._stop_requested() else (FINISHED, "")
 
     def _paused(self, reason):
-        mark_needs_reconnect(self.connection, reason)
+        if Connection.get_by_id(self.connection.id).status != NEEDS_RECONNECT:
+            mark_needs_reconnect(self.connection, reason)
         return "aborted", f"Paused: the connection needs reconnecting. {reason}"
 
     def _recheck_waiting_for_invoices(self, kind):
