@@ -93,3 +93,13 @@ document.addEventListener("click", function (event) {
   var entry = event.target.closest("details.dropdown ul a");
   if (entry) { entry.closest("details").removeAttribute("open"); }
 });
+// Contact form: choosing a ledger contact from the picker unlocks the id field and fills it in
+// (the save still asks to confirm the change, and the server checks it against the ledger).
+document.addEventListener("click", function (event) {
+  var choice = event.target.closest("[data-pick-ledger-id]");
+  if (!choice) { return; }
+  var input = document.getElementById("ledger-contact-id");
+  if (!input || input.disabled) { return; }
+  unlockLedgerId();
+  input.value = choice.getAttribute("data-pick-ledger-id");
+});
