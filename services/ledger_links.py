@@ -43,6 +43,10 @@ class LinkRefused(Exception):
     """A link that was not saved; the message says why in plain words."""
 
 
+class NeedsConfirmation(LinkRefused):
+    """Creating the contact needs a person's yes first (a close match, a new supplier)."""
+
+
 def _needed_kind(contact):
     return "supplier" if contact.kind == "supplier" else "customer"
 
@@ -219,7 +223,7 @@ def create_in_ledger(connection, contact, confirmed=False):
     if not confirmed:
         warning = new_contact_warning(connection, contact)
         if warning:
-            raise LinkRefused(warning)
+            raise NeedsConfirmation(warning)
     new = NewContact(name=contact.name, kind=_needed_kind(contact), email=contact.email,
                      phone=contact.phone,
                      address_lines=[x for x in (contact.address_line1, contact.address_line2) if x],
