@@ -5,11 +5,15 @@ job once when it starts, then at its interval.
 """
 
 from connections.jobs import keep_connections_alive
+from sync.jobs import resume_stale_runs
+from sync.jobs import scheduled_auto_sync
 from worker.jobs import cron_heartbeat
 
 SCHEDULE = (
     (cron_heartbeat, 60, 30),  # /healthz reports the scheduler down after three missed beats
     (keep_connections_alive, 6 * 3600, 600),
+    (resume_stale_runs, 20, 60),  # a run whose worker died is resumed within a minute
+    (scheduled_auto_sync, 60, 60),  # the admin's schedule (off by default)
 )
 
 

@@ -42,8 +42,11 @@ class ConnectError(Exception):
 
 
 def sync_running():
-    """True while a sync run holds the running flag (set by the sync engine)."""
-    return bool(get_redis().exists(SYNC_RUNNING_KEY))
+    """True while a sync run is queued or running (or a process holds the running flag)."""
+    from models.sync import SyncRun
+
+    active = SyncRun.select().where(SyncRun.active_connection.is_null(False)).exists()
+    return active or bool(get_redis().exists(SYNC_RUNNING_KEY))
 
 
 def _pending_key(pending_id):
