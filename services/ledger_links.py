@@ -139,20 +139,10 @@ def unlink(connection, contact):
 
 
 def recheck_contact(contact):
-    """Recompute the sync checks of the contact's approved documents (and its sites')."""
-    from models.contact import Contact
-    from models.document import Document
+    """Recompute the sync checks of the contact's documents (as contact or care-of)."""
+    from sync.records import recheck_contact as recheck
 
-    try:
-        from sync.records import recheck_documents
-    except ImportError:  # the engine is not on this branch yet
-        return
-    contacts = [contact.id] + [c.id for c in Contact.select(Contact.id)
-                               .where(Contact.care_of == contact)]
-    ids = [d.id for d in Document.select(Document.id).where(
-        Document.contact.in_(contacts) | Document.care_of.in_(contacts))]
-    if ids:
-        recheck_documents(ids)
+    recheck(contact.id)
 
 
 def _normal(text):

@@ -186,7 +186,8 @@ def test_the_progress_poll_repeats_while_running_and_stops_when_ended(app, staff
     assert "hx-trigger" not in final and "hx-get" not in final.split("</section>")[0].split(
         'class="sync-toolbar"')[0]
     assert "finished" in final and 'id="run-synced">10<' in final
-    assert 'id="sync-menu" class="sync-menu" aria-label="Document kinds" hx-swap-oob="true"' in final
+    assert ('id="sync-menu" class="sync-menu" aria-label="Document kinds" hx-swap-oob="true"'
+            in final)
 
 
 def test_the_poll_swaps_in_visible_rows_the_run_changed(app, staff_client, world):
@@ -195,6 +196,7 @@ def test_the_poll_swaps_in_visible_rows_the_run_changed(app, staff_client, world
     since = datetime.datetime.now()
     ready, blocked = records["ready"], records["blocked"]
     with _db(app):
+        SyncRecord.update(updated_at=since - datetime.timedelta(minutes=5)).execute()
         SyncRecord.update(state="synced", code="synced", ledger_number="INV-99",
                           updated_at=since + datetime.timedelta(seconds=5)).where(
             SyncRecord.id == ready.id).execute()

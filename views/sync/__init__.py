@@ -9,7 +9,6 @@ ledger's copy, preview).
 from flask import Blueprint
 
 from sync.codes import describe
-
 from views.sync import contact_actions
 from views.sync import page
 from views.sync import popup

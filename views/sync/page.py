@@ -19,7 +19,6 @@ from views.sync.runs import progress_context
 from worker.queue import get_redis
 
 
-
 def _renew_by(connection, provider_class):
     """When the grant must next be renewed (its refresh token lapses), or None."""
     if connection.refresh_expires_at:
@@ -68,6 +67,5 @@ def index():
         return render_template("sync/_grid.html", **context)
     run = active_run(connection) or latest_run(connection, context["kind"])
     return render_template(
-        "sync/index.html", **context, kinds=grid.KIND_LABELS,
-        counts=grid.waiting_counts(connection), panel=connection_panel(connection),
-        **progress_context(run, context["kind"], connection))
+        "sync/index.html", **{**progress_context(run, context["kind"], connection), **context},
+        counts=grid.waiting_counts(connection), panel=connection_panel(connection))

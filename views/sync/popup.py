@@ -124,8 +124,8 @@ def mark_sent(document_id):
         document.set_sent(request.form.get("sent") == "1",
                           method if method in SENT_METHODS else "manual")
     records.recheck_documents([document.id])
-    return after_action(connection, document,
-                        note=f"{document.number} is marked {'sent' if document.sent else 'not sent'}.")
+    said = "sent" if document.sent else "not sent"
+    return after_action(connection, document, note=f"{document.number} is marked {said}.")
 
 
 def _person_action(document_id, action, done):

@@ -32,7 +32,7 @@ def progress_context(run, kind, connection=None, message="", rows=(), counts=Non
     """What the toolbar and progress widget show."""
     now = datetime.datetime.now()
     return {"run": run, "kind": kind, "message": message, "connection": connection,
-            "changed_rows": rows, "counts": counts, "kinds": grid.KIND_LABELS,
+            "changed_rows": rows, "final_counts": counts, "kinds": grid.KIND_LABELS,
             "polled_at": now.isoformat(), "now": now, "timing": timing(run, now)}
 
 
