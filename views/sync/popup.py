@@ -103,11 +103,14 @@ def actions(document_id):
 @login_required
 def preview(document_id):
     """The engine's dry run: exactly what would be sent, calling nothing."""
-    from sync.preview import preview as dry_run
-
     connection, document, record = _context(document_id)
     if record is None:
         abort(404)
+    try:
+        from sync.preview import preview as dry_run
+    except ImportError:  # the engine's dry run is not on this branch yet
+        return render_dialog(connection, document, record,
+                             error="The preview is not available in this version.")
     return render_dialog(connection, document, record, preview=dry_run(document, connection))
 
 
