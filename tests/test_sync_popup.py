@@ -293,3 +293,19 @@ def test_each_other_problem_kind(sandbox_app, admin_web, staff_web, provider):
 
 def test_a_document_not_on_the_grid_has_no_popup(app, staff_client):
     assert staff_client.get("/sync/documents/999", headers=htmx_headers()).status_code == 404
+
+
+@pytest.mark.parametrize("provider", ("xero", "zoho"))
+def test_preview_shows_exactly_what_would_be_sent(sandbox_app, admin_web, staff_web, provider):
+    app = sandbox_app
+    connection = ready_world(app, admin_web, provider)
+    document = add_ready(app, connection, "S7201")
+    _recheck(app, connection)
+    response = staff_web.get(f"/sync/documents/{document.id}/preview", headers=htmx_headers())
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="popup-preview-result"' in html
+    requests_shown = re.findall(r'<pre class="preview-request">(.*?)</pre>', html, re.S)
+    assert requests_shown and "S7201" in requests_shown[0]
+    assert "Authorization" not in html
+    resolved = re.search(r'<pre class="preview-resolved">(.*?)</pre>', html, re.S).group(1)
+    assert str(document.gross_total) in resolved

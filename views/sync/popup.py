@@ -21,6 +21,7 @@ from services.ledger_links import suggestions
 from sync import grid
 from sync import records
 from sync.codes import describe
+from sync.preview import preview as dry_run
 from views._access import login_required
 from views._lookup import get_or_404
 
@@ -106,11 +107,6 @@ def preview(document_id):
     connection, document, record = _context(document_id)
     if record is None:
         abort(404)
-    try:
-        from sync.preview import preview as dry_run
-    except ImportError:  # the engine's dry run is not on this branch yet
-        return render_dialog(connection, document, record,
-                             error="The preview is not available in this version.")
     return render_dialog(connection, document, record, preview=dry_run(document, connection))
 
 
