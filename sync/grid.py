@@ -118,6 +118,18 @@ def waiting_counts(connection):
     return counts
 
 
+def status_message(record):
+    """The plain message a row shows: the record's own, else its code's."""
+    from sync.codes import CODES
+
+    if record.message:
+        return record.message
+    if record.in_ledger:
+        return "In the ledger."
+    code = CODES.get(record.code)
+    return code.message if code else ""
+
+
 def parse_ids(text, limit=PAGE_SIZE):
     """Record ids from "1,2,3" (what the grid says is on screen); junk is dropped."""
     ids = []

@@ -8,14 +8,14 @@ ledger's copy, preview).
 
 from flask import Blueprint
 
-from sync.codes import describe
+from sync import grid
 from views.sync import contact_actions
 from views.sync import page
 from views.sync import popup
 from views.sync import runs
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
-bp.add_app_template_global(describe, "describe_code")
+bp.add_app_template_global(grid.status_message, "status_message")
 
 bp.get("/")(page.index)
 
