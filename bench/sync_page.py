@@ -54,7 +54,7 @@ from sync import grid  # noqa: E402
 from worker.queue import ensure_embedded  # noqa: E402
 from worker.queue import stop_embedded  # noqa: E402
 
-PASSWORD = "bench-password-1"
+PASSWORD = "bench-password-1"  # noqa: S105 - the throwaway bench user
 UNSYNCED_STATES = ["blocked"] * 10 + ["ready"] * 8 + ["failed"] * 3 + ["waiting"] * 2 + [
     "uncertain", "excluded"]
 CODE_OF = {"blocked": "contact_not_linked", "ready": "ready", "failed": "validation",
