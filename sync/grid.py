@@ -26,6 +26,7 @@ from services import cursors
 from services.document_list import search_condition
 
 PAGE_SIZE = 50
+COUNT_CAP = 1000  # the menu counts up to this many waiting per kind
 FEW = 2000  # up to this many matching records are sorted; beyond, documents are walked in order
 # Not in the ledger yet, and nobody said to keep it out: what "waiting" counts.
 WAITING_STATES = (BLOCKED, READY, SENDING, UNCERTAIN, FAILED, WAITING)
@@ -150,17 +151,16 @@ def row_for(connection, document_id):
 
 
 def waiting_counts(connection):
-    """{kind: how many are waiting} for every kind (0 where none)."""
+    """{kind: how many are waiting} for every kind, each counted up to COUNT_CAP (the menu says
+    "1000+" beyond), so the count costs the same at any size."""
     counts = dict.fromkeys(KINDS, 0)
     if connection is None:
         return counts
-    query = (SyncRecord.select(SyncRecord.kind, fn.COUNT(SyncRecord.id).alias("n"))
-             .where(SyncRecord.connection == connection,
-                    SyncRecord.state.in_(WAITING_STATES))
-             .group_by(SyncRecord.kind).tuples())
-    for kind, count in query:
-        if kind in counts:
-            counts[kind] = count
+    for kind in KINDS:
+        counts[kind] = (SyncRecord.select(SyncRecord.id)
+                        .where(SyncRecord.connection == connection, SyncRecord.kind == kind,
+                               SyncRecord.state.in_(WAITING_STATES))
+                        .limit(COUNT_CAP + 1).count())
     return counts
 
 

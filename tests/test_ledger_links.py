@@ -161,3 +161,20 @@ def test_suggestions_rank_by_email_postcode_and_vat(app):
                                           Contact.get_by_id(contact.id)))
     assert ranked[0].ledger.remote_id == "customer:2"
     assert ranked[0].reasons == ["postcode", "VAT number"]
+
+
+def test_the_contact_screen_picker_searches_cached_ledger_contacts(app, staff_client):
+    connection = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
+    add_ledger_contact(app, connection, "x-1", "Harbour View Lettings")
+    add_ledger_contact(app, connection, "x-2", "Quay Trading")
+    add_ledger_contact(app, connection, "x-3", "Harbour Old", active=False)
+    contact = add_contact(app)
+    form = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert 'id="ledger-picker-q"' in form and 'id="ledger-picker"' in form
+    html = staff_client.get("/contacts/ledger-contacts?q=harb").get_data(as_text=True)
+    assert 'data-pick-ledger-id="x-1"' in html
+    assert "x-2" not in html and "x-3" not in html  # other names; inactive ones are not offered
+    none = staff_client.get("/contacts/ledger-contacts?q=zzz").get_data(as_text=True)
+    assert "No ledger contact last read from the package" in none
+    for junk in ("%00", "%25", "_" * 500):
+        assert staff_client.get(f"/contacts/ledger-contacts?q={junk}").status_code == 200

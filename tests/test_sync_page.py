@@ -262,3 +262,11 @@ def test_the_invoice_screen_shows_its_sync_state(app, staff_client, world):
     state = html.split('id="sync-state"')[1].split("</p>")[0]
     assert "Synced" in state and "INV-5" in state and "https://ledger.example/inv/5" in state
     assert 'id="go-to-sync"' in html and "show it on Sync" in state
+
+
+def test_the_menu_counts_up_to_a_cap(app, staff_client, world, monkeypatch):
+    monkeypatch.setattr(grid, "COUNT_CAP", 3)
+    monkeypatch.setitem(app.jinja_env.globals, "count_cap", 3)
+    html = staff_client.get("/sync/").get_data(as_text=True)
+    assert re.search(r'id="count-sales_invoice"[^>]*>([^<]+)<', html).group(1) == "3+"
+    assert re.search(r'id="count-supplier_invoice"[^>]*>([^<]+)<', html).group(1) == "0"

@@ -16,6 +16,8 @@ from views.sync import runs
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 bp.add_app_template_global(grid.status_message, "status_message")
+bp.add_app_template_global(grid.COUNT_CAP, "count_cap")
+bp.add_app_template_global(page.row_urls, "sync_row_urls")
 
 bp.get("/")(page.index)
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from flask import g
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -17,6 +18,16 @@ from views._access import login_required
 from views._htmx import is_partial
 from views.sync.runs import progress_context
 from worker.queue import get_redis
+
+
+def row_urls():
+    """URL prefixes for the grid's links, built once per request rather than once per row."""
+    if "sync_row_urls" not in g:
+        g.sync_row_urls = {
+            "document": url_for("documents.detail", document_id=0)[:-1],
+            "contact": url_for("contacts.detail", contact_id=0)[:-1],
+            "actions": url_for("sync.actions", document_id=0)[:-1]}
+    return g.sync_row_urls
 
 
 def _renew_by(connection, provider_class):
