@@ -127,3 +127,13 @@ document.addEventListener("htmx:afterSettle", function () {
 document.addEventListener("close", function (event) {
   if (event.target.id === "sync-actions" && event.target.parentNode) { event.target.parentNode.innerHTML = ""; }
 }, true);
+// Escape closes an open dropdown menu (dialogs close on Escape by themselves) and puts the focus
+// back on the menu's button.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") { return; }
+  Array.prototype.forEach.call(document.querySelectorAll("details.dropdown[open]"), function (menu) {
+    menu.removeAttribute("open");
+    var summary = menu.querySelector("summary");
+    if (summary && menu.contains(document.activeElement)) { summary.focus(); }
+  });
+});

@@ -43,7 +43,10 @@ from providers.base import DocumentKind
 from providers.base import ProviderError
 from providers.base import PushResult
 from providers.base import PushStatus
+from providers.base import RateLimited
 from providers.base import RequestGate
+from providers.base import TransientError
+from providers.base import UncertainError
 from services.contact_links import remote_id_in
 from services.invoice_pdf import pdf_refusal
 from services.invoice_pdf import render_invoice_pdf
@@ -65,6 +68,23 @@ ALL_KINDS = ("sales_invoice", "supplier_invoice", "sales_credit_note", "supplier
 TOLERANCE = Decimal("0.01")
 FIND_CHUNK = 50  # numbers per find_documents read
 MAX_RATE_WAIT = 60.0  # longest in-run wait for a 429's Retry-After before trying again
+
+
+READ_TRIES = 6  # a read (settings, index, resolution) is retried; it changes nothing
+
+
+def read_with_retries(read, *args, sleep=time.sleep, **kwargs):
+    """Call a provider read, retrying transient failures, timeouts and 429s with a short
+    backoff (reads are safe to repeat); the last failure is raised."""
+    for attempt in range(READ_TRIES):
+        try:
+            return read(*args, **kwargs)
+        except (TransientError, UncertainError, RateLimited) as exc:
+            if attempt == READ_TRIES - 1:
+                raise
+            wait = exc.retry_after if exc.retry_after is not None else 0.25 * 2 ** attempt
+            sleep(min(float(wait), MAX_RATE_WAIT))
+    raise AssertionError("unreachable")
 
 
 class LeaseLost(Exception):
@@ -172,7 +192,7 @@ class RunEngine:
             self._read_organisation()
             kinds = [run.kind] if run.kind else list(ALL_KINDS)
             for kind in kinds:
-                refresh_index(connection, self.provider, self.ctx, kind)
+                read_with_retries(refresh_index, connection, self.provider, self.ctx, kind)
             self._set_total(kinds)
             for kind in kinds:
                 outcome = self._run_kind(kind)
@@ -189,8 +209,18 @@ class RunEngine:
         mark_needs_reconnect(self.connection, reason)
         return "aborted", f"Paused: the connection needs reconnecting. {reason}"
 
+    def _recheck_waiting_for_invoices(self, kind):
+        """Credit notes whose invoice has now landed become ready; True when any did."""
+        waiting = [r.document_id for r in SyncRecord.select(SyncRecord.document).where(
+            SyncRecord.connection == self.connection, SyncRecord.kind == kind,
+            SyncRecord.state == WAITING, SyncRecord.next_attempt_at.is_null())]
+        if not waiting:
+            return False
+        return records.recheck(self.connection, waiting, changed=False).get(READY, 0) > 0
+
     def _run_kind(self, kind):
         """Send a kind's ready documents until done; an (state, message) ends the whole run."""
+        self._recheck_waiting_for_invoices(kind)
         while True:
             self._ensure_lease()
             if self._stop_requested():
@@ -202,9 +232,9 @@ class RunEngine:
             self._resolve_uncertain(kind)
             batch = self._next_batch(kind)
             if not batch:
-                if not self._wait_for_retries(kind):
-                    return None
-                continue
+                if self._recheck_waiting_for_invoices(kind) or self._wait_for_retries(kind):
+                    continue
+                return None
             self._send(kind, batch)
             self._save_counters()
 
@@ -232,8 +262,8 @@ class RunEngine:
                 return []
             records.recheck(self.connection, [r.document_id for r in candidates],
                             changed=False)
-            ready = list(SyncRecord.select().join(Document).where(
-                SyncRecord.id.in_([r.id for r in candidates]), SyncRecord.state == READY)
+            ready = list(self._due(kind).where(
+                SyncRecord.id.in_([r.id for r in candidates]))
                 .order_by(Document.issue_date, Document.number).limit(size))
             if ready:
                 return ready
@@ -292,7 +322,7 @@ class RunEngine:
         calls = (self.ctx.gate.calls - calls_before) / max(1, len(outgoing))
         self.counters["sent"] += len(outgoing)
         by_id = {r.local_id: r for r in results}
-        auth = None
+        auth, rate_wait = None, None
         for record, doc in zip(claimed, outgoing, strict=True):
             result = by_id.get(doc.local_id) or PushResult(
                 doc.local_id, PushStatus.UNCERTAIN, code="uncertain",
@@ -301,12 +331,14 @@ class RunEngine:
             if result.status == PushStatus.AUTH:
                 auth = result
             elif result.status == PushStatus.RATE_LIMITED:
-                self._rate_wait(result.retry_after)
+                rate_wait = max(rate_wait or 0.0, float(result.retry_after or 1.0))
+        if rate_wait is not None:
+            self._rate_wait(rate_wait)  # once per step: the rest of the batch was not sent
         if auth is not None:
             self._handle_auth(auth)
 
     def _rate_wait(self, retry_after):
-        wait = min(MAX_RATE_WAIT, float(retry_after or 1.0))
+        wait = min(MAX_RATE_WAIT, retry_after)
         left = (self.run.deadline - _now()).total_seconds()
         time.sleep(max(0.0, min(wait, left)))
 
@@ -374,11 +406,7 @@ class RunEngine:
 
     def _landed(self, record, our_total, remote_id, number, url, ledger_total, calls, outcome):
         """The document is in the ledger: record it (with any variance), lock it, attach the PDF."""
-        state, message = SYNCED, ""
-        if ledger_total is not None and abs(Decimal(ledger_total) - our_total) > TOLERANCE:
-            state = VARIANCE
-            message = (f"The ledger's total is {Decimal(ledger_total):.2f}; ours is "
-                       f"{our_total:.2f}. Check the tax rates and rounding in the ledger.")
+        state, message = landed_state(our_total, ledger_total)
         if not records.mark_in_ledger(record, remote_id, number, url, ledger_total, state,
                                       message, fence=self.fence):
             raise LeaseLost()
@@ -421,7 +449,10 @@ class RunEngine:
         except ProviderError as exc:
             self._warn(record, f"The PDF was not attached: {exc.message}")
             return
-        if not outcome.ok:
+        if not outcome.ok and not outcome.supported:
+            # The package takes no files on this kind: nothing failed, so no warning.
+            records.audit(record, "note", "attachment_unsupported", outcome.message, self.run)
+        elif not outcome.ok:
             self._warn(record, f"The PDF was not attached: {outcome.message}")
 
     def _warn(self, record, message):
@@ -460,8 +491,8 @@ class RunEngine:
                     sent.append(build(fact, snapshot, record.generation))
             numbers = [facts[r.document_id].number for r in chunk if r.document_id in facts]
             calls_before = self.ctx.gate.calls
-            found = self.provider.find_documents(self.ctx, DocumentKind(kind), numbers,
-                                                 sent=sent)
+            found = read_with_retries(self.provider.find_documents, self.ctx,
+                                      DocumentKind(kind), numbers, sent=sent)
             calls = (self.ctx.gate.calls - calls_before) / max(1, len(chunk))
             outgoing = {d.local_id: d for d in sent}
             for record in chunk:
@@ -503,7 +534,7 @@ class RunEngine:
 
     def _read_organisation(self):
         """Read the organisation settings once per run (lock date, currencies, numbering)."""
-        settings = self.provider.organisation_settings(self.ctx)
+        settings = read_with_retries(self.provider.organisation_settings, self.ctx)
         self.ctx.extra[SETTINGS_KEY] = settings
         state = dict(self.connection.ledger_state or {})
         state["organisation"] = settings.as_dict()
@@ -546,6 +577,14 @@ class RunEngine:
     def _ensure_lease(self):
         if self.heartbeat is not None and self.heartbeat.lost.is_set():
             raise LeaseLost()
+
+
+def landed_state(our_total, ledger_total):
+    """(SYNCED, "") or (VARIANCE, both figures) for a document the ledger now has."""
+    if ledger_total is None or abs(Decimal(ledger_total) - our_total) <= TOLERANCE:
+        return SYNCED, ""
+    return VARIANCE, (f"The ledger's total is {Decimal(ledger_total):.2f}; ours is "
+                      f"{our_total:.2f}. Check the tax rates and rounding in the ledger.")
 
 
 def records_contact_id(connection, document):

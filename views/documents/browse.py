@@ -26,6 +26,7 @@ from services.invoice_pdf import SUPPLIER_NOT_SENT
 from services.invoice_pdf import pdf_refusal
 from services.invoice_pdf import render_invoice_pdf
 from services.pdf_check import check_pdf_upload
+from sync.records import recheck_documents
 from views._access import login_required
 from views._htmx import is_partial
 from views._htmx import render_page_or_fragment
@@ -99,6 +100,7 @@ def toggle_sent(document_id):
         method = "manual"
     with db.atomic():
         document.set_sent(sent, method)
+    recheck_documents([document.id])
     if not is_partial():
         return redirect(url_for("documents.detail", document_id=document.id))
     return render_template("documents/_sent.html", document=document, sent_methods=SENT_METHODS)
