@@ -122,6 +122,8 @@ class Contact:
     email: str = ""
     account_number: str = ""
     active: bool = True
+    postcode: str = ""  # where the ledger says (for matching our contacts to ledger ones)
+    vat_number: str = ""
 
 
 @dataclass

@@ -40,11 +40,21 @@ def get_document(document_id):
     return get_or_404(Document, document_id)
 
 
-def sync_url():
-    """The Sync screen's address once that screen exists, else None."""
+def sync_url(document=None):
+    """The Sync screen's address (searching for the document, when given) once it exists."""
     if "sync.index" in current_app.view_functions:
-        return url_for("sync.index")
+        if document is None:
+            return url_for("sync.index")
+        return url_for("sync.index", kind=document.kind, filter="all", q=document.number)
     return None
+
+
+def sync_record(document):
+    """The document's sync record on the active connection, or None."""
+    from models.integration import Connection
+    from sync.grid import row_for
+
+    return row_for(Connection.active_connection(), document.id)
 
 
 @login_required
@@ -63,7 +73,9 @@ def _render_detail(document, status=200):
     return render_template("documents/detail.html", document=document,
                            lines=document.ordered_lines(), sent_methods=SENT_METHODS,
                            attachment=DocumentFile.get_or_none(DocumentFile.document == document),
-                           sync_url=sync_url(), lock_message=LOCK_MESSAGE,
+                           sync_url=sync_url(), sync_row_url=sync_url(document),
+                           sync_record=sync_record(document),
+                           lock_message=LOCK_MESSAGE,
                            credit_notes=document.active_credit_notes(),
                            credited=document.credited_total(),
                            firm_missing=FirmProfile.current().missing_for_documents()), status
