@@ -48,7 +48,7 @@ def status_command(kind, show_all):
     """Every document waiting for the ledger, with its state, code and message."""
     with models.db.connection_context():
         connection = _connection()
-        records.recheck(connection, changed=False)
+        records.check_unrecorded(connection)
         query = (SyncRecord.select(SyncRecord, Document).join(Document)
                  .where(SyncRecord.connection == connection)
                  .order_by(Document.kind, Document.issue_date, Document.number))

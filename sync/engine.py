@@ -189,6 +189,7 @@ class RunEngine:
             return self._paused(exc.message)
         self.ctx.gate = CountingGate(self.ctx.gate)
         self._orphans_uncertain()
+        records.check_unrecorded(connection)
         try:
             self._read_organisation()
             kinds = [run.kind] if run.kind else list(ALL_KINDS)

@@ -35,7 +35,6 @@ def start_run(connection, kind, mode=SYNC, user=None, limit=None):
     if mode == SYNC and limit is None:
         limit = int(config["SYNC_BATCH_LIMIT"])
     minutes = float(config["AUTO_SYNC_MINUTES"])
-    records.recheck(connection, changed=False)
     run, created = runs.create_run(connection, kind or "", mode, minutes, user=user, limit=limit)
     if created:
         enqueue(run_sync, run.id, job_timeout=_job_timeout(minutes))

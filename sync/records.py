@@ -112,6 +112,17 @@ def _write(connection, record, fact, verdict, changed):
     return state
 
 
+def check_unrecorded(connection):
+    """Give a record to every approved document that has none on the connection yet (documents
+    made before it was connected); return how many."""
+    recorded = SyncRecord.select(SyncRecord.document).where(SyncRecord.connection == connection)
+    missing = [d.id for d in Document.select(Document.id).where(
+        Document.status == "approved", Document.id.not_in(recorded))]
+    if missing:
+        recheck(connection, missing, changed=False)
+    return len(missing)
+
+
 def recheck_documents(document_ids):
     """Recheck documents on the active connection after they (or their contact) changed."""
     connection = Connection.active_connection()
