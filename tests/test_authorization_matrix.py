@@ -14,6 +14,7 @@ PUBLIC = "anyone"          # no sign-in needed
 SIGNED_IN = "signed in"    # staff and administrators
 ADMIN = "admin"            # administrators only; staff get 403
 TOKEN = "api token"        # the JSON API: a bearer token, never a browser session
+ZYNK = "zynk basic auth"   # Zynk's HTTP tasks: Basic auth, never a browser session
 
 ACCESS = {
     "static": PUBLIC,
@@ -70,6 +71,13 @@ ACCESS = {
     "api.put_document": TOKEN,
     "api.mark_sent": TOKEN,
     "api.list_documents": TOKEN,
+    "sage50.connect_start": ADMIN,
+    "sage50.regenerate": ADMIN,
+    "sage50.settings_form": ADMIN,
+    "sage50.settings_save": ADMIN,
+    "zynk.download": ZYNK,
+    "zynk.confirm": ZYNK,
+    "zynk.failed": ZYNK,
 }
 ROLES = ("anonymous", "staff", "admin")
 REPORTS_OUTAGES = {"health.healthz"}  # answers 503 by design while no worker runs
@@ -79,8 +87,9 @@ def expected(access, role):
     """What a role gets: "allowed", "login" (sent to sign in), "forbidden" (403) or "401"."""
     if access == PUBLIC:
         return "allowed"
-    if access == TOKEN:
-        return "401"  # a browser session never opens the API; the token column is checked apart
+    if access in (TOKEN, ZYNK):
+        return "401"  # a browser session never opens these; credentials are tested apart
+        # (the API's token column below, Zynk's Basic auth in tests/test_zynk.py)
     if role == "anonymous":
         return "login"
     if access == ADMIN and role == "staff":
