@@ -4,7 +4,8 @@ The same sync records, pre-flight checks, audit rows and lock as the pushed pack
 in the middle: a document goes in every download until Zynk confirms it ("sending" until then),
 so a lost answer or a failed import is simply sent again, and Zynk's Prevent Duplicates skips
 what Sage 50 already has. Chaining: a document waits for its customer or supplier to be
-confirmed, a credit note for its invoice (the pre-flight check's waits_for_invoice).
+confirmed, a credit note for its invoice (the pre-flight check's waits_for_invoice), a receipt
+or payment for its invoice (SalesReceipt / PurchasePayment transactions, Ids from 90,000,000).
 """
 
 import datetime
@@ -15,6 +16,7 @@ from models.contact import Contact
 from models.document import Document
 from models.integration import CONNECTED
 from models.integration import MAPPING_ROLES
+from models.payment import Payment
 from models.sync import BLOCKED
 from models.sync import EXCLUDED
 from models.sync import FAILED
@@ -30,6 +32,8 @@ from models.zynk import ZynkContact
 from models.zynk import ZynkLink
 from providers.sage50.provider import INVOICE_TYPES
 from providers.sage50.provider import INVOICE_XML
+from providers.sage50.provider import PAYMENT_ID_BASE
+from providers.sage50.provider import PAYMENT_TAX_CODE
 from providers.sage50.provider import TRANSACTION_TYPES
 from providers.sage50.provider import Sage50
 from providers.sage50.provider import account_reference
@@ -276,12 +280,58 @@ def download(connection, link):
             else:
                 transactions.append(export)
             sent.append(record)
+        payments = _payments(connection, link)
         body = company_xml(customers, suppliers, invoices, transactions, INVOICE_TYPES,
-                           TRANSACTION_TYPES)
+                           TRANSACTION_TYPES, [export for export, _payment in payments])
         if not link.test_mode:
             _mark_sending(sent)
+            _mark_exported(connection, [payment for _export, payment in payments])
         ZynkLink.update(last_download_at=_now()).where(ZynkLink.id == link.id).execute()
     return body
+
+
+def _payments(connection, link):
+    """[(Export, Payment)] for every unconfirmed payment whose invoice Sage 50 has confirmed
+    (chaining: no payment before its invoice), allocated by the invoice's reference in Sage."""
+    confirmed = SyncRecord.select(SyncRecord.document).where(
+        SyncRecord.connection == connection, SyncRecord.state.in_(IN_LEDGER))
+    found = []
+    for payment in (Payment.select(Payment, Document).join(Document)
+                    .where(Payment.document.in_(confirmed), Payment.confirmed_at.is_null())
+                    .order_by(Payment.id)):
+        document = payment.document
+        account = ZynkContact.get_or_none(ZynkContact.connection == connection,
+                                          ZynkContact.contact == document.contact_id,
+                                          ZynkContact.kind == contact_kind(document.kind))
+        bank = payment.bank_code or (link.nominal_codes or {}).get("bank", "")
+        if account is None or account.confirmed_at is None or not bank:
+            continue
+        record = SyncRecord.get(SyncRecord.connection == connection,
+                                SyncRecord.document == document.id)
+        # Sage's reference of the invoice: our number, or the number Sage gave an invoice sent
+        # as Invoice XML without manual numbers.
+        reference = document.number
+        if document.kind in INVOICE_TYPES and record.ledger_number \
+                and not record.ledger_number.startswith("zynk-") \
+                and link.invoice_format == INVOICE_XML and not link.manual_numbers:
+            reference = record.ledger_number
+        kind = "sales_receipt" if document.kind.startswith("sales") else "supplier_payment"
+        row = Row(details=f"Payment for {document.number}"[:60], quantity=Decimal("1"),
+                  unit_price=Decimal(payment.amount), net=Decimal(payment.amount),
+                  tax=Decimal("0"), nominal_code=bank, tax_code=PAYMENT_TAX_CODE)
+        found.append((Export(id=PAYMENT_ID_BASE + payment.id, kind=kind,
+                             account_reference=account.account_reference,
+                             contact_id=document.contact_id, number=reference,
+                             date=payment.paid_on, due_date=None, reference=payment.reference,
+                             rows=[row], bank_reference=bank), payment))
+    return found
+
+
+def _mark_exported(connection, payments):
+    ids = [p.id for p in payments if p.exported_at is None]
+    if ids:
+        Payment.update(exported_at=_now(), connection=connection).where(
+            Payment.id.in_(ids)).execute()
 
 
 def _mark_sending(records):
@@ -324,11 +374,19 @@ def _known(connection, entries):
             unknown += [f"{record_name} {i}" for i in ids if i not in rows]
             accounts.update({(i, kind): rows[i] for i in ids if i in rows})
         else:
+            payment_ids = [i - PAYMENT_ID_BASE for i in ids if i > PAYMENT_ID_BASE]
+            ids = [i for i in ids if i < PAYMENT_ID_BASE]
             rows = {r.document_id: r for r in SyncRecord.select().where(
                 SyncRecord.connection == connection, SyncRecord.document.in_(ids),
                 SyncRecord.state.in_((SENDING, *IN_LEDGER)))}
             unknown += [f"{record_name} {i}" for i in ids if i not in rows]
             records.update(rows)
+            paid = {p.id: p for p in Payment.select().where(
+                Payment.id.in_(payment_ids), Payment.connection == connection,
+                Payment.exported_at.is_null(False))}
+            unknown += [f"{record_name} {i + PAYMENT_ID_BASE}" for i in payment_ids
+                        if i not in paid]
+            records.update({i + PAYMENT_ID_BASE: p for i, p in paid.items()})
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5
                                           else "")
@@ -360,6 +418,9 @@ def confirm(connection, link, body):
                     continue  # a transaction's splits repeat its Id
                 seen.add(entry_id)
                 record = records[entry_id]
+                if isinstance(record, Payment):
+                    counts[_confirm_payment(record, number, now)] += 1
+                    continue
                 if record.state in IN_LEDGER:
                     counts["already"] += 1
                     continue
@@ -385,6 +446,14 @@ def _confirm_account(row, reference, now):
         if clash is None:
             update["account_reference"] = reference  # Sage's own reference wins
     ZynkContact.update(**update).where(ZynkContact.id == row.id).execute()
+    return "confirmed"
+
+
+def _confirm_payment(payment, number, now):
+    if payment.confirmed_at is not None:
+        return "already"
+    Payment.update(confirmed_at=now, ledger_number=number or "", failed_reason="").where(
+        Payment.id == payment.id).execute()
     return "confirmed"
 
 
@@ -430,6 +499,15 @@ def record_failures(connection, link, body):
 
 
 def _fail_document(record, entry_id, reason):
+    if isinstance(record, Payment):
+        if record.confirmed_at is not None:
+            return "already"
+        if _is_duplicate(reason):
+            _confirm_payment(record, "", _now())
+            return "duplicates"
+        Payment.update(failed_reason=f"Sage 50 refused: {reason}").where(
+            Payment.id == record.id).execute()
+        return "failed"
     if record.state in IN_LEDGER:
         return "already"
     if _is_duplicate(reason):

@@ -3,6 +3,7 @@ and full cycles through the stand-in Zynk and Sage 50 over real HTTP."""
 
 import re
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -630,3 +631,129 @@ def test_zynk_endpoints_need_basic_auth_not_a_session(app, admin_client):
     assert admin_client.get("/zynk/download").status_code == 401
     assert admin_client.post("/zynk/confirm", data=b"<Company/>").status_code == 401
     assert admin_client.post("/zynk/failed", data=b"<Company/>").status_code == 401
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+def pay(app, doc, amount, **extra):
+    from services.payments import add_payment
+
+    with Db(app):
+        payment, errors = add_payment(Document.get_by_id(doc.id),
+                                      {"paid_on": "2026-03-10", "amount": amount, **extra})
+        assert errors is None, errors
+        return payment
+
+
+def test_payments_go_after_their_invoice_and_are_confirmed(app, admin_client):
+    from models.payment import Payment
+    from services.payments import PaymentError
+    from services.payments import remove_payment
+
+    zynk = connect_sage50(app, admin_client)
+    contacts(app)
+    doc = sales_invoice(app)
+    payment = pay(app, doc, "50.00", reference="BACS 1")
+    customer_id = parse(zynk.download().get_data()).find("Customers/Customer").findtext("Id")
+    zynk.post("confirm", confirmation(customers=[(customer_id, CUSTOMER)]))
+    rows = parse(zynk.download().get_data()).findall("Transactions/Transaction")
+    assert [r.findtext("TransactionType") for r in rows] == ["SalesInvoice", "SalesInvoice"]
+    zynk.post("confirm", confirmation(transactions=[(doc.id, "12")]))
+    rows = parse(zynk.download().get_data()).findall("Transactions/Transaction")
+    assert len(rows) == 1
+    assert {child.tag: child.text for child in rows[0]} == {
+        "Id": str(90_000_000 + payment.id), "TransactionType": "SalesReceipt",
+        "AccountReference": CUSTOMER, "TransactionDate": "2026-03-10T00:00:00",
+        "NominalCode": "1200", "Reference": "S7001", "PaymentReference": "BACS 1",
+        "Details": "Payment for S7001", "NetAmount": "50.00", "TaxCode": "9",
+        "TaxAmount": "0.00", "BankReference": "1200"}
+    with Db(app), pytest.raises(PaymentError, match="cannot be removed"):
+        remove_payment(Payment.get_by_id(payment.id))
+    body = confirmation(transactions=[(90_000_000 + payment.id, "13")])
+    assert zynk.post("confirm", body).json == {"confirmed": 1, "already": 0}
+    assert zynk.post("confirm", body).json == {"confirmed": 0, "already": 1}
+    with Db(app):
+        done = Payment.get_by_id(payment.id)
+        assert done.confirmed_at is not None and done.ledger_number == "13"
+    assert parse(zynk.download().get_data()).find("Transactions/Transaction") is None
+
+
+def test_full_cycle_with_payments_on_both_sides(app, admin_client):
+    zynk = connect_sage50(app, admin_client)
+    contacts(app)
+    invoice = sales_invoice(app, "S7001")
+    bill = supplier_document(app, "P7001")
+    receipts = [pay(app, invoice, "40.00"), pay(app, invoice, "13.59")]
+    paid = pay(app, bill, "36.00", bank_code="1200")
+    company = Sage50Company()
+    with live_server(app) as base:
+        workflow = _workflow(zynk, base, company)
+        for lose in (False, True, False, True, False, False):
+            workflow.run(lose_confirmation=lose)
+    ids = [h.external_id for h in company.headers]
+    assert sorted(ids) == sorted({*ids}), "nothing twice in Sage 50"
+    by_id = {h.external_id: h for h in company.headers}
+    for payment, invoice_doc in ((receipts[0], invoice), (receipts[1], invoice), (paid, bill)):
+        header = by_id[str(90_000_000 + payment.id)]
+        target = by_id[str(invoice_doc.id)]
+        assert header.allocated_to == f"{target.type}:{target.number}"
+    from models.payment import Payment
+
+    with Db(app):
+        assert all(p.confirmed_at is not None for p in Payment.select())
+
+
+def test_a_payment_cannot_exceed_what_is_owed(app):
+    from services.payments import add_payment
+    from services.payments import owed
+
+    contacts(app)
+    doc = sales_invoice(app)  # 133.19 gross
+    credit = sales_invoice(app, "S7002", kind="sales_credit_note", original_number="S7001",
+                           lines=[line("Refund", "1", "10.00", "20", "labour")])
+    assert credit.gross_total == 12
+    pay(app, doc, "100.00")
+    with Db(app):
+        document = Document.get_by_id(doc.id)
+        assert owed(document) == Decimal("21.19")
+        _none, errors = add_payment(document, {"paid_on": "2026-03-11", "amount": "21.20"})
+        assert errors[0]["message"] == "The amount is more than is owed (21.19)."
+        for data, words in (({"paid_on": "2026-03-11", "amount": "0"}, "at least"),
+                            ({"paid_on": "nope", "amount": "1"}, "not a date"),
+                            ({"paid_on": "2026-03-11", "amount": "1.001"}, "decimal places"),
+                            ({"paid_on": "2026-03-11", "amount": "1", "bank_code": "12A"},
+                             "digits only"),
+                            ({"paid_on": "2026-03-11", "amount": "1",
+                              "reference": "ELEVEN CHAR"}, "at most 10")):
+            _none, errors = add_payment(document, data)
+            assert words in errors[0]["message"], (data, errors)
+        _none, errors = add_payment(Document.get_by_id(credit.id),
+                                    {"paid_on": "2026-03-11", "amount": "1"})
+        assert "invoices only" in errors[0]["message"]
+
+
+def test_payments_on_the_document_screen(app, admin_client):
+    contacts(app)
+    doc = sales_invoice(app)
+    page = admin_client.get(f"/documents/{doc.id}").get_data(as_text=True)
+    assert 'id="payment-form"' in page and "133.19" in page
+    token = csrf_token(admin_client, f"/documents/{doc.id}")
+    too_much = admin_client.post(f"/documents/{doc.id}/payments", headers=htmx_headers(),
+                                 data={"csrf_token": token, "paid_on": "2026-03-10",
+                                       "amount": "500", "reference": "kept"})
+    html = too_much.get_data(as_text=True)
+    assert "more than is owed (133.19)" in html and 'value="kept"' in html
+    done = admin_client.post(f"/documents/{doc.id}/payments", headers=htmx_headers(),
+                             data={"csrf_token": token, "paid_on": "2026-03-10",
+                                   "amount": "33.19"}).get_data(as_text=True)
+    assert "Recorded." in done and "100.00" in done
+    from models.payment import Payment
+
+    with Db(app):
+        payment = Payment.get()
+    removed = admin_client.post(f"/documents/{doc.id}/payments/{payment.id}/remove",
+                                headers=htmx_headers(), data={"csrf_token": token})
+    assert "Removed." in removed.get_data(as_text=True)
+    with Db(app):
+        assert Payment.select().count() == 0

@@ -26,7 +26,13 @@ FORMATS = {INVOICE_XML: "Invoice XML (invoicing documents, posted by Update Ledg
 # Zynk's collection and record element names, and the TransactionType of each document kind.
 TRANSACTION_TYPES = {"sales_invoice": "SalesInvoice", "sales_credit_note": "SalesCredit",
                      "supplier_invoice": "PurchaseInvoice",
-                     "supplier_credit_note": "PurchaseCredit"}
+                     "supplier_credit_note": "PurchaseCredit",
+                     "sales_receipt": "SalesReceipt", "supplier_payment": "PurchasePayment"}
+# Receipts and payments go with tax code T9 (outside VAT) and the gross amount as NetAmount.
+PAYMENT_TAX_CODE = 9
+# Transaction Ids of payments: 90,000,000 + the payment's id, within Zynk's 8-digit integer and
+# clear of our document ids (which are the other transactions' Ids).
+PAYMENT_ID_BASE = 90_000_000
 INVOICE_TYPES = {"sales_invoice": "ServiceInvoice", "sales_credit_note": "ServiceCredit"}
 
 

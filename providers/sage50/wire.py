@@ -96,6 +96,7 @@ class Export:
     reference: str
     rows: list = field(default_factory=list)
     invoice_number: str = ""  # set when Sage is told to keep our number (Invoice XML)
+    bank_reference: str = ""  # receipts and payments: the bank nominal code
 
 
 def _parties(company, collection, record, address, parties):
@@ -154,12 +155,14 @@ def _transactions(holder, doc, transaction_type):
         _add(element, "NetAmount", money(row.net))
         _add(element, "TaxCode", row.tax_code)
         _add(element, "TaxAmount", money(row.tax))
+        if doc.bank_reference:
+            _add(element, "BankReference", doc.bank_reference)
 
 
 def company_xml(customers, suppliers, invoices, transactions, invoice_types,
-                transaction_types):
+                transaction_types, payments=()):
     """The <Company> download as UTF-8 bytes: Customers, Suppliers, then Invoices (Invoice XML)
-    and Transactions, in Zynk's element names."""
+    and Transactions, then the receipts and payments (transactions too), in Zynk's names."""
     company = ET.Element("Company")
     _parties(company, "Customers", "Customer", "CustomerInvoiceAddress", customers)
     _parties(company, "Suppliers", "Supplier", "SupplierInvoiceAddress", suppliers)
@@ -167,7 +170,7 @@ def company_xml(customers, suppliers, invoices, transactions, invoice_types,
     for doc in invoices:
         _invoice(holder, doc, invoice_types[doc.kind])
     holder = _add(company, "Transactions")
-    for doc in transactions:
+    for doc in [*transactions, *payments]:
         _transactions(holder, doc, transaction_types[doc.kind])
     ET.indent(company)
     return ET.tostring(company, encoding="utf-8", xml_declaration=True)

@@ -39,6 +39,9 @@ TRANSACTION_TYPES = {"SalesInvoice": "customer", "SalesCredit": "customer",
                      "PurchaseInvoice": "supplier", "PurchaseCredit": "supplier",
                      "SalesReceipt": "customer", "SalesReceiptOnAccount": "customer",
                      "PurchasePayment": "supplier", "PurchasePaymentOnAccount": "supplier"}
+# Receipts and payments, and the invoice type Auto Allocate matches them to.
+RECEIPTS = {"SalesReceipt": "SalesInvoice", "SalesReceiptOnAccount": "SalesInvoice",
+            "PurchasePayment": "PurchaseInvoice", "PurchasePaymentOnAccount": "PurchaseInvoice"}
 DEFAULT_NOMINALS = {"1200": "Bank Current Account", "4000": "Sales Type A",
                     "4010": "Sales Type B", "5000": "Materials Purchased",
                     "7500": "Office Stationery"}
@@ -78,6 +81,7 @@ class Header:
     date: str
     external_id: str
     splits: list = field(default_factory=list)
+    allocated_to: str = ""  # receipts and payments: the invoice matched (Auto Allocate)
 
 
 def _text(element, name):
@@ -212,6 +216,21 @@ class Sage50Company:
         self.truth["Invoice"][ident] = number
         return number
 
+    def _allocation(self, receipt):
+        """Auto Allocate Transactions: the invoice with the same account and reference (an
+        audit-trail invoice, or an invoicing document by its number), else unallocated."""
+        wanted = RECEIPTS[receipt.type]
+        for header in self.headers:
+            if header.type == wanted and (header.account_reference, header.reference) == (
+                    receipt.account_reference, receipt.reference):
+                return f"{header.type}:{header.number}"
+        if wanted == "SalesInvoice":
+            for invoice in self.invoices:
+                if (invoice["account"], invoice["number"]) == (receipt.account_reference,
+                                                               receipt.reference):
+                    return f"Invoice:{invoice['number']}"
+        return ""
+
     # --- audit-trail transactions (Transaction XML) --------------------------------------------
 
     def import_transactions(self, rows, prevent_duplicates=True):
@@ -251,6 +270,8 @@ class Sage50Company:
                 raise Refused(f"Transaction Id {ident}: its rows differ in type, account or "
                               "reference")
             header.splits.append(split)
+        if header.type in RECEIPTS:
+            header.allocated_to = self._allocation(header)
         self.next_transaction += len(header.splits)
         self.headers.append(header)
         self.truth["Transaction"][ident] = str(header.number)

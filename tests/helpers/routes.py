@@ -51,6 +51,7 @@ def build_world(app):
 PATH_VALUES = {
     "contact_id": lambda world: world.contact_id,
     "document_id": lambda world: world.document_id,
+    "payment_id": lambda world: 999999,
     "connection_id": lambda world: world.connection_id,
     "token_id": lambda world: world.token_id,
     "user_id": lambda world: world.staff.id,
