@@ -196,6 +196,26 @@ def test_one_package_at_a_time(app, admin_client):
         assert not Connection.select().where(Connection.provider == "sage50").exists()
 
 
+def test_screens_work_while_sage50_is_the_active_package(app, admin_client):
+    connect_sage50(app, admin_client)
+    contacts(app)
+    doc = sales_invoice(app)
+    with Db(app):
+        from models.contact import Contact
+
+        contact_id = Contact.get(Contact.number == CUSTOMER).id
+        connection_id = Connection.get(Connection.provider == "sage50").id
+    for path in ("/", "/integrations/", "/integrations/?tab=connected", "/contacts/",
+                 f"/contacts/{contact_id}", "/documents/", f"/documents/{doc.id}",
+                 "/integrations/sage50/settings"):
+        response = admin_client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    # The OAuth packages' mapping form hands over to the Sage 50 settings.
+    response = admin_client.get(f"/integrations/{connection_id}/configure")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/integrations/sage50/settings")
+
+
 def test_settings_validate_nominal_and_tax_codes_and_keep_what_was_typed(app, admin_client):
     connect_sage50(app, admin_client)
     html = save_settings(admin_client, {"nominal_materials_sales": "40A0",
@@ -757,3 +777,16 @@ def test_payments_on_the_document_screen(app, admin_client):
     assert "Removed." in removed.get_data(as_text=True)
     with Db(app):
         assert Payment.select().count() == 0
+
+
+def test_the_standin_runs_from_the_command_line(app, admin_client, monkeypatch, capsys):
+    from sandbox.sage50 import __main__ as standin
+
+    zynk = connect_sage50(app, admin_client)
+    contacts(app)
+    sales_invoice(app)
+    with live_server(app) as base:
+        monkeypatch.setattr("sys.argv", ["sandbox.sage50", "--ledgerlink", base, "--user",
+                                         zynk.username, "--secret", zynk.secret, "--once"])
+        standin.main()
+    assert "imported {'Customer': 1}" in capsys.readouterr().out
