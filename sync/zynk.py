@@ -252,7 +252,9 @@ def _rows(fact, link):
 def download(connection, link):
     """The <Company> XML Zynk fetches: the customers and suppliers pending documents need and
     Sage 50 has not confirmed, then every ready or unconfirmed document whose customer or
-    supplier is confirmed. Outside test mode, documents sent become "sending" (audited once)."""
+    supplier is confirmed. Outside test mode, documents sent become "sending" (audited once); in
+    test mode nothing is marked, and since nothing is ever confirmed there, documents (and their
+    payments) come in the same file as their new customers, which Zynk imports first."""
     pending = refresh(connection, link)
     needed = {(fact.contact_id, contact_kind(fact.kind)) for _record, fact in pending.values()}
     with db.atomic():
@@ -265,7 +267,7 @@ def download(connection, link):
         for doc_id in sorted(pending):
             record, fact = pending[doc_id]
             row, _contact = accounts[(fact.contact_id, contact_kind(fact.kind))]
-            if row.confirmed_at is None:
+            if row.confirmed_at is None and not link.test_mode:
                 continue  # chaining: the document goes after its customer is confirmed
             rows = _rows(fact, link)
             if rows is None:
@@ -280,7 +282,7 @@ def download(connection, link):
             else:
                 transactions.append(export)
             sent.append(record)
-        payments = _payments(connection, link)
+        payments = _payments(connection, link, {record.document_id for record in sent})
         body = company_xml(customers, suppliers, invoices, transactions, INVOICE_TYPES,
                            TRANSACTION_TYPES, [export for export, _payment in payments])
         if not link.test_mode:
@@ -290,28 +292,32 @@ def download(connection, link):
     return body
 
 
-def _payments(connection, link):
+def _payments(connection, link, in_file=()):
     """[(Export, Payment)] for every unconfirmed payment whose invoice Sage 50 has confirmed
-    (chaining: no payment before its invoice), allocated by the invoice's reference in Sage."""
+    (chaining: no payment before its invoice), allocated by the invoice's reference in Sage. In
+    test mode, where nothing is ever confirmed, also those whose invoice is in the same file."""
     confirmed = SyncRecord.select(SyncRecord.document).where(
         SyncRecord.connection == connection, SyncRecord.state.in_(IN_LEDGER))
+    wanted = Payment.document.in_(confirmed)
+    if link.test_mode and in_file:
+        wanted = wanted | Payment.document.in_(list(in_file))
     found = []
     for payment in (Payment.select(Payment, Document).join(Document)
-                    .where(Payment.document.in_(confirmed), Payment.confirmed_at.is_null())
+                    .where(wanted, Payment.confirmed_at.is_null())
                     .order_by(Payment.id)):
         document = payment.document
         account = ZynkContact.get_or_none(ZynkContact.connection == connection,
                                           ZynkContact.contact == document.contact_id,
                                           ZynkContact.kind == contact_kind(document.kind))
         bank = payment.bank_code or (link.nominal_codes or {}).get("bank", "")
-        if account is None or account.confirmed_at is None or not bank:
+        if account is None or not bank or (account.confirmed_at is None and not link.test_mode):
             continue
-        record = SyncRecord.get(SyncRecord.connection == connection,
-                                SyncRecord.document == document.id)
+        record = SyncRecord.get_or_none(SyncRecord.connection == connection,
+                                        SyncRecord.document == document.id)
         # Sage's reference of the invoice: our number, or the number Sage gave an invoice sent
         # as Invoice XML without manual numbers.
         reference = document.number
-        if document.kind in INVOICE_TYPES and record.ledger_number \
+        if document.kind in INVOICE_TYPES and record is not None and record.ledger_number \
                 and not record.ledger_number.startswith("zynk-") \
                 and link.invoice_format == INVOICE_XML and not link.manual_numbers:
             reference = record.ledger_number

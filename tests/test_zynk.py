@@ -484,6 +484,36 @@ def test_test_mode_marks_nothing(app, admin_client):
         'id="zynk-last-download"')[1][:40]
 
 
+def test_test_mode_from_scratch_sends_everything_in_one_file_and_marks_nothing(
+        app, admin_client):
+    zynk = connect_sage50(app, admin_client, {"test_mode": "on"})
+    contacts(app)
+    doc = sales_invoice(app)
+    payment = pay(app, doc, "10.00")
+    company = Sage50Company()
+    with live_server(app) as base:
+        workflow = _workflow(zynk, base, company)
+        result = workflow.run()
+        before = _table_rows(app)
+        again = workflow.run()
+    assert result.success == {"Customer": [(str(doc.contact_id), CUSTOMER)],
+                              "Transaction": [(str(doc.id), "1"),
+                                              (str(90_000_000 + payment.id), "3")]}
+    assert [answer["test_mode"] for _url, status, answer in result.posted] == [True]
+    assert set(again.success) == set()  # Prevent Duplicates in the test company
+    assert [status for _url, status, _answer in again.posted] == [200]
+    # Checked, never marked: the record still waits for its customer, nothing is locked or
+    # audited, and the second run with its fail file changed nothing at all.
+    assert before["records"] == [(before["records"][0][0], "waiting", "waits_for_customer", "")]
+    assert before["attempts"] == 0 and before["locked"] == [None]
+    assert _table_rows(app)["records"] == before["records"]
+    assert _table_rows(app)["accounts"] == before["accounts"]
+    with Db(app):
+        from models.payment import Payment
+
+        assert Payment.get_by_id(payment.id).exported_at is None
+
+
 # --- hostile and wrong files --------------------------------------------------------------------
 
 BOMB = b"""<?xml version="1.0"?>
