@@ -149,10 +149,11 @@ def _chained(verdict_code, verdict_message, fact, accounts):
     return WAITS_FOR_CONTACT, message
 
 
-def refresh(connection, link, document_ids=None):
+def refresh(connection, link, document_ids=None, changed=False, counts=None):
     """Recompute the checks (and chaining) of approved documents on a Sage 50 connection; return
     {document id: (record, DocumentFacts)} of those ready to go or waiting only for their
-    customer or supplier."""
+    customer or supplier. A refused ("failed") document is reconsidered only when `changed`,
+    with a new generation, as sync.records.recheck does; `counts` gathers {state: n}."""
     ids = approved_ids(connection) if document_ids is None else list(document_ids)
     pending = {}
     for start in range(0, len(ids), CHUNK):
@@ -166,7 +167,9 @@ def refresh(connection, link, document_ids=None):
             for fact in facts:
                 verdict = check(fact, shot)
                 code, message = _chained(verdict.code, verdict.message, fact, accounts)
-                record = _write(connection, records.get(fact.id), fact, code, message)
+                record = _write(connection, records.get(fact.id), fact, code, message, changed)
+                if counts is not None:
+                    counts[record.state] = counts.get(record.state, 0) + 1
                 if record.state == SENDING or code in ("ready", WAITS_FOR_CONTACT) \
                         and record.state in (READY, WAITING):
                     pending[fact.id] = (record, fact)
@@ -179,18 +182,33 @@ def _state_for(code):
     return WAITING if code in ("waits_for_invoice", WAITS_FOR_CONTACT) else BLOCKED
 
 
-def _write(connection, record, fact, code, message):
+def _write(connection, record, fact, code, message, changed=False):
     state = _state_for(code)
     if record is None:
         return SyncRecord.create(document=fact.id, connection=connection, kind=fact.kind,
                                  state=state, code=code, message=message)
-    if record.state in (SENDING, UNCERTAIN, EXCLUDED, FAILED) or record.state in IN_LEDGER:
+    if record.state in (SENDING, UNCERTAIN, EXCLUDED) or record.state in IN_LEDGER \
+            or (record.state == FAILED and not changed):
         return record  # a send in progress, a person's decision, a refusal: left as they are
+    update = {"state": state, "code": code, "message": message, "kind": fact.kind,
+              "updated_at": _now()}
+    if record.state == FAILED:
+        update.update(generation=record.generation + 1, attempts=0)
     if (record.state, record.code, record.message) != (state, code, message):
-        SyncRecord.update(state=state, code=code, message=message, kind=fact.kind,
-                          updated_at=_now()).where(SyncRecord.id == record.id).execute()
+        SyncRecord.update(**update).where(SyncRecord.id == record.id).execute()
         record.state, record.code, record.message = state, code, message
     return record
+
+
+def recheck(connection, document_ids=None, changed=True):
+    """sync.records.recheck for a Sage 50 connection (its checks need this module's snapshot):
+    {state: count}. The hook the engine's recheck can hand pull connections to."""
+    link = link_of(connection)
+    if link is None:
+        return {}
+    counts = {}
+    refresh(connection, link, document_ids, changed=changed, counts=counts)
+    return counts
 
 
 # --- the download -------------------------------------------------------------------------------

@@ -820,3 +820,22 @@ def test_the_standin_runs_from_the_command_line(app, admin_client, monkeypatch, 
                                          zynk.username, "--secret", zynk.secret, "--once"])
         standin.main()
     assert "imported {'Customer': 1}" in capsys.readouterr().out
+
+
+def test_recheck_hook_counts_and_reconsiders_a_refused_document_when_it_changed(
+        app, admin_client):
+    from sync import zynk as zynk_sync
+
+    zynk = connect_sage50(app, admin_client)
+    contacts(app)
+    doc = sales_invoice(app)
+    customer_id = parse(zynk.download().get_data()).find("Customers/Customer").findtext("Id")
+    zynk.post("confirm", confirmation(customers=[(customer_id, CUSTOMER)]))
+    zynk.download()
+    zynk.post("failed", fail_file("Transaction", [(doc.id, "nominal code 4000 is closed")]))
+    with Db(app):
+        connection = Connection.get(Connection.provider == "sage50")
+        assert zynk_sync.recheck(connection, changed=False) == {"failed": 1}
+        assert zynk_sync.recheck(connection, changed=True) == {"ready": 1}
+        again = SyncRecord.get(SyncRecord.document == doc.id)
+        assert (again.state, again.generation) == ("ready", 2)
