@@ -11,6 +11,8 @@ or payment for its invoice (SalesReceipt / PurchasePayment transactions, Ids fro
 import datetime
 from decimal import Decimal
 
+from peewee import IntegrityError
+
 from models import db
 from models.contact import Contact
 from models.document import Document
@@ -232,14 +234,28 @@ def _ensure_accounts(connection, needed):
             ZynkContact.contact.in_(ids))}
         taken = _taken(connection, kind)
         for contact in Contact.select().where(Contact.id.in_(ids)).order_by(Contact.id):
-            row = rows.get(contact.id)
-            if row is None:
-                reference = account_reference(contact.name, taken, existing=contact.number)
-                taken.add(reference)
-                row = ZynkContact.create(connection=connection, contact=contact, kind=kind,
-                                         account_reference=reference)
+            row = rows.get(contact.id) or _new_account(connection, contact, kind, taken)
             accounts[(contact.id, kind)] = (row, contact)
     return accounts
+
+
+def _new_account(connection, contact, kind, taken):
+    """A ZynkContact with a new unique reference. Two downloads at once (Zynk retrying after a
+    timeout) may race: the loser takes the winner's row, or the next free reference."""
+    for _attempt in range(5):
+        reference = account_reference(contact.name, taken, existing=contact.number)
+        try:
+            with db.atomic():
+                return ZynkContact.create(connection=connection, contact=contact, kind=kind,
+                                          account_reference=reference)
+        except IntegrityError:
+            row = ZynkContact.get_or_none(ZynkContact.connection == connection,
+                                          ZynkContact.contact == contact,
+                                          ZynkContact.kind == kind)
+            if row is not None:
+                return row
+            taken |= _taken(connection, kind) | {reference}
+    raise ZynkError("Could not give the contact a free Sage account reference; try again.")
 
 
 def _party(row, contact):

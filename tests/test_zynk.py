@@ -16,6 +16,7 @@ from helpers.docs import add_document
 from helpers.docs import line
 from helpers.sync import Db
 
+from models.contact import Contact
 from models.document import Document
 from models.integration import Connection
 from models.sync import SyncAttempt
@@ -839,3 +840,21 @@ def test_recheck_hook_counts_and_reconsiders_a_refused_document_when_it_changed(
         assert zynk_sync.recheck(connection, changed=True) == {"ready": 1}
         again = SyncRecord.get(SyncRecord.document == doc.id)
         assert (again.state, again.generation) == ("ready", 2)
+
+
+def test_a_reference_taken_meanwhile_gets_the_next_free_one(app, admin_client, monkeypatch):
+    from sync import zynk as zynk_sync
+
+    connect_sage50(app, admin_client)
+    first = add_contact(app, "B1", "Kinghorn Roofing", "customer")
+    second = add_contact(app, "BX-TOO-LONG-1", "Kinghorn & French", "customer")
+    with Db(app):
+        connection = Connection.get(Connection.provider == "sage50")
+        ZynkContact.create(connection=connection, contact=first.id, kind="customer",
+                           account_reference="KIN001")
+        # As if another download took KIN001 after this one read the references in use.
+        row = zynk_sync._new_account(connection, Contact.get_by_id(second.id), "customer", set())
+        assert row.account_reference == "KIN002"
+        again = zynk_sync._new_account(connection, Contact.get_by_id(second.id), "customer",
+                                       set())
+        assert again.id == row.id  # the same contact's row, not a second one
