@@ -41,8 +41,7 @@ class Sage50:
 
     id = "sage50"
     name = "Sage 50 (through Zynk)"
-    description = ("Sage 50 Accounts on the firm's own PC: Zynk Workflow fetches the documents "
-                   "from Ledgerlink and posts back what Sage 50 made of them.")
+    description = "Sage 50 Accounts on the firm's own PC, fed by Zynk Workflow."
     pull = True  # the package fetches from us; there is nothing to push or authorise
     # Zynk's HTTP task waits 120 s by default; one download must answer well within it.
     timeout_seconds = 120
