@@ -20,6 +20,7 @@ from models.sync import SyncRun
 from services.contact_links import set_link
 from sync import records
 from sync import runs
+from sync.jobs import RunRefused
 from sync.jobs import start_run
 from sync.preview import preview
 
@@ -78,7 +79,11 @@ def run_command(kind, limit, auto, wait):
         raise click.ClickException("Give --limit or --auto, not both.")
     with models.db.connection_context():
         connection = _connection()
-        run, created = start_run(connection, kind or "", AUTO if auto else SYNC, limit=limit)
+        try:
+            run, created = start_run(connection, kind or "", AUTO if auto else SYNC,
+                                     limit=limit)
+        except RunRefused as exc:
+            raise click.ClickException(str(exc)) from exc
     if not created:
         click.echo(f"A run is already going on this connection (run {run.id}, started "
                    f"{run.started_at:%H:%M:%S}); showing it.")

@@ -25,6 +25,10 @@ from sync.snapshot import batch_snapshot
 from sync.snapshot import connection_snapshot
 from sync.snapshot import document_facts
 
+# Packages that fetch from us (Sage 50 through Zynk) check with their own snapshot: their
+# module registers its recheck here by provider id (it imports this one, so not the reverse).
+PULL_RECHECKS = {}
+
 
 class RecordError(Exception):
     """A person's action that cannot apply to the record as it stands (message says why)."""
@@ -62,6 +66,8 @@ def recheck(connection, document_ids=None, changed=True):
     """
     if connection is None:
         return {}
+    if connection.provider in PULL_RECHECKS:
+        return PULL_RECHECKS[connection.provider](connection, document_ids, changed)
     ids = approved_ids(connection) if document_ids is None else list(document_ids)
     base = connection_snapshot(connection)
     counts = {}

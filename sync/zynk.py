@@ -53,6 +53,7 @@ from sync.preflight import Snapshot
 from sync.preflight import TaxFacts
 from sync.preflight import check
 from sync.preflight import role_for
+from sync.records import PULL_RECHECKS
 from sync.records import approved_ids
 from sync.records import audit
 from sync.records import mark_in_ledger
@@ -562,3 +563,5 @@ def _fail_document(record, entry_id, reason):
     audit(record, "refused", REFUSED, message)
     return "failed"
 
+
+PULL_RECHECKS["sage50"] = recheck

@@ -858,3 +858,30 @@ def test_a_reference_taken_meanwhile_gets_the_next_free_one(app, admin_client, m
         again = zynk_sync._new_account(connection, Contact.get_by_id(second.id), "customer",
                                        set())
         assert again.id == row.id  # the same contact's row, not a second one
+
+
+def test_the_engine_hands_sage50_to_its_own_checks_and_sends_it_no_run(app, admin_client):
+    from helpers.docs import api_token
+
+    from models.integration import Connection
+    from sync.jobs import RunRefused
+    from sync.jobs import start_run
+    from sync.records import recheck_documents
+
+    connect_sage50(app, admin_client)
+    contacts(app)
+    document = sales_invoice(app, "S7901")
+    with Db(app):
+        recheck_documents([document.id])  # the engine's recheck, as every change calls it
+    assert record(app, document.id).code != "not_connected"
+    headers = {"Authorization": f"Bearer {api_token(app)}"}
+    state = app.test_client().get("/api/v1/documents/S7901/sync", headers=headers).json
+    assert state["code"] != "not_connected" and state["message"]
+    with Db(app), pytest.raises(RunRefused, match="Zynk fetches"):
+        start_run(Connection.active_connection(), "sales_invoice")
+    refused = app.test_client().post("/api/v1/sync/runs", json={}, headers=headers)
+    assert refused.status_code == 409 and "Zynk fetches" in refused.json["message"]
+    runner = app.test_cli_runner()
+    assert "Zynk fetches" in runner.invoke(args=["sync", "run", "--no-wait"]).output
+    preview = runner.invoke(args=["sync", "preview", "S7901"])
+    assert "Zynk fetches the documents" in preview.output
