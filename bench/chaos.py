@@ -24,6 +24,7 @@ from world import log
 from models.sync import AUTO
 from models.sync import IN_LEDGER
 from models.sync import SyncRecord
+from sync import records
 from sync import runs
 from sync.jobs import resume_stale_runs
 from sync.jobs import start_run
@@ -38,15 +39,17 @@ WORKER = {"SYNC_LEASE_SECONDS": 2, "SYNC_BACKOFF_SECONDS": "0.2,0.5,1,2,4,4,4,4"
 MAX_RUNS_PER_ROUND = 50  # Auto syncs started again while documents are left (a person would)
 
 
-def chaos_round(sandbox, provider_id, docs, rng, max_kills, timeout):
+def chaos_round(sandbox, provider_id, docs, rng, max_kills, max_delay, timeout):
     """One run of the chaos; {"duplicates", "lost", "kills", "runs", "docs"}."""
     box = World(sandbox, f"chaos-{provider_id}", AUTO_SYNC_MINUTES=60)
     try:
         world.set_limits(sandbox, provider_id, False)
         connection = box.connect(provider_id)
         numbers = box.backlog(docs, prefix=f"C{rng.randrange(10**6):06d}-")
+        with Db(box.app):
+            records.recheck(connection, changed=False)  # the records the rounds count down
         world.control(sandbox, "faults", provider=provider_id, **FAULTS)
-        kills, sync_runs, kill_at = 0, 0, float("inf")
+        kills, sync_runs, kill_at, killed = 0, 0, None, set()
         worker = box.start_worker(**WORKER)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -57,19 +60,24 @@ def chaos_round(sandbox, provider_id, docs, rng, max_kills, timeout):
                 if left and active is None:
                     if sync_runs >= MAX_RUNS_PER_ROUND:
                         break
-                    run, _ = start_run(connection, "sales_invoice", AUTO)
+                    active, _ = start_run(connection, "sales_invoice", AUTO)
                     sync_runs += 1
-                    kill_at = time.monotonic() + rng.uniform(1.0, 8.0)
+                resume_stale_runs()
             if not left and active is None:
                 break
-            if kills < max_kills and time.monotonic() >= kill_at:
+            # Kill mid-run: a random moment after the worker holding the run has sent some.
+            sending = (active is not None and active.state == "running" and active.sent > 0
+                       and active.lease_owner not in killed)
+            if kill_at is None and sending and kills < max_kills:
+                kill_at = time.monotonic() + rng.uniform(0, max_delay)
+            if kill_at is not None and time.monotonic() >= kill_at:
+                killed.add(box.run(active.id).lease_owner)
                 world.kill_worker(worker)
                 kills += 1
                 worker = box.start_worker(**WORKER)
-                kill_at = time.monotonic() + rng.uniform(2.0, 10.0)
-            with Db(box.app):
-                resume_stale_runs()
-            time.sleep(0.5)
+                kill_at = None
+                time.sleep(WORKER["SYNC_LEASE_SECONDS"])  # the dead worker's lease lapses
+            time.sleep(0.1)
         world.stop_worker(worker)
         fired = world.requests.get(f"{sandbox.url}/_control/faults",
                                    params={"provider": provider_id}, timeout=10).json()["fired"]
@@ -96,6 +104,8 @@ def main():
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--provider", choices=PROVIDERS, help="only this one (default: turns)")
     parser.add_argument("--kills", type=int, default=3, help="most SIGKILLs per run")
+    parser.add_argument("--kill-within", type=float, default=4.0,
+                        help="a kill comes at most this many seconds after sending resumed")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--round-timeout", type=float, default=1800)
     args = parser.parse_args()
@@ -108,7 +118,7 @@ def main():
         provider_id = args.provider or PROVIDERS[number % len(PROVIDERS)]
         started = time.monotonic()
         outcome = chaos_round(sandbox, provider_id, args.docs, rng, args.kills,
-                              args.round_timeout)
+                              args.kill_within, args.round_timeout)
         log(f"run {number + 1}/{args.runs} ({provider_id}): {outcome} in "
             f"{time.monotonic() - started:.0f} s")
         for key in totals:

@@ -233,8 +233,12 @@ class RunEngine:
                 return []
             records.recheck(self.connection, [r.document_id for r in candidates],
                             changed=False)
+            # A transient retry that fell due stays "waiting" through the recheck (it keeps its
+            # time), so it is taken as it stands; without this it would never go again.
             ready = list(SyncRecord.select().join(Document).where(
-                SyncRecord.id.in_([r.id for r in candidates]), SyncRecord.state == READY)
+                SyncRecord.id.in_([r.id for r in candidates]),
+                (SyncRecord.state == READY) | ((SyncRecord.state == WAITING)
+                                               & (SyncRecord.next_attempt_at <= _now())))
                 .order_by(Document.issue_date, Document.number).limit(size))
             if ready:
                 return ready
