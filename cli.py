@@ -178,5 +178,7 @@ def init_app(app):
                     rotate_token_key_command, worker_command, cron_command):
         app.cli.add_command(command)
     import cli_demo
+    import cli_sync
 
     cli_demo.init_app(app)
+    cli_sync.init_app(app)

@@ -70,6 +70,10 @@ ACCESS = {
     "api.put_document": TOKEN,
     "api.mark_sent": TOKEN,
     "api.list_documents": TOKEN,
+    "api.document_sync": TOKEN,
+    "api.start_sync_run": TOKEN,
+    "api.get_sync_run": TOKEN,
+    "api.stop_sync_run": TOKEN,
 }
 ROLES = ("anonymous", "staff", "admin")
 REPORTS_OUTAGES = {"health.healthz"}  # answers 503 by design while no worker runs

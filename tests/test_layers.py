@@ -17,13 +17,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("models", "views", "services", "connections", "worker", "sync", "providers",
             "sandbox")
-TOP_MODULES = ("app", "cli", "cli_demo", "config", "cron", "logs", "ledgerlink")
+TOP_MODULES = ("app", "cli", "cli_demo", "cli_sync", "config", "cron", "logs",
+               "ledgerlink")
 # Entry points may import the app; nothing else may (tests are entry points too, and not here).
 ENTRY_POINTS = {"ledgerlink", "wsgi", "cli"}
 FRAMEWORKS = ("flask", "flask_login", "flask_htmx", "flask_wtf", "werkzeug", "peewee",
               "playhouse", "rq")
-OUR_LAYERS = ("app", "cli", "cron", "models", "views", "services", "connections", "worker",
-              "sync")
+OUR_LAYERS = ("app", "cli", "cli_sync", "cron", "models", "views", "services", "connections",
+              "worker", "sync")
 
 
 def first_party_modules():

@@ -1,6 +1,7 @@
 """openapi.json describes the API as built: every route is in it, and real traffic validates."""
 
 import json
+import re
 
 import pytest
 from helpers.docs import add_contact
@@ -22,7 +23,7 @@ def _route_paths(app):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi":
-            path = rule.rule.replace("<number>", "{number}")
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
             routes |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
     return routes
 

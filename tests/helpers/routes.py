@@ -59,6 +59,7 @@ PATH_VALUES = {
     "token": lambda world: "0123456789abcdef",
     "number": lambda world: "S1",
     "filename": lambda world: "app.css",
+    "run_id": lambda world: 1,
 }
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint
 from views._security import csrf
 from views.api import protocol
 from views.api import routes
+from views.api import sync_routes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -24,3 +25,7 @@ bp.get("/documents/<number>")(routes.get_document)
 bp.put("/documents/<number>")(routes.put_document)
 bp.post("/documents/<number>/sent")(routes.mark_sent)
 bp.get("/documents")(routes.list_documents)
+bp.get("/documents/<number>/sync")(sync_routes.document_sync)
+bp.post("/sync/runs")(sync_routes.start_sync_run)
+bp.get("/sync/runs/<int:run_id>")(sync_routes.get_sync_run)
+bp.post("/sync/runs/<int:run_id>/stop")(sync_routes.stop_sync_run)

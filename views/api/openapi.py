@@ -25,6 +25,11 @@ def _number_param(what):
             "description": f"The firm's own number of the {what}."}
 
 
+def _run_param():
+    return {"name": "run_id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1}, "description": "The run's id."}
+
+
 def _body(name):
     return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
 
@@ -85,6 +90,37 @@ def build_spec(max_lines):
                          "responses": {"200": _json("DocumentResult", "Updated or unchanged."),
                                        **write_errors, **_errors(404)}},
             },
+            "/documents/{number}/sync": {
+                "parameters": [_number_param("document (S number)")],
+                "get": {"operationId": "getDocumentSync",
+                        "summary": "A document's sync state, status code and attempt history",
+                        "responses": {"200": _json("DocumentSync", "The sync state."),
+                                      **_errors(401, 404, 409)}},
+            },
+            "/sync/runs": {
+                "post": {"operationId": "startSyncRun",
+                         "summary": "Start a Sync (the next few) or an Auto sync on a worker",
+                         "requestBody": _body("RunInput"),
+                         "responses": {"202": _json("Run", "Started."),
+                                       "409": {"description": "A run is already going (the "
+                                                              "run), or nothing is connected.",
+                                               "content": {"application/json": {"schema": {
+                                                   "oneOf": [_ref("RunGoing"),
+                                                             _ref("Error")]}}}},
+                                       **write_errors}},
+            },
+            "/sync/runs/{run_id}": {
+                "parameters": [_run_param()],
+                "get": {"operationId": "getSyncRun", "summary": "A run's state and counters",
+                        "responses": {"200": _json("Run", "The run."), **_errors(401, 404)}},
+            },
+            "/sync/runs/{run_id}/stop": {
+                "parameters": [_run_param()],
+                "post": {"operationId": "stopSyncRun",
+                         "summary": "Ask a run to stop after the step in flight",
+                         "responses": {"202": _json("Run", "Stop requested."),
+                                       **_errors(401, 404)}},
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -96,7 +132,8 @@ def build_spec(max_lines):
                 "DocumentInput": schemas.document_input(max_lines),
                 "Document": schemas.DOCUMENT, "DocumentResult": schemas.DOCUMENT_RESULT,
                 "DocumentPage": schemas.DOCUMENT_PAGE, "SentInput": schemas.SENT_INPUT,
-                "Error": schemas.ERROR,
+                "Error": schemas.ERROR, "RunInput": schemas.RUN_INPUT, "Run": schemas.RUN,
+                "RunGoing": schemas.RUN_GOING, "DocumentSync": schemas.DOCUMENT_SYNC,
             },
         },
     }

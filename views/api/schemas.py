@@ -169,6 +169,31 @@ DOCUMENT = _strict({**DOCUMENT_SUMMARY_PROPERTIES, "notes": TEXT,
                     "lines": {"type": "array", "items": LINE}},
                    required=("number", "kind", "status", "totals", "sync", "lines"))
 
+RUN_INPUT = _strict({
+    "kind": {"type": "string", "enum": ["sales_invoice", "sales_credit_note", "supplier_invoice",
+                                        "supplier_credit_note"]},
+    "mode": {"type": "string", "enum": ["sync", "auto"], "default": "sync"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
+})
+NULL_TEXT = {"type": ["string", "null"]}
+RUN = _strict({
+    "id": {"type": "integer"}, "kind": NULL_TEXT, "mode": TEXT, "state": TEXT,
+    "started_at": DATETIME_OR_NULL, "deadline": DATETIME_OR_NULL,
+    "finished_at": DATETIME_OR_NULL, "limit": {"type": ["integer", "null"]},
+    **{name: {"type": "integer"} for name in ("total", "sent", "synced", "failed", "blocked",
+                                               "left")},
+    "stop_requested": {"type": "boolean"}, "message": TEXT,
+}, required=("id", "state", "sent", "synced", "failed", "left"))
+ATTEMPT = _strict({"at": DATETIME_OR_NULL, "outcome": TEXT, "code": TEXT, "message": TEXT,
+                   "calls": {"type": "number"}, "run_id": {"type": ["integer", "null"]}})
+DOCUMENT_SYNC = _strict({
+    "number": TEXT, "state": TEXT, "code": TEXT, "message": TEXT, "remote_id": NULL_TEXT,
+    "ledger_number": NULL_TEXT, "ledger_url": NULL_TEXT, "attempts": {"type": "integer"},
+    "history": {"type": "array", "items": ATTEMPT},
+}, required=("number", "state", "code", "message", "history"))
+RUN_GOING = _strict({"error": TEXT, "message": TEXT, "run": RUN},
+                    required=("error", "message", "run"))
+
 FIELD_ERROR = _strict({"field": TEXT, "message": TEXT}, required=("field", "message"))
 ERROR = _strict({"error": TEXT, "message": TEXT,
                  "errors": {"type": "array", "items": FIELD_ERROR}}, required=("error", "message"))
