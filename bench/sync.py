@@ -184,6 +184,8 @@ def main():
                         help="documents in the limits-off Auto sync (default 50,000)")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--skip-sqlite-e2e", action="store_true",
+                        help="with DATABASE_URL set: only the PostgreSQL end-to-end run")
     args = parser.parse_args()
     sandbox = world.start_sandbox(enforce_limits=True)
     if not args.skip_throughput:
@@ -191,7 +193,8 @@ def main():
             if args.provider in (None, provider_id):
                 throughput(sandbox, provider_id, kind, args.seconds)
     if not args.skip_e2e:
-        end_to_end(sandbox, args.docs, "sqlite", measure_preflight=True)
+        if not (world.PG_URL and args.skip_sqlite_e2e):
+            end_to_end(sandbox, args.docs, "sqlite", measure_preflight=True)
         if world.PG_URL:
             end_to_end(sandbox, args.docs, "postgres")
     sandbox.stop()
