@@ -297,7 +297,7 @@ class RunEngine:
         calls = (self.ctx.gate.calls - calls_before) / max(1, len(outgoing))
         self.counters["sent"] += len(outgoing)
         by_id = {r.local_id: r for r in results}
-        auth = None
+        auth, rate_wait = None, None
         for record, doc in zip(claimed, outgoing, strict=True):
             result = by_id.get(doc.local_id) or PushResult(
                 doc.local_id, PushStatus.UNCERTAIN, code="uncertain",
@@ -306,7 +306,11 @@ class RunEngine:
             if result.status == PushStatus.AUTH:
                 auth = result
             elif result.status == PushStatus.RATE_LIMITED:
-                self._rate_wait(result.retry_after)
+                # One wait for the step, however many of its documents the 429 turned back
+                # (waiting once per document stalled a 25-document step for 25 Retry-Afters).
+                rate_wait = max(rate_wait or 0.0, float(result.retry_after or 1.0))
+        if rate_wait is not None:
+            self._rate_wait(rate_wait)
         if auth is not None:
             self._handle_auth(auth)
 
