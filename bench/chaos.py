@@ -73,7 +73,8 @@ def chaos_round(sandbox, provider_id, docs, rng, max_kills, max_delay, timeout):
             if kill_at is None and sending and kills < max_kills:
                 kill_at = time.monotonic() + rng.uniform(0, max_delay)
             if kill_at is not None and time.monotonic() >= kill_at:
-                killed.add(box.run(active.id).lease_owner)
+                if active is not None:
+                    killed.add(box.run(active.id).lease_owner)
                 world.kill_worker(worker)
                 kills += 1
                 worker = box.start_worker(**WORKER)
