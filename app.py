@@ -39,10 +39,11 @@ def _register_blueprints(app):
     from views import integrations
     from views import mapping
     from views import settings
+    from views import sync
     from views import users
 
     for module in (auth, home, health, users, settings, documents, contacts, api, integrations,
-                   connect, mapping, account):
+                   connect, mapping, account, sync):
         app.register_blueprint(module.bp)
 
 

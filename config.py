@@ -48,6 +48,13 @@ DEFAULTS = {
     "SYNC_REQUEST_TIMEOUT": 30,
     "SYNC_BACKOFF_SECONDS": "30,120,600,3600,21600",
     "RATE_BUDGET": True,
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "SMTP_FROM": "",
+    "DIGEST_HOUR": 7,
 }
 
 

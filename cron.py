@@ -7,6 +7,7 @@ job once when it starts, then at its interval.
 from connections.jobs import keep_connections_alive
 from sync.jobs import resume_stale_runs
 from sync.jobs import scheduled_auto_sync
+from sync.jobs import send_failure_digest
 from worker.jobs import cron_heartbeat
 
 SCHEDULE = (
@@ -14,6 +15,7 @@ SCHEDULE = (
     (keep_connections_alive, 6 * 3600, 600),
     (resume_stale_runs, 20, 60),  # a run whose worker died is resumed within a minute
     (scheduled_auto_sync, 60, 60),  # the admin's schedule (off by default)
+    (send_failure_digest, 900, 120),  # sends once a day, from DIGEST_HOUR
 )
 
 

@@ -121,9 +121,19 @@ def complete(pending_id, organisation_id):
     provider_id = payload["provider"]
     with db.atomic():
         other = Connection.active_connection()
-        if other is not None and (other.provider, other.organisation_id) != (
-                provider_id, organisation_id):
+        if other is not None and other.provider != provider_id:
             raise ConnectError(f"{_label(other)} is still connected. Disconnect it first.")
+        if other is not None and other.organisation_id != organisation_id:
+            # The admin signed in to the same package again and chose another of its
+            # organisations: that one takes over, and the one before keeps its mapping and
+            # links for when it is reconnected. Its grant is not revoked, as it may be the grant
+            # just given.
+            if sync_running():
+                raise ConnectError("A sync is running. Wait for it to finish before changing "
+                                   "organisations.")
+            Connection.update(status=DISCONNECTED, active=False, tokens=None,
+                              access_expires_at=None, status_reason=None).where(
+                Connection.id == other.id).execute()
         connection = Connection.get_or_none(Connection.provider == provider_id,
                                             Connection.organisation_id == organisation_id)
         restored = connection is not None and connection.mappings.count() > 0

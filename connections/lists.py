@@ -56,7 +56,9 @@ def _item_rows(items):
 def _contact_rows(contacts):
     return [{"remote_id": c.id, "name": c.name, "is_customer": c.is_customer,
              "is_supplier": c.is_supplier, "email": c.email or "",
-             "account_number": c.account_number or "", "active": c.active} for c in contacts]
+             "account_number": c.account_number or "", "active": c.active,
+             "postcode": (c.postcode or "")[:20], "vat_number": (c.vat_number or "")[:40]}
+            for c in contacts]
 
 
 def _all_contacts(provider, ctx):

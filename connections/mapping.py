@@ -22,7 +22,8 @@ OPTION_FLAGS = {
 }
 ITEM_ROLES = ("labour_sales", "materials_sales")  # income roles whose lines go through items
 DEFAULT_OPTIONS = {"use_package_numbering": False, "send_files": True, "warn_new_supplier": True,
-                   "sales_tax_id": "", "purchase_tax_id": ""}
+                   "sales_tax_id": "", "purchase_tax_id": "", "schedule_minutes": 0}
+MAX_SCHEDULE_MINUTES = 1440
 
 
 def mapping_choices(connection):
@@ -78,6 +79,13 @@ def validate_mapping(connection, submitted):
         options[key] = submitted.get(key, "")
         if options[key] and options[key] not in rate_ids:
             errors[key] = "That tax rate is not active in the ledger."
+    raw = (submitted.get("schedule_minutes") or "0").strip()
+    options["schedule_minutes"] = raw
+    if raw.isdigit() and int(raw) <= MAX_SCHEDULE_MINUTES:
+        options["schedule_minutes"] = int(raw)
+    else:
+        errors["schedule_minutes"] = (f"Give whole minutes from 0 (off) to "
+                                      f"{MAX_SCHEDULE_MINUTES}.")
     values["_options"] = options
     return values, errors
 

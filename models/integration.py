@@ -121,6 +121,8 @@ class LedgerContact(BaseModel):
     is_supplier = BooleanField(default=False)
     email = CharField(default="")
     account_number = CharField(default="")
+    postcode = CharField(max_length=20, default="")
+    vat_number = CharField(max_length=40, default="")
     active = BooleanField(default=True)
 
     class Meta:

@@ -311,3 +311,9 @@ def too_many_pages(provider_name, max_pages):
     return UnexpectedAnswer("unexpected_answer", f"{provider_name} kept saying more pages "
                             f"follow after {max_pages} pages, so Ledgerlink stopped reading the "
                             "list; nothing was changed.")
+
+
+def nested(record, outer, key):
+    """record[outer][key] when both are there, else None (an odd shape is not an error here)."""
+    inner = record.get(outer) if isinstance(record, dict) else None
+    return inner.get(key) if isinstance(inner, dict) else None

@@ -122,6 +122,8 @@ class Contact:
     email: str = ""
     account_number: str = ""
     active: bool = True
+    postcode: str = ""  # where the ledger says (for matching our contacts to ledger ones)
+    vat_number: str = ""
 
 
 @dataclass
@@ -491,6 +493,8 @@ class Provider(abc.ABC):
     description = ""
     multi_organisation = False  # the grant can reach several organisations
     connect_note = ""  # shown to the admin before connecting (e.g. a provider's token caps)
+    # Where the authorization callback carries the package's own reason for an error.
+    callback_reason_params = ("error_description",)
     needs_items = False  # sales lines go through items (QuickBooks, Zoho), one per income account
     supports_care_of = False  # documents may name a care-of customer (QuickBooks sub-customers)
     # The ledger says which contacts are customers and which suppliers, and refuses the other

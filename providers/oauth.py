@@ -74,6 +74,54 @@ def callback_params(callback_url):
     return {k: v[0] for k, v in parse_qs(urlparse(callback_url).query).items()}
 
 
+# The standard callback error codes (RFC 6749 4.1.2.1) in plain words, and what to do about each.
+_CALLBACK_ERRORS = {
+    "invalid_request": ("it could not accept the sign-in request",
+                        "Check what you chose at {name} (country, organisation or business) and "
+                        "the account you signed in with, then connect again."),
+    "unauthorized_client": ("Ledgerlink's app may not ask for access this way",
+                            "Check the app's client id and redirect address registered at {name} "
+                            "against Ledgerlink's settings (see the README), then connect again."),
+    "invalid_client": ("it does not know Ledgerlink's app",
+                       "Check the app's client id and secret in Ledgerlink's settings (see the "
+                       "README), then connect again."),
+    "unsupported_response_type": ("Ledgerlink's app may not ask for access this way",
+                                  "Check the app registered at {name} (see the README), then "
+                                  "connect again."),
+    "invalid_scope": ("it would not grant the access Ledgerlink asks for",
+                      "Check the permissions of the app registered at {name}, and that your "
+                      "subscription includes API access, then connect again."),
+    "server_error": ("it had a problem of its own",
+                     "Wait a few minutes and connect again."),
+    "temporarily_unavailable": ("it is busy or down for maintenance",
+                                "Wait a few minutes and connect again."),
+}
+
+
+def callback_error(provider, params):
+    """The ConsentDenied for a callback carrying an error: the package's own reason, in plain
+    words, and what to do."""
+    code = _printable(params["error"], 60)
+    reason = next((_printable(params[k], 200) for k in provider.callback_reason_params
+                   if _printable(params.get(k) or "", 200)), "")
+    if code == "access_denied":
+        why = f" ({provider.name} said: {reason})" if reason else ""
+        return ConsentDenied("cancelled", f"Connecting was cancelled at {provider.name}{why}; "
+                             "nothing was changed. Connect again when you are ready.")
+    plain, todo = _CALLBACK_ERRORS.get(code, ("it stopped the sign-in",
+                                              "Connect again; if this happens again, check your "
+                                              "account at {name}."))
+    said = f"“{reason.rstrip('.')}”" if reason else plain
+    return ConsentDenied("provider_error", f"{provider.name} did not connect: {said} (its code: "
+                         f"{code}). {todo.format(name=provider.name)}", detail=code)
+
+
+def _printable(text, limit):
+    """Callback text fit to show: control characters dropped, cut to limit."""
+    text = "".join(ch for ch in str(text) if ch.isprintable()).strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def exchange_code(provider, callback_url, auth_request, token_url=None):
     """Check state and errors on the callback, then trade the code for tokens."""
     params = callback_params(callback_url)
@@ -81,10 +129,7 @@ def exchange_code(provider, callback_url, auth_request, token_url=None):
         raise StateMismatch("state_mismatch", "The sign-in could not be verified (the state did "
                             "not match). Start connecting again.")
     if "error" in params:
-        if params["error"] == "access_denied":
-            raise ConsentDenied("cancelled", "Connecting was cancelled at the provider.")
-        reason = params.get("error_description") or params["error"]
-        raise ConsentDenied("provider_error", f"The provider reported an error: {reason}.")
+        raise callback_error(provider, params)
     url = token_url or provider.endpoint(provider.oauth.token)
     _insecure_transport_for_loopback(url)
     oauth = session(provider, state=auth_request.state)

@@ -60,6 +60,10 @@ def _register_control(app, clock, sandboxes):
         return {"sandbox": True, "providers": {n: s.prefix for n, s in sandboxes.items()},
                 "clock_factor": clock.factor}
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204  # browsers ask for one; the sandbox has none and says so without a 404
+
     @app.post("/_control/reset")
     def reset():
         target = named()

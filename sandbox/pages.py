@@ -6,8 +6,26 @@ from urllib.parse import urlencode
 from flask import redirect
 from flask import render_template_string
 
+# A minimal style for the sandbox's pages, so they read as plain forms and not as a broken site.
+HEAD = """<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<style>
+body { font: 16px/1.5 system-ui, sans-serif; color: #222; background: #f4f5f7; margin: 0; }
+main { max-width: 34rem; margin: 3rem auto; padding: 1.5rem 2rem; background: #fff;
+       border: 1px solid #dde; border-radius: 8px; }
+h1 { font-size: 1.4rem; margin-top: 0; }
+label { display: block; margin: 0.4rem 0; }
+input[type=email], input[type=text] { display: block; width: 100%; padding: 0.4rem;
+       box-sizing: border-box; }
+fieldset { border: 1px solid #dde; border-radius: 6px; margin: 1rem 0; }
+button { padding: 0.5rem 1.2rem; margin: 0.5rem 0.5rem 0 0; border-radius: 6px;
+         border: 1px solid #0b5cad; background: #0b5cad; color: #fff; font: inherit; }
+button[value=deny] { background: #fff; color: #0b5cad; }
+</style>"""
+
 _CONSENT = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ label }} sandbox: sign in</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>{{ label }} sandbox: sign in</title>
+{{ head|safe }}</head>
 <body>
 <main>
 <h1>{{ label }} (sandbox)</h1>
@@ -38,9 +56,9 @@ def consent_page(label, action, hidden, scope, choices=(), multi=False, choice_n
                  app_name="Ledgerlink"):
     """Render the sign-in and consent form; its POST carries the user's choices."""
     return render_template_string(
-        _CONSENT, label=label, action=action, hidden=hidden, scope=scope, choices=list(choices),
-        multi=multi, choice_name=choice_name, choice_label=choice_label, user=user, extra=extra,
-        app_name=app_name)
+        _CONSENT, head=HEAD, label=label, action=action, hidden=hidden, scope=scope,
+        choices=list(choices), multi=multi, choice_name=choice_name, choice_label=choice_label,
+        user=user, extra=extra, app_name=app_name)
 
 
 def back_to_client(redirect_uri, **params):

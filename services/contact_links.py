@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from models.integration import Connection
 from models.integration import ContactLink
 from models.integration import LedgerContact
+from sync.records import recheck
 
 REMOTE_ID_MAX = 100
 
@@ -65,6 +66,20 @@ def remote_id_in(connection, contact):
 
 def set_link(connection, contact, remote_id):
     """Link the contact to remote_id in the connection; an empty id removes the link."""
+    link = _set_link(connection, contact, remote_id)
+    if connection is not None and connection.active:
+        recheck(connection, _documents_of(contact))
+    return link
+
+
+def _documents_of(contact):
+    from models.document import Document
+
+    return [d.id for d in Document.select(Document.id).where(
+        (Document.contact == contact) | (Document.care_of == contact))]
+
+
+def _set_link(connection, contact, remote_id):
     remote_id = (remote_id or "").strip()
     link = link_in(connection, contact)
     if not remote_id:

@@ -16,6 +16,7 @@ from services.validation import clean_email
 from services.validation import clean_number
 from services.validation import clean_text
 from services.validation import is_number
+from sync.records import recheck_contact
 
 PAGE_SIZE = 50
 # How the contact form labels each field, for its error list.
@@ -72,6 +73,7 @@ def upsert_contact(cleaned):
     for field, value in wanted.items():
         setattr(contact, field if field != "care_of" else "care_of_id", value)
     contact.save()
+    recheck_contact(contact.id)  # its documents' checks read the contact
     return contact, "updated"
 
 

@@ -24,6 +24,7 @@ from services.validation import clean_decimal
 from services.validation import clean_number
 from services.validation import clean_text
 from services.validation import is_number
+from sync.records import recheck_documents
 
 LIMIT = Decimal(10) ** 10
 TOTAL_LIMIT = Decimal(10) ** 12  # the totals are stored with 14 digits, 2 of them decimals
@@ -280,6 +281,7 @@ def upsert_document(cleaned):
                 value)
     document.save()
     document.replace_lines(cleaned["lines"])
+    recheck_documents([document.id])
     return document, outcome
 
 
@@ -295,6 +297,7 @@ def void_document(document):
     document.ensure_unlocked()
     document.status = "void"
     document.save()
+    recheck_documents([document.id])
 
 
 def attach_pdf(document, filename, content):

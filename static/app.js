@@ -93,3 +93,47 @@ document.addEventListener("click", function (event) {
   var entry = event.target.closest("details.dropdown ul a");
   if (entry) { entry.closest("details").removeAttribute("open"); }
 });
+// Contact form: choosing a ledger contact from the picker unlocks the id field and fills it in
+// (the save still asks to confirm the change, and the server checks it against the ledger).
+document.addEventListener("click", function (event) {
+  var choice = event.target.closest("[data-pick-ledger-id]");
+  if (!choice) { return; }
+  var input = document.getElementById("ledger-contact-id");
+  if (!input || input.disabled) { return; }
+  unlockLedgerId();
+  input.value = choice.getAttribute("data-pick-ledger-id");
+});
+// Sync grid: a click (or Enter) anywhere on a row except its Nav cell opens the actions popup.
+function openSyncActions(row) {
+  if (!window.htmx) { return; }
+  window.htmx.ajax("GET", row.getAttribute("data-actions-url"), {target: "#sync-dialog-slot", swap: "innerHTML"});
+}
+document.addEventListener("click", function (event) {
+  var row = event.target.closest("tr[data-actions-url]");
+  if (!row || event.target.closest(".nav-cell") || event.target.closest("a, button, input, select")) { return; }
+  openSyncActions(row);
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter") { return; }
+  var row = event.target.closest && event.target.closest("tr[data-actions-url]");
+  if (row && event.target === row) { openSyncActions(row); }
+});
+// A dialog loaded by htmx (data-auto-open) opens as a modal once swapped in.
+document.addEventListener("htmx:afterSettle", function () {
+  var dialog = document.querySelector("dialog[data-auto-open]:not([open])");
+  if (dialog) { dialog.showModal(); }
+});
+// Closing the actions popup empties its slot, so a stale copy never reopens.
+document.addEventListener("close", function (event) {
+  if (event.target.id === "sync-actions" && event.target.parentNode) { event.target.parentNode.innerHTML = ""; }
+}, true);
+// Escape closes an open dropdown menu (dialogs close on Escape by themselves) and puts the focus
+// back on the menu's button.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") { return; }
+  Array.prototype.forEach.call(document.querySelectorAll("details.dropdown[open]"), function (menu) {
+    menu.removeAttribute("open");
+    var summary = menu.querySelector("summary");
+    if (summary && menu.contains(document.activeElement)) { summary.focus(); }
+  });
+});

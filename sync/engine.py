@@ -24,6 +24,7 @@ from connections.tokens import refresh_tokens
 from models import db
 from models.document import Document
 from models.document import DocumentFile
+from models.integration import NEEDS_RECONNECT
 from models.integration import Connection
 from models.sync import FAILED
 from models.sync import FINISHED
@@ -43,7 +44,10 @@ from providers.base import DocumentKind
 from providers.base import ProviderError
 from providers.base import PushResult
 from providers.base import PushStatus
+from providers.base import RateLimited
 from providers.base import RequestGate
+from providers.base import TransientError
+from providers.base import UncertainError
 from services.contact_links import remote_id_in
 from services.invoice_pdf import pdf_refusal
 from services.invoice_pdf import render_invoice_pdf
@@ -65,6 +69,23 @@ ALL_KINDS = ("sales_invoice", "supplier_invoice", "sales_credit_note", "supplier
 TOLERANCE = Decimal("0.01")
 FIND_CHUNK = 50  # numbers per find_documents read
 MAX_RATE_WAIT = 60.0  # longest in-run wait for a 429's Retry-After before trying again
+
+
+READ_TRIES = 6  # a read (settings, index, resolution) is retried; it changes nothing
+
+
+def read_with_retries(read, *args, sleep=time.sleep, **kwargs):
+    """Call a provider read, retrying transient failures, timeouts and 429s with a short
+    backoff (reads are safe to repeat); the last failure is raised."""
+    for attempt in range(READ_TRIES):
+        try:
+            return read(*args, **kwargs)
+        except (TransientError, UncertainError, RateLimited) as exc:
+            if attempt == READ_TRIES - 1:
+                raise
+            wait = exc.retry_after if exc.retry_after is not None else 0.25 * 2 ** attempt
+            sleep(min(float(wait), MAX_RATE_WAIT))
+    raise AssertionError("unreachable")
 
 
 class LeaseLost(Exception):
@@ -166,14 +187,14 @@ class RunEngine:
         try:
             self.provider, self.ctx = api_context(connection, timeout=self.timeout)
         except AuthError as exc:
-            return "aborted", exc.message
+            return self._paused(exc.message)
         self.ctx.gate = CountingGate(self.ctx.gate)
         self._orphans_uncertain()
         try:
             self._read_organisation()
             kinds = [run.kind] if run.kind else list(ALL_KINDS)
             for kind in kinds:
-                refresh_index(connection, self.provider, self.ctx, kind)
+                read_with_retries(refresh_index, connection, self.provider, self.ctx, kind)
             self._set_total(kinds)
             for kind in kinds:
                 outcome = self._run_kind(kind)
@@ -187,11 +208,22 @@ class RunEngine:
         return (STOPPED, "Stopped.") if self._stop_requested() else (FINISHED, "")
 
     def _paused(self, reason):
-        mark_needs_reconnect(self.connection, reason)
+        if Connection.get_by_id(self.connection.id).status != NEEDS_RECONNECT:
+            mark_needs_reconnect(self.connection, reason)
         return "aborted", f"Paused: the connection needs reconnecting. {reason}"
+
+    def _recheck_waiting_for_invoices(self, kind):
+        """Credit notes whose invoice has now landed become ready; True when any did."""
+        waiting = [r.document_id for r in SyncRecord.select(SyncRecord.document).where(
+            SyncRecord.connection == self.connection, SyncRecord.kind == kind,
+            SyncRecord.state == WAITING, SyncRecord.next_attempt_at.is_null())]
+        if not waiting:
+            return False
+        return records.recheck(self.connection, waiting, changed=False).get(READY, 0) > 0
 
     def _run_kind(self, kind):
         """Send a kind's ready documents until done; an (state, message) ends the whole run."""
+        self._recheck_waiting_for_invoices(kind)
         while True:
             self._ensure_lease()
             if self._stop_requested():
@@ -203,9 +235,9 @@ class RunEngine:
             self._resolve_uncertain(kind)
             batch = self._next_batch(kind)
             if not batch:
-                if not self._wait_for_retries(kind):
-                    return None
-                continue
+                if self._recheck_waiting_for_invoices(kind) or self._wait_for_retries(kind):
+                    continue
+                return None
             self._send(kind, batch)
             self._save_counters()
 
@@ -233,12 +265,8 @@ class RunEngine:
                 return []
             records.recheck(self.connection, [r.document_id for r in candidates],
                             changed=False)
-            # A transient retry that fell due stays "waiting" through the recheck (it keeps its
-            # time), so it is taken as it stands; without this it would never go again.
-            ready = list(SyncRecord.select().join(Document).where(
-                SyncRecord.id.in_([r.id for r in candidates]),
-                (SyncRecord.state == READY) | ((SyncRecord.state == WAITING)
-                                               & (SyncRecord.next_attempt_at <= _now())))
+            ready = list(self._due(kind).where(
+                SyncRecord.id.in_([r.id for r in candidates]))
                 .order_by(Document.issue_date, Document.number).limit(size))
             if ready:
                 return ready
@@ -306,16 +334,14 @@ class RunEngine:
             if result.status == PushStatus.AUTH:
                 auth = result
             elif result.status == PushStatus.RATE_LIMITED:
-                # One wait for the step, however many of its documents the 429 turned back
-                # (waiting once per document stalled a 25-document step for 25 Retry-Afters).
                 rate_wait = max(rate_wait or 0.0, float(result.retry_after or 1.0))
         if rate_wait is not None:
-            self._rate_wait(rate_wait)
+            self._rate_wait(rate_wait)  # once per step: the rest of the batch was not sent
         if auth is not None:
             self._handle_auth(auth)
 
     def _rate_wait(self, retry_after):
-        wait = min(MAX_RATE_WAIT, float(retry_after or 1.0))
+        wait = min(MAX_RATE_WAIT, retry_after)
         left = (self.run.deadline - _now()).total_seconds()
         time.sleep(max(0.0, min(wait, left)))
 
@@ -383,11 +409,7 @@ class RunEngine:
 
     def _landed(self, record, our_total, remote_id, number, url, ledger_total, calls, outcome):
         """The document is in the ledger: record it (with any variance), lock it, attach the PDF."""
-        state, message = SYNCED, ""
-        if ledger_total is not None and abs(Decimal(ledger_total) - our_total) > TOLERANCE:
-            state = VARIANCE
-            message = (f"The ledger's total is {Decimal(ledger_total):.2f}; ours is "
-                       f"{our_total:.2f}. Check the tax rates and rounding in the ledger.")
+        state, message = landed_state(our_total, ledger_total)
         if not records.mark_in_ledger(record, remote_id, number, url, ledger_total, state,
                                       message, fence=self.fence):
             raise LeaseLost()
@@ -430,7 +452,10 @@ class RunEngine:
         except ProviderError as exc:
             self._warn(record, f"The PDF was not attached: {exc.message}")
             return
-        if not outcome.ok:
+        if not outcome.ok and not outcome.supported:
+            # The package takes no files on this kind: nothing failed, so no warning.
+            records.audit(record, "note", "attachment_unsupported", outcome.message, self.run)
+        elif not outcome.ok:
             self._warn(record, f"The PDF was not attached: {outcome.message}")
 
     def _warn(self, record, message):
@@ -469,8 +494,8 @@ class RunEngine:
                     sent.append(build(fact, snapshot, record.generation))
             numbers = [facts[r.document_id].number for r in chunk if r.document_id in facts]
             calls_before = self.ctx.gate.calls
-            found = self.provider.find_documents(self.ctx, DocumentKind(kind), numbers,
-                                                 sent=sent)
+            found = read_with_retries(self.provider.find_documents, self.ctx,
+                                      DocumentKind(kind), numbers, sent=sent)
             calls = (self.ctx.gate.calls - calls_before) / max(1, len(chunk))
             outgoing = {d.local_id: d for d in sent}
             for record in chunk:
@@ -512,7 +537,7 @@ class RunEngine:
 
     def _read_organisation(self):
         """Read the organisation settings once per run (lock date, currencies, numbering)."""
-        settings = self.provider.organisation_settings(self.ctx)
+        settings = read_with_retries(self.provider.organisation_settings, self.ctx)
         self.ctx.extra[SETTINGS_KEY] = settings
         state = dict(self.connection.ledger_state or {})
         state["organisation"] = settings.as_dict()
@@ -555,6 +580,14 @@ class RunEngine:
     def _ensure_lease(self):
         if self.heartbeat is not None and self.heartbeat.lost.is_set():
             raise LeaseLost()
+
+
+def landed_state(our_total, ledger_total):
+    """(SYNCED, "") or (VARIANCE, both figures) for a document the ledger now has."""
+    if ledger_total is None or abs(Decimal(ledger_total) - our_total) <= TOLERANCE:
+        return SYNCED, ""
+    return VARIANCE, (f"The ledger's total is {Decimal(ledger_total):.2f}; ours is "
+                      f"{our_total:.2f}. Check the tax rates and rounding in the ledger.")
 
 
 def records_contact_id(connection, document):

@@ -53,3 +53,12 @@ def refresh_index(connection, provider, ctx, kind):
     Connection.update(ledger_state=state).where(Connection.id == connection.id).execute()
     connection.ledger_state = state
     return stored
+
+
+def refresh_all_kinds(connection):
+    """Bring the whole number index up to date (after Refresh lists); documents stored."""
+    from connections.tokens import call_with_refresh
+
+    kinds = ("sales_invoice", "sales_credit_note", "supplier_invoice", "supplier_credit_note")
+    return call_with_refresh(connection, lambda provider, ctx: sum(
+        refresh_index(connection, provider, ctx, kind) for kind in kinds))

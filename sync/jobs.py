@@ -13,6 +13,7 @@ from models.sync import SYNC
 from models.sync import SyncRun
 from sync import records
 from sync import runs
+from sync.digest import send_digest
 from sync.engine import run_sync_now
 from worker.runtime import enqueue
 from worker.runtime import ledger_job
@@ -80,6 +81,12 @@ def scheduled_auto_sync():
 
 
 @ledger_job
+def send_failure_digest():
+    """The daily failure digest to administrators (sent once a day, when due)."""
+    return send_digest()
+
+
+@ledger_job
 def recheck_connection(connection_id):
     """Recheck every approved document on a connection (after lists or the mapping changed)."""
     connection = Connection.get_or_none(Connection.id == connection_id)
@@ -92,4 +99,5 @@ def enqueue_recheck(connection_id):
 
 
 __all__ = ["AUTO", "SYNC", "SCHEDULED", "start_run", "run_sync", "resume_stale_runs",
-           "scheduled_auto_sync", "recheck_connection", "enqueue_recheck"]
+           "scheduled_auto_sync", "send_failure_digest", "recheck_connection",
+           "enqueue_recheck"]

@@ -1,6 +1,6 @@
 """In a real headless Chromium: the tabs swap in place, the connect modal, the mapping form save.
 
-Also takes the screenshots the README shows.
+Also takes the screenshots the README shows (with LEDGERLINK_SCREENSHOTS=1).
 """
 
 import os
@@ -42,9 +42,6 @@ def test_tabs_connect_modal_and_mapping_save(sandbox_app, admin):
         assert dialog.is_visible() and "Continue to" in dialog.inner_text()
         dialog.locator("[data-close-dialog]").click()
         assert not dialog.is_visible()
-        if os.environ.get("LEDGERLINK_SCREENSHOTS"):
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "integrations.png"), full_page=True)
 
         # Connect for real through the sandbox's consent page.
         page.click(f"#card-{provider_id} .connect-button")
@@ -63,5 +60,10 @@ def test_tabs_connect_modal_and_mapping_save(sandbox_app, admin):
         page.wait_for_selector("#mapping-saved")
         assert page.evaluate("window.__sameDocument") is True
         if os.environ.get("LEDGERLINK_SCREENSHOTS"):
+            SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "mapping.png"), full_page=True)
+            # The README's Integrations page: one package connected, the others saying so.
+            page.goto(f"{base}/integrations/")
+            page.wait_for_selector(f"#card-{provider_id} .status-badge:text-is('Connected')")
+            page.screenshot(path=str(SHOTS / "integrations.png"), full_page=True)
         assert not [e for e in page.js_errors if "Content Security Policy" in e]

@@ -10,6 +10,8 @@ from helpers.connect import start_connect
 from helpers.docs import add_contact
 from helpers.links import add_connection
 from helpers.links import add_ledger_contact
+from helpers.links import cached_contact
+from helpers.links import connect_sandbox
 from helpers.links import ledger_id
 
 import models
@@ -17,9 +19,11 @@ from connections.connect import complete
 from connections.connect import disconnect
 from connections.connect import stash_grant
 from connections.lists import refresh_lists_now
+from connections.tokens import call_with_refresh
 from models.integration import Connection
 from models.integration import ContactLink
 from models.integration import LedgerContact
+from providers.base import NewContact
 from providers.base import Organisation
 from providers.base import TokenSet
 from services.contact_links import set_link
@@ -63,15 +67,22 @@ def test_a_link_survives_disconnect_and_comes_back_on_reconnect(app, staff_clien
                                        .get_data(as_text=True))
 
 
-def test_a_different_organisation_of_the_same_package_has_no_link(app, staff_client):
+def test_a_different_organisation_of_the_same_package_has_no_link(sandbox_admin, staff_web):
+    # Through the sandbox's two Xero organisations: a typed id is checked against the ledger.
+    app, web, tenants = sandbox_admin
+    staff_client = staff_web
     contact = add_contact(app)
-    first = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
+    first = _connect_xero(app, web, tenants, tenants[0])
     _link(app, first, contact, "xero-42")
-    _disconnect(app, first)
-    second, _ = _reconnect(app, "xero", "org-2", "Quay Trading Ltd")
+    web.post(f"/integrations/{first.id}/disconnect",
+             data={"csrf_token": csrf_token(web, "/integrations/")})
+    second = _connect_xero(app, web, tenants, tenants[1])
     assert second.id != first.id
+    with app.app_context(), models.db.connection_context():
+        refresh_lists_now(second.id)
+    real_id = cached_contact(app, second).remote_id
     html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
-    assert "Ledger account id in Xero (Quay Trading Ltd)" in html
+    assert f"Ledger account id in Xero ({second.organisation_name})" in html
     assert 'value=""' in _field(html) and 'id="ledger-contact-id-clear"' not in html
     listing = staff_client.get("/contacts/").get_data(as_text=True)
     row = re.search(rf'id="contact-row-{contact.id}">.*?</tr>', listing, re.S).group(0)
@@ -80,10 +91,10 @@ def test_a_different_organisation_of_the_same_package_has_no_link(app, staff_cli
     token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
     staff_client.post(f"/contacts/{contact.id}/edit", data={
         "csrf_token": token, "kind": "customer", "name": contact.name, "country": "GB",
-        "ledger_remote_id": "quay-7", "ledger_id_confirmed": "1",
+        "ledger_remote_id": real_id, "ledger_id_confirmed": "1",
         "ledger_connection": str(second.id)})
     assert (ledger_id(app, first, contact), ledger_id(app, second, contact)) == (
-        "xero-42", "quay-7")
+        "xero-42", real_id)
     listing = staff_client.get("/contacts/").get_data(as_text=True)
     row = re.search(rf'id="contact-row-{contact.id}">.*?</tr>', listing, re.S).group(0)
     assert "Linked" in row
@@ -130,30 +141,37 @@ def test_the_detail_page_lists_every_link_with_the_ledger_contact(app, staff_cli
     assert "not among the ledger contacts last read" in sage_row
 
 
-def test_an_id_missing_from_the_cache_is_saved_and_said_beside_the_field(app, staff_client):
+def test_an_id_missing_from_the_cache_is_saved_and_said_beside_the_field(sandbox_app, admin_web,
+                                                                         staff_web):
+    # A contact made in the sandbox's Zoho after the lists were read: real, but not cached.
+    app, staff_client = sandbox_app, staff_web
     contact = add_contact(app)
-    connection = add_connection(app, "zoho", "zorg-1", "Harbour Books")
-    add_ledger_contact(app, connection, "z-100", "Harbour View Lettings")
+    connection = connect_sandbox(app, admin_web, "zoho")
+    with app.app_context(), models.db.connection_context():
+        fresh = call_with_refresh(connection, lambda provider, ctx: provider.create_contact(
+            ctx, NewContact(name="Quayside Estates", kind="customer")))
+    cached = cached_contact(app, connection)
     token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
     form = {"csrf_token": token, "kind": "customer", "name": contact.name, "country": "GB",
             "ledger_id_confirmed": "1", "ledger_connection": str(connection.id)}
     unknown = staff_client.post(f"/contacts/{contact.id}/edit",
-                                data={**form, "ledger_remote_id": "z-999"})
+                                data={**form, "ledger_remote_id": fresh.id})
     assert unknown.headers["Location"].endswith(f"/contacts/{contact.id}/edit")
-    assert ledger_id(app, connection, contact) == "z-999"
+    assert ledger_id(app, connection, contact) == fresh.id
     html = staff_client.get(unknown.headers["Location"]).get_data(as_text=True)
     note = re.search(r'<small id="ledger-id-note"[^>]*>([^<]+)</small>', html).group(1)
-    assert "z-999 is saved, but it is not among the ledger contacts last read" in note
+    assert f"{fresh.id} is saved, but it is not among the ledger contacts last read" in note
     assert 'aria-describedby="ledger-id-note"' in _field(html)
     known = staff_client.post(f"/contacts/{contact.id}/edit",
-                              data={**form, "ledger_remote_id": "z-100"})
+                              data={**form, "ledger_remote_id": cached.remote_id})
     assert known.headers["Location"].endswith(f"/contacts/{contact.id}")
     assert 'id="ledger-id-note"' not in staff_client.get(
         f"/contacts/{contact.id}/edit").get_data(as_text=True)
     with app.app_context(), models.db.connection_context():
-        LedgerContact.update(active=False).where(LedgerContact.remote_id == "z-100").execute()
+        LedgerContact.update(active=False).where(
+            LedgerContact.remote_id == cached.remote_id).execute()
     html = staff_client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
-    assert "z-100 is Harbour View Lettings, which is inactive or archived" in html
+    assert f"{cached.remote_id} is {cached.name}, which is inactive or archived" in html
 
 
 def test_deleting_a_connection_deletes_its_links_only(app):

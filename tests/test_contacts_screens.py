@@ -5,6 +5,8 @@ import re
 from conftest import csrf_token
 from helpers.docs import add_contact
 from helpers.links import add_connection
+from helpers.links import cached_contact
+from helpers.links import connect_sandbox
 from helpers.links import ledger_id
 
 import models
@@ -84,27 +86,30 @@ def test_with_no_connection_the_field_cannot_be_unlocked(app, staff_client):
     assert "there is no ledger account id to clear" in cleared.get_data(as_text=True)
 
 
-def test_a_ledger_id_change_needs_the_confirmation(app, staff_client):
+def test_a_ledger_id_change_needs_the_confirmation(sandbox_app, admin_web, staff_web):
+    # A real id from the sandbox's Xero: the save checks it against the ledger.
+    app, staff_client = sandbox_app, staff_web
     contact = add_contact(app)
-    connection = add_connection(app, "xero", "org-1", "Harbour Lettings Ltd")
+    connection = connect_sandbox(app, admin_web, "xero")
+    real_id = cached_contact(app, connection).remote_id
     token = csrf_token(staff_client, f"/contacts/{contact.id}/edit")
     shown = {"csrf_token": token, "ledger_connection": str(connection.id)}
     refused = staff_client.post(f"/contacts/{contact.id}/edit", data={
-        **shown, **_form(contact, ledger_remote_id="xero-123")})
+        **shown, **_form(contact, ledger_remote_id=real_id)})
     assert refused.status_code == 422
     assert "confirm the change" in refused.get_data(as_text=True)
     assert ledger_id(app, connection, contact) == ""
     accepted = staff_client.post(f"/contacts/{contact.id}/edit", data={
-        **shown, **_form(contact, ledger_remote_id="xero-123"),
+        **shown, **_form(contact, ledger_remote_id=real_id),
         "ledger_id_confirmed": "1"})
     assert accepted.status_code == 302
-    assert ledger_id(app, connection, contact) == "xero-123"
+    assert ledger_id(app, connection, contact) == real_id
     # Saving other fields with the field untouched keeps it, with no confirmation needed.
     staff_client.post(f"/contacts/{contact.id}/edit", data={
         **shown, **_form(contact, phone="0117 496 0000",
-                                     ledger_remote_id="xero-123")})
+                                     ledger_remote_id=real_id)})
     assert _stored(app, contact.id).phone == "0117 496 0000"
-    assert ledger_id(app, connection, contact) == "xero-123"
+    assert ledger_id(app, connection, contact) == real_id
 
 
 def test_one_click_clear(app, staff_client):

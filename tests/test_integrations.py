@@ -317,3 +317,111 @@ def test_organisation_that_cannot_be_read_is_not_saved(sandbox_app, admin_web, s
     assert "did not let Ledgerlink read" in page
     with _db(sandbox_app):
         assert Connection.select().count() == 0
+
+
+def _ticked_on_choose(client, provider_id):
+    """(offered organisation ids, the one ticked or None) on the organisation chooser."""
+    page = client.get(f"/integrations/{provider_id}/choose").get_data(as_text=True)
+    offered = re.findall(r'name="organisation" value="([^"]+)"', page)
+    ticked = re.findall(r'name="organisation" value="([^"]+)" required checked', page)
+    return offered, (ticked[0] if ticked else None)
+
+
+def _back_at_the_chooser(client, provider_id, reconnect=None):
+    from helpers import oauth_dance
+
+    callback = oauth_dance.consent(start_connect(client, provider_id, reconnect=reconnect),
+                                   f"http://localhost/integrations/{provider_id}/",
+                                   select_all=True)
+    assert return_from_provider(client, callback).headers["Location"].endswith("/choose")
+
+
+@pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if REGISTRY[p].multi_organisation])
+def test_reconnect_ticks_the_organisation_being_reconnected_and_any_can_be_chosen(
+        sandbox_app, admin_web, provider_id):
+    """Issue 13.1: the chooser ticks the organisation being reconnected (after a disconnect, the
+    one connected last; nothing when there is none), and choosing another one works."""
+    _back_at_the_chooser(admin_web, provider_id)
+    offered, ticked = _ticked_on_choose(admin_web, provider_id)
+    assert len(offered) > 1 and ticked is None  # nothing connected before: the admin chooses
+    admin_web.post(f"/integrations/{provider_id}/choose",
+                   data={"cancel": "1", "csrf_token": csrf_token(admin_web, "/integrations/")})
+    _, first = connect(sandbox_app, admin_web, provider_id, organisation_index=-1)
+    assert first.organisation_id == offered[-1]  # not the first in the list
+    with _db(sandbox_app):
+        refresh_lists_now(first.id)
+    _map_all(sandbox_app, admin_web, first)
+
+    _back_at_the_chooser(admin_web, provider_id, reconnect=first.id)
+    page = admin_web.get(f"/integrations/{provider_id}/choose").get_data(as_text=True)
+    assert f"You are reconnecting <strong>{first.organisation_name}</strong>" in page
+    assert _ticked_on_choose(admin_web, provider_id)[1] == first.organisation_id
+    other = offered[0]
+    response = admin_web.post(f"/integrations/{provider_id}/choose", data={
+        "organisation": other, "csrf_token": csrf_token(admin_web, "/integrations/")})
+    assert response.headers["Location"].endswith("/configure")
+    assert "still connected" not in admin_web.get(response.headers["Location"]).get_data(
+        as_text=True)
+    with _db(sandbox_app):
+        second = Connection.get(Connection.active == True)  # noqa: E712
+        assert second.organisation_id == other and second.status == "connected"
+        before = Connection.get_by_id(first.id)
+        assert not before.active and before.tokens is None
+        assert AccountMapping.select().where(AccountMapping.connection == first.id).count() == 4
+
+    admin_web.post(f"/integrations/{second.id}/disconnect",
+                   data={"csrf_token": csrf_token(admin_web, "/integrations/")})
+    _back_at_the_chooser(admin_web, provider_id)
+    assert _ticked_on_choose(admin_web, provider_id)[1] == other  # the one connected last
+
+
+def _flash_errors(client, response):
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return " ".join(re.findall(r'class="flash flash-error">([^<]+)', page))
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_every_callback_error_shows_the_packages_reason_and_what_to_do(sandbox_app, admin_web,
+                                                                       provider_id):
+    """Issue 13.2: the reason the package gives is shown (not a bare code), with what to do."""
+    from urllib.parse import parse_qs
+    from urllib.parse import urlencode
+    from urllib.parse import urlparse
+
+    state = parse_qs(urlparse(start_connect(admin_web, provider_id)).query)["state"][0]
+    reason = REGISTRY[provider_id].callback_reason_params[-1]
+    query = urlencode({"error": "server_error", reason: "Our service is being updated",
+                       "state": state})
+    response = admin_web.get(f"/integrations/{provider_id}/callback?{query}")
+    message = _flash_errors(admin_web, response)
+    assert f"{REGISTRY[provider_id].name} did not connect" in message
+    assert "Our service is being updated" in message and "Wait a few minutes" in message
+    with _db(sandbox_app):
+        assert Connection.select().count() == 0
+
+
+def test_sage_sends_its_reason_in_its_own_parameter(sandbox_app, admin_web):
+    """Issue 13.2: Sage's authorize page answers an unsupported country with error=invalid_request
+    and the reason in `reason`, not error_description."""
+    from helpers import oauth_dance
+
+    callback = oauth_dance.consent(start_connect(admin_web, "sage") + "&country=zz",
+                                   "http://localhost/integrations/sage/")
+    assert "reason=Unsupported+country" in callback and "error_description" not in callback
+    message = _flash_errors(admin_web, return_from_provider(admin_web, callback))
+    assert "“Unsupported country”" in message and "invalid_request" in message
+    assert "Check what you chose at Sage Business Cloud Accounting" in message
+    assert "The provider reported an error" not in message
+
+
+@pytest.mark.parametrize("provider_id", [p for p in PROVIDERS if p in ("xero", "qbo")])
+def test_a_bare_callback_code_is_put_in_plain_words(sandbox_app, admin_web, provider_id):
+    from helpers import oauth_dance
+
+    authorize_url = re.sub(r"scope=[^&]+", "scope=nonsense", start_connect(admin_web,
+                                                                            provider_id))
+    callback = oauth_dance.consent(authorize_url, f"http://localhost/integrations/{provider_id}/")
+    assert "error=invalid_scope" in callback
+    message = _flash_errors(admin_web, return_from_provider(admin_web, callback))
+    assert "would not grant the access Ledgerlink asks for" in message
+    assert "Check the permissions of the app" in message

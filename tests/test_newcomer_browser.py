@@ -165,3 +165,46 @@ def test_an_excel_csv_with_uk_dates_imports_once(app, signed_in, tmp_path):
     page.wait_for_selector("#import-nothing-to-do")
     assert page.locator("#import-commit").count() == 0
     _shot(page, "import-nothing-to-do")
+
+
+RAW_WORDS = ("sales_invoice", "sales_credit_note", "supplier_invoice", "supplier_credit_note",
+             "lines.0", "S number", "A number")
+
+
+def test_screens_use_the_words_an_office_manager_knows(app, signed_in):
+    """Issue 13.13 and 13.17: invoice and account numbers by those names, kinds as words, field
+    errors named as the form labels them, categories capitalised."""
+    base, page = signed_in
+    customer = add_contact(app, "A1001", "Harbour View Lettings")
+    invoice = add_document(app, "S1001", contact_number="A1001",
+                           lines=[line("Valve", "2", "12.50", category="materials")])
+    pages = {"documents": "/documents/", "invoice": f"/documents/{invoice.id}",
+             "new document": "/documents/new", "contacts": "/contacts/",
+             "contact": f"/contacts/{customer.id}", "new contact": "/contacts/new"}
+    for name, path in pages.items():
+        page.goto(base + path)
+        text = page.inner_text("main")
+        assert not [w for w in RAW_WORDS if w in text], (name, text)
+    page.goto(f"{base}/documents/")
+    assert "Sales invoice" in page.inner_text("#documents-results")
+    assert "Invoice number" in page.get_attribute("#filter-q", "placeholder")
+    page.goto(f"{base}/documents/{invoice.id}")
+    assert "Materials" in page.inner_text("main table")
+    page.goto(f"{base}/documents/new")
+    assert page.locator("label:has-text('Invoice number')").count() == 1
+    assert page.locator("label:has-text('Contact') >> text=(account number)").count() == 1
+    categories = page.evaluate("Array.from(document.querySelectorAll("
+                               "'select[name=lines-0-category] option')).map(o => o.text)")
+    assert {"Labour", "Materials"} <= set(categories), categories
+    page.fill("input[name=number]", "S2")
+    page.fill("input[name=contact_number]", "A1001")
+    page.fill("input[name=lines-0-description]", "Call-out")
+    page.fill("input[name=lines-0-quantity]", "x")
+    page.click("#save-document")
+    page.wait_for_selector("#form-errors")
+    errors = page.inner_text("#form-errors")
+    assert "Line 1, quantity:" in errors and "lines.0" not in errors
+    page.goto(f"{base}/contacts/")
+    assert "Account number" in page.inner_text("#contacts-results")
+    page.goto(f"{base}/contacts/new")
+    assert page.locator("label:has-text('Account number') input[name=number]").count() == 1

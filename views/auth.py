@@ -20,6 +20,8 @@ from models.user import User
 from models.user_session import UserSession
 from views._access import login_required
 from views._htmx import client_redirect
+from views._htmx import htmx
+from views._htmx import is_partial
 from views._lockouts import login_throttle
 from views._lockouts import record_locked_account
 
@@ -47,11 +49,20 @@ def load_user(token):
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send anonymous visitors to sign in; htmx requests get HX-Redirect, not a swapped form."""
-    target = url_for("auth.login", next=_local_path(request.full_path.rstrip("?")))
+    target = url_for("auth.login", next=_local_path(_page_path()))
     if request.path.startswith("/api/"):
         return {"error": "authentication required"}, 401
     flash(login_manager.login_message, "info")
     return client_redirect(target)
+
+
+def _page_path():
+    """Where to come back to after signing in: for an htmx request (a poll, a fragment) the page
+    it was made from, never the fragment's own URL; else the request's path."""
+    if is_partial() and htmx.current_url:
+        page = urlparse(htmx.current_url)
+        return page.path + (f"?{page.query}" if page.query else "")
+    return request.full_path.rstrip("?")
 
 
 def _local_path(candidate):

@@ -106,20 +106,37 @@ def choose(provider_id):
     """Pick the organisation when the grant reaches more than one."""
     provider = _provider_or_404(provider_id)
     pending_id = session.get(SESSION_KEY + "_grant")
+    if pending_id is None:  # cancelled or finished here, e.g. the browser's Back after Cancel
+        return _back("No sign-in is waiting for an organisation to be chosen: it was finished "
+                     "or cancelled. Connect again to choose one.", "info")
     grant = pending_grant(pending_id)
     if grant is None or grant["provider"] != provider_id:
         return _back("The sign-in took too long and has expired. Connect again.")
     if request.method == "POST":
         if request.form.get("cancel"):
             discard_grant(pending_id)
+            session.pop(SESSION_KEY + "_grant", None)
             return _back("Connecting was cancelled; nothing was changed.", "info")
         return _finish(pending_id, request.form.get("organisation", ""))
-    existing = {c.organisation_id for c in Connection.select().where(
-        Connection.provider == provider_id)}
-    reconnecting = Connection.get_or_none(Connection.id == (grant.get("reconnect_id") or 0))
+    earlier = list(Connection.select().where(Connection.provider == provider_id)
+                   .order_by(Connection.connected_at.desc()))
+    reconnecting = next((c for c in earlier if str(c.id) == str(grant.get("reconnect_id"))),
+                        None)
     return render_template("integrations/choose.html", provider=provider,
-                           organisations=grant["organisations"], existing=existing,
-                           reconnecting=reconnecting)
+                           organisations=grant["organisations"],
+                           existing={c.organisation_id for c in earlier},
+                           reconnecting=reconnecting,
+                           ticked=_ticked(grant["organisations"], reconnecting, earlier))
+
+
+def _ticked(organisations, reconnecting, earlier):
+    """The organisation to tick: the one being reconnected, else the one connected last, else
+    none (the admin chooses) unless only one is offered."""
+    offered = [org.id for org in organisations]
+    for connection in ([reconnecting] if reconnecting else []) + earlier:
+        if connection.organisation_id in offered:
+            return connection.organisation_id
+    return offered[0] if len(offered) == 1 else None
 
 
 def _finish(pending_id, organisation_id):

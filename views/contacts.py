@@ -24,6 +24,10 @@ from services.contacts import FIELD_LABELS
 from services.contacts import clean_contact
 from services.contacts import list_contacts
 from services.contacts import upsert_contact
+from services.ledger_links import LinkRefused
+from services.ledger_links import find_remote_contact
+from services.ledger_links import recheck_contact
+from services.ledger_links import search_cached
 from services.validation import has_control_characters
 from services.validation import labelled
 from views._access import login_required
@@ -127,14 +131,25 @@ def _save(contact):
                              "exists.")
     connection = Connection.active_connection()
     ledger_id = _ledger_id_change(connection, contact, form, errors)
+    if ledger_id and not errors:
+        try:  # checked against the ledger before anything is saved
+            ledger_id = find_remote_contact(connection, ledger_id, cleaned["kind"]).id
+        except LinkRefused as exc:
+            errors.add("ledger_remote_id", str(exc))
+            ledger_id = None
     if errors:
-        values = {**form.to_dict(), "ledger_remote_id": remote_id_in(connection, contact)}
+        values = form.to_dict()  # a refused form keeps what was typed, the ledger id too
+        if (connection is None or form.get("ledger_connection") != str(connection.id)
+                or has_control_characters(values.get("ledger_remote_id") or "")):
+            values["ledger_remote_id"] = remote_id_in(connection, contact)
         return _render_form(contact, values, errors, 422)
     with db.atomic():
         saved, outcome = upsert_contact(cleaned)
         if ledger_id is not None:
             set_link(connection, saved, ledger_id)
             outcome = "updated"
+    if ledger_id is not None:
+        recheck_contact(saved)
     flash(f"{saved.name} saved." if outcome != "unchanged" else "Nothing changed.", "success")
     if ledger_id and _ledger_note(connection, ledger_id):
         # Saved anyway (the cached list may be stale), but shown again beside the field.
@@ -179,6 +194,17 @@ def clear_ledger_id(contact_id):
         flash(f"{NO_CONNECTION}: there is no ledger account id to clear.", "error")
     else:
         set_link(connection, contact, "")
+        recheck_contact(contact)
         flash(f"The ledger account id of {contact.name} in {connection_label(connection)} is "
               "cleared.", "success")
     return redirect(url_for("contacts.edit", contact_id=contact.id))
+
+
+@bp.get("/ledger-contacts")
+@login_required
+def ledger_picker():
+    """Cached ledger contacts whose name contains q: the ledger id field's picker."""
+    connection = Connection.active_connection()
+    q = request.args.get("q", "")
+    return render_template("contacts/_ledger_picker.html", rows=search_cached(connection, q),
+                           q=q.strip()[:100], connection=connection)

@@ -18,6 +18,7 @@ from connections.tokens import provider_for
 from models.integration import CONNECTED
 from models.integration import Connection
 from providers import REGISTRY
+from providers.errors import message_for
 from views._access import admin_required
 from views._access import login_required
 from views._htmx import client_redirect
@@ -43,7 +44,15 @@ def card(provider_id, connections):
         "health": health(connection) if connection and connection.status != "disconnected"
         else None,
         "archived": archived_mappings(connection) if connection else [],
+        "why": _why(provider, connection) if connection and connection.needs_reconnect else None,
     }
+
+
+def _why(provider, connection):
+    """Why a connection needs reconnecting, without repeating the card's own advice."""
+    if connection.status_reason in (None, "", message_for("reconnect")):
+        return f"{provider.name} has ended Ledgerlink's access (revoked, or expired unused)."
+    return connection.status_reason
 
 
 def _cards(tab):
@@ -66,13 +75,19 @@ def index():
     sections = _cards(tab)
     response = make_response(render_page_or_fragment(
         "integrations/index.html", "integrations/_cards.html", sections=sections, tab=tab,
-        active=Connection.active_connection(), job=None, state="idle"))
+        active=Connection.active_connection(), job=None, state="idle",
+        package_names=_package_names(),
+        connected_count=Connection.select().where(Connection.active == True).count()))  # noqa: E712
     # Connect forms post here and are redirected on to the provider's sign-in page, which
     # the browser allows only for origins listed in form-action.
     origins = [_origin(c["provider"].endpoint(c["provider"].oauth.authorize))
                for _title, cards in sections for c in cards if c["provider"].oauth]
     response.headers["Content-Security-Policy"] = content_security_policy(origins)
     return response
+
+
+def _package_names():
+    return {pid: provider.name for pid, provider in REGISTRY.items()}
 
 
 def _origin(url):
@@ -100,7 +115,16 @@ def refresh_status(job_id):
 
 
 def _refresh_banner(job):
-    return render_template("integrations/_refresh_banner.html", job=job, state=job_state(job))
+    state = job_state(job)
+    connection = Connection.get_or_none(Connection.id == job.args[0]) if state == "failed" \
+        else None
+    # A failure can be how Ledgerlink learns the grant was revoked: the card changes in place.
+    changed = card(connection.provider, {connection.provider: connection}) \
+        if connection and connection.provider in REGISTRY else None
+    return render_template("integrations/_refresh_banner.html", job=job, state=state,
+                           connection=connection, changed=changed,
+                           active=Connection.active_connection(),
+                           package_names=_package_names())
 
 
 @bp.post("/<int:connection_id>/disconnect")
@@ -126,5 +150,12 @@ def _reconnect_banner():
         return {}
     bad = Connection.select().where(Connection.status == "needs_reconnect",
                                     Connection.active == True).first()  # noqa: E712
-    return {"reconnect_needed": bad}
+    if bad is None:
+        return {}
+    # The plain "access has ended" reason only repeats what the banner says; others add to it.
+    why = bad.status_reason if bad.status_reason not in (None, "", message_for("reconnect")) \
+        else None
+    return {"reconnect_needed": bad, "reconnect_why": why and why.rstrip(". "),
+            "reconnect_package": REGISTRY[bad.provider].name if bad.provider in REGISTRY
+            else "The accounting package"}
 

@@ -1,5 +1,8 @@
 """The mapping form: which ledger accounts and taxes Ledgerlink posts to, and sync options."""
 
+import re
+from decimal import Decimal
+
 from flask import Blueprint
 from flask import request
 
@@ -10,11 +13,24 @@ from connections.mapping import save_mapping
 from connections.mapping import validate_mapping
 from models.integration import MAPPING_ROLES
 from models.integration import Connection
+from sync.jobs import enqueue_recheck
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
 from views._lookup import get_or_404
 
 bp = Blueprint("mapping", __name__, url_prefix="/integrations")
+_RATE_IN_NAME = re.compile(r"\(?\s*-?\d+(?:\.\d+)?\s*%\s*\)?")
+
+
+@bp.app_template_filter("tax_label")
+def tax_label(rate):
+    """A ledger tax rate as "VAT on Income 20%": the rate said once, even when the package's
+    name carries it already ("20% (VAT on Income)")."""
+    name = " ".join(_RATE_IN_NAME.sub(" ", rate.name).replace("()", " ").split())
+    if name.startswith("(") and name.endswith(")") and name.count("(") == 1:
+        name = name[1:-1]
+    percent = Decimal(rate.rate).normalize()
+    return f"{name or 'Tax'} {percent:f}%"
 
 
 def _render(connection, values=None, errors=None, saved=False, **extra):
@@ -46,4 +62,5 @@ def save(connection_id):
     if errors:
         return _render(connection, values, errors)
     save_mapping(connection, values)
+    enqueue_recheck(connection.id)  # every document's accounts and taxes may read differently
     return _render(Connection.get_by_id(connection.id), saved=True)

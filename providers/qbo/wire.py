@@ -175,7 +175,9 @@ def contact_from(entity, record):
                    name=answers.text(record.get("DisplayName")),
                    is_customer=entity == "Customer", is_supplier=entity == "Vendor", email=email,
                    account_number=answers.text(record.get("AcctNum")),
-                   active=answers.flag(record.get("Active"), True))
+                   active=answers.flag(record.get("Active"), True),
+                   postcode=answers.text(answers.nested(record, "BillAddr", "PostalCode")),
+                   vat_number=answers.text(record.get("TaxIdentifier")))
 
 
 def contact_body(entity, new_contact):

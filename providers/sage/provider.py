@@ -65,6 +65,7 @@ class SageProvider(SageApi, Provider):
     # `reference` (our number) and `notes` (our reference) in the swagger; vendor_reference, the
     # supplier's number, takes 31.
     field_limits = {"number": 25, "reference": 2000}
+    callback_reason_params = ("error_description", "reason")  # Sage names its reason `reason`
     refresh_token_days = 31  # each refresh rotates it and starts 31 days afresh
     # Per business; "mb_per_hour" is the data Sage lets through in any 60 minutes.
     rate_limits = {"per_minute": 200, "mb_per_hour": 100}

@@ -46,7 +46,7 @@ ACCOUNT_TYPES = {"SALES": AccountType.INCOME, "OTHER_INCOME": AccountType.INCOME
                  "BANK": AccountType.BANK}
 ACCOUNT_ATTRIBUTES = ("nominal_code,name,ledger_account_type,included_in_chart,"
                       "visible_in_sales,visible_in_expenses,tax_rate")
-CONTACT_ATTRIBUTES = "name,reference,contact_types,email,is_active"
+CONTACT_ATTRIBUTES = "name,reference,contact_types,email,is_active,tax_number,main_address"
 DOCUMENT_ATTRIBUTES = ("reference,vendor_reference,invoice_number,credit_note_number,contact,"
                        "total_amount,tax_amount,total_paid,status,links")
 LIST_ATTRIBUTES = DOCUMENT_ATTRIBUTES + ",date,updated_at"
@@ -142,7 +142,9 @@ def to_contact(item):
                    is_customer="CUSTOMER" in types, is_supplier="VENDOR" in types,
                    email=answers.text(item.get("email")),
                    account_number=answers.text(item.get("reference")),
-                   active=answers.flag(item.get("is_active"), True))
+                   active=answers.flag(item.get("is_active"), True),
+                   postcode=answers.text(answers.nested(item, "main_address", "postal_code")),
+                   vat_number=answers.text(item.get("tax_number")))
 
 
 def link_of(item):

@@ -157,7 +157,17 @@ def contact_from(raw):
                    is_supplier=answers.flag(raw.get("IsSupplier"), False),
                    email=answers.text(raw.get("EmailAddress")),
                    account_number=answers.text(raw.get("AccountNumber")),
-                   active=answers.active(raw.get("ContactStatus"), ("ACTIVE",)))
+                   active=answers.active(raw.get("ContactStatus"), ("ACTIVE",)),
+                   postcode=_postcode(raw.get("Addresses")),
+                   vat_number=answers.text(raw.get("TaxNumber")))
+
+
+def _postcode(addresses):
+    """The first postcode among a contact's addresses (summary reads have none)."""
+    for address in addresses if isinstance(addresses, list) else []:
+        if isinstance(address, dict) and address.get("PostalCode"):
+            return answers.text(address["PostalCode"])
+    return ""
 
 
 def contact_payload(new):

@@ -159,7 +159,9 @@ def contact_from(raw):
     return Contact(id=answers.ident(raw["contact_id"]), name=answers.text(raw["contact_name"]),
                    is_customer=kind == "customer", is_supplier=kind == "vendor", email=email,
                    account_number=answers.text(raw.get("contact_number")),
-                   active=answers.active(raw.get("status"), ("active",)))
+                   active=answers.active(raw.get("status"), ("active",)),
+                   postcode=answers.text(answers.nested(raw, "billing_address", "zip")),
+                   vat_number=answers.text(raw.get("vat_reg_no")))
 
 
 def contact_body(new_contact):

@@ -6,6 +6,7 @@ from flask import request
 
 from sandbox.core import Grant
 from sandbox.core import OAuthError
+from sandbox.pages import HEAD
 from sandbox.pages import back_to_client
 from sandbox.pages import consent_page
 
@@ -15,7 +16,8 @@ SCOPES = {"readonly", "full_access"}
 CODE_LIFETIME = 60  # seconds; Sage's authorization codes are single-use and live 60 s
 
 _COUNTRY_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ label }} sandbox: country</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>{{ label }} sandbox: country</title>
+{{ head|safe }}</head>
 <body><main><h1>{{ label }} (sandbox)</h1>
 <p>Choose the country or region where your business is registered.</p>
 <form method="get" action="{{ action }}">
@@ -45,8 +47,9 @@ def register_oauth(bp, sandbox):
         country = (params.get("country") or "").lower()
         if not country:
             hidden = {k: v for k, v in params.items() if k != "country"}
-            return render_template_string(_COUNTRY_PAGE, label=LABEL, action=request.path,
-                                          hidden=hidden, countries=COUNTRIES)
+            return render_template_string(_COUNTRY_PAGE, head=HEAD, label=LABEL,
+                                          action=request.path, hidden=hidden,
+                                          countries=COUNTRIES)
         if country not in COUNTRIES:
             return _back(params, error="invalid_request", reason="Unsupported country")
         params["country"] = country

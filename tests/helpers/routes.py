@@ -12,6 +12,7 @@ from helpers.docs import add_contact
 from helpers.docs import add_document
 from models.api_token import ApiToken
 from models.integration import Connection
+from models.sync import SyncRun
 from models.user import User
 from models.user_session import UserSession
 
@@ -30,6 +31,7 @@ class World:
     connection_id: int
     token_id: int
     api_token: str
+    run_id: int
 
 
 def build_world(app):
@@ -44,7 +46,9 @@ def build_world(app):
                                        active=True)
         record, plain = ApiToken.issue("Matrix")
         contact_id = document.contact_id
-    return World(admin, staff, contact_id, document.id, connection.id, record.id, plain)
+        run = SyncRun.create(connection=connection, kind="sales_invoice", mode="sync",
+                             deadline=datetime.datetime.now(), state="finished")
+    return World(admin, staff, contact_id, document.id, connection.id, record.id, plain, run.id)
 
 
 # A value for each argument a rule can take. A new argument name needs a line here.
@@ -53,13 +57,13 @@ PATH_VALUES = {
     "document_id": lambda world: world.document_id,
     "connection_id": lambda world: world.connection_id,
     "token_id": lambda world: world.token_id,
+    "run_id": lambda world: world.run_id,
     "user_id": lambda world: world.staff.id,
     "provider_id": lambda world: "xero",
     "job_id": lambda world: "no-such-job",
     "token": lambda world: "0123456789abcdef",
     "number": lambda world: "S1",
     "filename": lambda world: "app.css",
-    "run_id": lambda world: 1,
 }
 
 

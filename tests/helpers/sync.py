@@ -106,9 +106,9 @@ def ledger_contact(connection, customer=True):
     return active.order_by(LedgerContact.id).offset(0 if customer else 1).first()
 
 
-def ready_world(app, client, provider_id, options=None):
+def ready_world(app, client, provider_id, options=None, organisation_index=0):
     """Connect, read the lists, map, and add a linked customer and supplier; the Connection."""
-    _, connection = connect(app, client, provider_id)
+    _, connection = connect(app, client, provider_id, organisation_index=organisation_index)
     with Db(app):
         refresh_lists_now(connection.id)
     map_accounts(app, client, connection, options)

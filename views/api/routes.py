@@ -21,6 +21,7 @@ from services.documents import clean_document
 from services.documents import upsert_document
 from services.invoice_pdf import SUPPLIER_NOT_SENT
 from services.validation import NUMBER_PATTERN
+from sync.records import recheck_documents
 from views.api import schemas
 from views.api.openapi import build_spec
 from views.api.protocol import ApiError
@@ -152,6 +153,7 @@ def mark_sent(number):
         return jsonify({"outcome": "unchanged", "document": document_json(document)})
     with db.atomic():
         document.set_sent(sent, method)
+    recheck_documents([document.id])
     return jsonify({"outcome": "updated", "document": document_json(document)})
 
 

@@ -26,6 +26,7 @@ from services.invoice_pdf import SUPPLIER_NOT_SENT
 from services.invoice_pdf import pdf_refusal
 from services.invoice_pdf import render_invoice_pdf
 from services.pdf_check import check_pdf_upload
+from sync.records import recheck_documents
 from views._access import login_required
 from views._htmx import is_partial
 from views._htmx import render_page_or_fragment
@@ -39,11 +40,21 @@ def get_document(document_id):
     return get_or_404(Document, document_id)
 
 
-def sync_url():
-    """The Sync screen's address once that screen exists, else None."""
+def sync_url(document=None):
+    """The Sync screen's address (searching for the document, when given) once it exists."""
     if "sync.index" in current_app.view_functions:
-        return url_for("sync.index")
+        if document is None:
+            return url_for("sync.index")
+        return url_for("sync.index", kind=document.kind, filter="all", q=document.number)
     return None
+
+
+def sync_record(document):
+    """The document's sync record on the active connection, or None."""
+    from models.integration import Connection
+    from sync.grid import row_for
+
+    return row_for(Connection.active_connection(), document.id)
 
 
 @login_required
@@ -62,7 +73,9 @@ def _render_detail(document, status=200):
     return render_template("documents/detail.html", document=document,
                            lines=document.ordered_lines(), sent_methods=SENT_METHODS,
                            attachment=DocumentFile.get_or_none(DocumentFile.document == document),
-                           sync_url=sync_url(), lock_message=LOCK_MESSAGE,
+                           sync_url=sync_url(), sync_row_url=sync_url(document),
+                           sync_record=sync_record(document),
+                           lock_message=LOCK_MESSAGE,
                            credit_notes=document.active_credit_notes(),
                            credited=document.credited_total(),
                            firm_missing=FirmProfile.current().missing_for_documents()), status
@@ -87,6 +100,7 @@ def toggle_sent(document_id):
         method = "manual"
     with db.atomic():
         document.set_sent(sent, method)
+    recheck_documents([document.id])
     if not is_partial():
         return redirect(url_for("documents.detail", document_id=document.id))
     return render_template("documents/_sent.html", document=document, sent_methods=SENT_METHODS)
