@@ -78,12 +78,13 @@ def recheck(connection, document_ids=None, changed=True):
             SyncRecord.connection == connection, SyncRecord.document.in_(chunk))}
         approved = [f for f in facts.values() if f.status == "approved"]
         snapshot = batch_snapshot(base, connection, approved)
+        writes = _Writes(connection, changed)
+        for fact in approved:
+            state = writes.add(records.get(fact.id), fact, check(fact, snapshot))
+            counts[state] = counts.get(state, 0) + 1
         with db.atomic():
             _drop_unapproved(records, facts)
-            for fact in approved:
-                verdict = check(fact, snapshot)
-                state = _write(connection, records.get(fact.id), fact, verdict, changed)
-                counts[state] = counts.get(state, 0) + 1
+            writes.flush()
     return counts
 
 
@@ -96,26 +97,49 @@ def _drop_unapproved(records, facts):
         SyncRecord.delete().where(SyncRecord.id.in_(gone)).execute()
 
 
-def _write(connection, record, fact, verdict, changed):
-    state = _state_for(verdict)
-    if record is None:
-        SyncRecord.create(document=fact.id, connection=connection, kind=fact.kind, state=state,
-                          code=verdict.code, message=verdict.message)
+class _Writes:
+    """A batch's record changes, written in a few statements: new records in one insert, the
+    rest grouped by what they change to (so a batch costs queries per outcome, not per row)."""
+
+    def __init__(self, connection, changed):
+        self.connection, self.changed = connection, changed
+        self.new, self.groups, self.bumped = [], {}, []
+
+    def add(self, record, fact, verdict):
+        """Plan the write for one document; return the state it ends in."""
+        state = _state_for(verdict)
+        if record is None:
+            self.new.append({"document": fact.id, "connection": self.connection.id,
+                             "kind": fact.kind, "state": state, "code": verdict.code,
+                             "message": verdict.message})
+            return state
+        if record.state in (SENDING, UNCERTAIN, EXCLUDED) or record.state in IN_LEDGER:
+            return record.state
+        if record.state == FAILED and not self.changed:
+            return FAILED
+        if record.state == WAITING and record.next_attempt_at and verdict.ready:
+            return WAITING  # a transient retry keeps its time
+        if record.state == FAILED:
+            self.bumped.append(record.id)  # a fresh send gets a fresh key
+        elif (record.state, record.code, record.message, record.kind) == (
+                state, verdict.code, verdict.message, fact.kind):
+            return state
+        key = (state, verdict.code, verdict.message, fact.kind)
+        self.groups.setdefault(key, []).append(record.id)
         return state
-    if record.state in (SENDING, UNCERTAIN, EXCLUDED) or record.state in IN_LEDGER:
-        return record.state
-    if record.state == FAILED and not changed:
-        return FAILED
-    if record.state == WAITING and record.next_attempt_at and verdict.ready:
-        return WAITING  # a transient retry keeps its time
-    update = {"state": state, "code": verdict.code, "message": verdict.message,
-              "kind": fact.kind, "updated_at": _now()}
-    if record.state == FAILED:
-        update.update(generation=record.generation + 1, attempts=0, next_attempt_at=None)
-    if (record.state, record.code, record.message) != (state, verdict.code, verdict.message) \
-            or record.state == FAILED:
-        SyncRecord.update(**update).where(SyncRecord.id == record.id).execute()
-    return state
+
+    def flush(self):
+        """Write what was planned."""
+        for start in range(0, len(self.new), 100):
+            SyncRecord.insert_many(self.new[start:start + 100]).execute()
+        if self.bumped:
+            SyncRecord.update(generation=SyncRecord.generation + 1, attempts=0,
+                              next_attempt_at=None).where(
+                SyncRecord.id.in_(self.bumped)).execute()
+        now = _now()
+        for (state, code, message, kind), ids in self.groups.items():
+            SyncRecord.update(state=state, code=code, message=message, kind=kind,
+                              updated_at=now).where(SyncRecord.id.in_(ids)).execute()
 
 
 def check_unrecorded(connection):
