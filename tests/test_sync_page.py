@@ -40,8 +40,10 @@ def _db(app):
 
 
 def add_record(app, connection, document, state, **fields):
-    """A sync record as the engine leaves it."""
+    """A sync record as the engine leaves it (replacing the one a recheck made)."""
     with _db(app):
+        SyncRecord.delete().where(SyncRecord.document == document.id,
+                                  SyncRecord.connection == connection.id).execute()
         return SyncRecord.create(document=document.id, connection=connection.id,
                                  kind=document.kind, state=state, code=CODES[state],
                                  **fields)
