@@ -38,12 +38,14 @@ def _register_blueprints(app):
     from views import home
     from views import integrations
     from views import mapping
+    from views import sage50
     from views import settings
     from views import sync
     from views import users
+    from views import zynk
 
     for module in (auth, home, health, users, settings, documents, contacts, api, integrations,
-                   connect, mapping, account, sync):
+                   connect, mapping, account, sync, sage50, zynk):
         app.register_blueprint(module.bp)
 
 

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 import models
+from models.contact import Contact
 from models.document import KINDS
 from models.document import Document
 from models.integration import Connection
@@ -16,8 +17,10 @@ from models.sync import STATES
 from models.sync import SYNC
 from models.sync import SyncRecord
 from models.sync import SyncRun
+from services.contact_links import set_link
 from sync import records
 from sync import runs
+from sync.jobs import RunRefused
 from sync.jobs import start_run
 from sync.preview import preview
 
@@ -46,7 +49,7 @@ def status_command(kind, show_all):
     """Every document waiting for the ledger, with its state, code and message."""
     with models.db.connection_context():
         connection = _connection()
-        records.recheck(connection, changed=False)
+        records.check_unrecorded(connection)
         query = (SyncRecord.select(SyncRecord, Document).join(Document)
                  .where(SyncRecord.connection == connection)
                  .order_by(Document.kind, Document.issue_date, Document.number))
@@ -76,7 +79,11 @@ def run_command(kind, limit, auto, wait):
         raise click.ClickException("Give --limit or --auto, not both.")
     with models.db.connection_context():
         connection = _connection()
-        run, created = start_run(connection, kind or "", AUTO if auto else SYNC, limit=limit)
+        try:
+            run, created = start_run(connection, kind or "", AUTO if auto else SYNC,
+                                     limit=limit)
+        except RunRefused as exc:
+            raise click.ClickException(str(exc)) from exc
     if not created:
         click.echo(f"A run is already going on this connection (run {run.id}, started "
                    f"{run.started_at:%H:%M:%S}); showing it.")
@@ -134,6 +141,43 @@ def stop_command():
         if run is None or not runs.request_stop(run.id):
             raise click.ClickException("No run is going.")
         click.echo(f"Asked run {run.id} to stop.")
+
+
+@sync_cli.command("link-contacts")
+@click.option("--create", is_flag=True, help="Create in the ledger the contacts it lacks.")
+def link_contacts_command(create):
+    """Link every contact with documents waiting to the ledger contact of exactly the same name;
+    with --create, create those the ledger lacks (a close but different name is only reported)."""
+    from services.ledger_links import LinkRefused
+    from services.ledger_links import create_in_ledger
+    from services.ledger_links import suggestions
+
+    with models.db.connection_context():
+        connection = _connection()
+        records.recheck(connection, changed=False)
+        waiting = (Contact.select().distinct().join(Document, on=(Document.contact == Contact.id))
+                   .join(SyncRecord, on=(SyncRecord.document == Document.id))
+                   .where(SyncRecord.connection == connection,
+                          SyncRecord.code == "contact_not_linked"))
+        linked = created = asked = 0
+        for contact in waiting:
+            ranked = suggestions(connection, contact)
+            if ranked and ranked[0].exact_name:
+                set_link(connection, contact, ranked[0].ledger.remote_id)
+                linked += 1
+                continue
+            if ranked:
+                click.echo(f"{contact.number} {contact.name}: the ledger has a close match, "
+                           f"{ranked[0].ledger.name}; link it on the Sync page.")
+                asked += 1
+                continue
+            if create:
+                try:
+                    create_in_ledger(connection, contact, confirmed=True)
+                    created += 1
+                except LinkRefused as exc:
+                    click.echo(f"{contact.number} {contact.name}: {exc}")
+        click.echo(f"Linked {linked}, created {created}, left for a person {asked}.")
 
 
 @sync_cli.command("preview")

@@ -1,11 +1,17 @@
 """Our side of the providers' rate limits: one budget per tenant in Redis, shared by all workers.
 
 Budgets are the published limits less some headroom. A 429's Retry-After pauses every worker on
-that tenant; the remaining-quota headers are kept for the Integrations page.
+that tenant; the remaining-quota headers are kept for the Integrations page. Besides the per-second,
+per-minute and per-day windows, a call may name a bucket with a window of its own: QuickBooks
+counts its /batch calls separately ("batch_per_minute"), so a batch call takes a slot in both.
+RATE_BUDGET off (only for benchmarks against the sandbox with its limits off) lets every call go.
 """
 
 import time
 import uuid
+
+from flask import current_app
+from flask import has_app_context
 
 from providers import REGISTRY
 from providers.base import Provider
@@ -40,38 +46,47 @@ class RedisGate:
         self.key = f"ledgerlink:rate:{provider_id}:{tenant_id}"
         self.sleep, self.max_wait = sleep, max_wait
         self.slot = None
+        self.enforce = not has_app_context() or bool(current_app.config.get("RATE_BUDGET", True))
 
-    def _wait_needed(self):
+    def _windows(self, bucket):
+        """(name, limit, seconds) of every window a call in `bucket` counts in."""
+        windows = [("second", self.limits.get("per_second"), 1),
+                   ("minute", self.limits.get("per_minute"), 60),
+                   ("day", self.limits.get("per_day"), 86400)]
+        if bucket:
+            windows.append((f"{bucket}_minute", self.limits.get(f"{bucket}_per_minute"), 60))
+        return [w for w in windows if w[1]]
+
+    def _wait_needed(self, bucket=""):
         """Seconds until a call is allowed (0 means a slot was taken)."""
         now = time.time()
         paused = float(self.redis.get(self.key + ":pause") or 0)
         if paused > now:
             return paused - now
-        windows = [("second", self.limits.get("per_second"), 1),
-                   ("minute", self.limits.get("per_minute"), 60)]
+        windows = self._windows(bucket)
         pipe = self.redis.pipeline()
-        for name, limit, span in windows:
-            if limit:
-                pipe.zremrangebyscore(f"{self.key}:{name}", 0, now - span)
-                pipe.zcard(f"{self.key}:{name}")
-                pipe.zrange(f"{self.key}:{name}", 0, 0, withscores=True)
+        for name, _limit, span in windows:
+            pipe.zremrangebyscore(f"{self.key}:{name}", 0, now - span)
+            pipe.zcard(f"{self.key}:{name}")
+            pipe.zrange(f"{self.key}:{name}", 0, 0, withscores=True)
         results = pipe.execute()
         index = 0
         for _name, limit, span in windows:
-            if not limit:
-                continue
             count, oldest = results[index + 1], results[index + 2]
             index += 3
             if count >= limit:
                 return max(0.01, oldest[0][1] + span - now)
         return 0.0
 
-    def before(self):
-        """Take a slot in every window, waiting up to max_wait; else raise RateLimited."""
+    def before(self, bucket=""):
+        """Take a slot in every window (and the bucket's), waiting up to max_wait; else raise
+        RateLimited."""
+        if not self.enforce:
+            return
         waited = 0.0
         while True:
-            wait = self._wait_needed()
-            if wait == 0.0 and self._take():
+            wait = self._wait_needed(bucket)
+            if wait == 0.0 and self._take(bucket):
                 return
             wait = wait or 0.05
             if waited + wait > self.max_wait:
@@ -79,7 +94,7 @@ class RedisGate:
             self.sleep(wait)
             waited += wait
 
-    def _take(self):
+    def _take(self, bucket=""):
         """Record the call unless the concurrency limit is reached.
 
         The window check and the add are not one atomic step, so a few workers racing may
@@ -94,10 +109,9 @@ class RedisGate:
                 return False
             self.redis.expire(self.key + ":inflight", 120)
         with self.redis.pipeline() as pipe:
-            for name in ("second", "minute"):
-                if self.limits.get(f"per_{name}"):
-                    pipe.zadd(f"{self.key}:{name}", {member: now})
-                    pipe.expire(f"{self.key}:{name}", 120)
+            for name, _limit, span in self._windows(bucket):
+                pipe.zadd(f"{self.key}:{name}", {member: now})
+                pipe.expire(f"{self.key}:{name}", span + 60)
             pipe.execute()
         self.slot = bool(concurrent)
         return True

@@ -410,8 +410,9 @@ class RequestGate:
     The default does nothing; the sync layer passes one backed by Redis.
     """
 
-    def before(self):
-        """Block until a call may be made (or raise RateLimited)."""
+    def before(self, bucket=""):
+        """Block until a call may be made (or raise RateLimited); `bucket` names a limit of its
+        own the call also counts against (QuickBooks' "batch")."""
 
     def after(self, status_code, headers):
         """Learn from a response (remaining quota, Retry-After)."""

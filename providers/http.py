@@ -18,14 +18,18 @@ def retry_after_seconds(headers, default=60.0):
         return default
 
 
-def call(ctx, method, url, write=False, **kwargs):
+def call(ctx, method, url, write=False, bucket="", **kwargs):
     """Send one request through ctx.gate; return the Response for the caller to interpret.
+    `bucket` names a rate limit of its own the call also counts against (see RequestGate).
 
     Raises TransientError when nothing could have been applied (connection refused, 5xx on a
     read), UncertainError when a write may have been applied (timeout or dropped connection
     after sending, 502/504 on a write), RateLimited on 429.
     """
-    ctx.gate.before()
+    if bucket:
+        ctx.gate.before(bucket)
+    else:
+        ctx.gate.before()
     try:
         response = _session.request(method, url, timeout=ctx.timeout, **kwargs)
     except requests.RequestException as exc:

@@ -39,9 +39,10 @@ class LinkView:
 
 def package_name(connection):
     """The accounting package's display name for a connection."""
+    from providers import PULL_REGISTRY
     from providers import REGISTRY
 
-    provider = REGISTRY.get(connection.provider)
+    provider = REGISTRY.get(connection.provider) or PULL_REGISTRY.get(connection.provider)
     return provider.name if provider is not None else connection.provider
 
 

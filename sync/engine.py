@@ -24,6 +24,7 @@ from connections.tokens import refresh_tokens
 from models import db
 from models.document import Document
 from models.document import DocumentFile
+from models.integration import NEEDS_RECONNECT
 from models.integration import Connection
 from models.sync import FAILED
 from models.sync import FINISHED
@@ -97,9 +98,10 @@ class CountingGate(RequestGate):
     def __init__(self, inner):
         self.inner, self.calls = inner, 0
 
-    def before(self):
+    def before(self, bucket=""):
         """Wait for budget, then count the call."""
-        self.inner.before()
+        # A bucket (QuickBooks' /batch calls) goes on to the shared gate's own window for it.
+        self.inner.before(*([bucket] if bucket else []))
         self.calls += 1
 
     def after(self, status_code, headers):
@@ -185,9 +187,10 @@ class RunEngine:
         try:
             self.provider, self.ctx = api_context(connection, timeout=self.timeout)
         except AuthError as exc:
-            return "aborted", exc.message
+            return self._paused(exc.message)
         self.ctx.gate = CountingGate(self.ctx.gate)
         self._orphans_uncertain()
+        records.check_unrecorded(connection)
         try:
             self._read_organisation()
             kinds = [run.kind] if run.kind else list(ALL_KINDS)
@@ -206,7 +209,8 @@ class RunEngine:
         return (STOPPED, "Stopped.") if self._stop_requested() else (FINISHED, "")
 
     def _paused(self, reason):
-        mark_needs_reconnect(self.connection, reason)
+        if Connection.get_by_id(self.connection.id).status != NEEDS_RECONNECT:
+            mark_needs_reconnect(self.connection, reason)
         return "aborted", f"Paused: the connection needs reconnecting. {reason}"
 
     def _recheck_waiting_for_invoices(self, kind):
@@ -370,7 +374,7 @@ class RunEngine:
         with db.atomic():
             if status == PushStatus.CREATED:
                 self._landed(record, doc.gross_total, result.remote_id, result.remote_number,
-                             result.url, result.remote_total, calls, "created")
+                             result.url, result.remote_total, calls, "created", sent=doc)
                 return
             if status in (PushStatus.UNCERTAIN, PushStatus.DUPLICATE):
                 code = "duplicate_number" if status == PushStatus.DUPLICATE else "uncertain"
@@ -404,8 +408,10 @@ class RunEngine:
                          message=f"{result.message} Next try at {due:%H:%M:%S}.")
         records.audit(record, "transient", result.code, result.message, self.run, calls)
 
-    def _landed(self, record, our_total, remote_id, number, url, ledger_total, calls, outcome):
-        """The document is in the ledger: record it (with any variance), lock it, attach the PDF."""
+    def _landed(self, record, our_total, remote_id, number, url, ledger_total, calls, outcome,
+                sent=None):
+        """The document is in the ledger: record it (with any variance), lock it, attach the PDF.
+        `sent`: the OutgoingDocument as pushed, when at hand (saves reading the document)."""
         state, message = landed_state(our_total, ledger_total)
         if not records.mark_in_ledger(record, remote_id, number, url, ledger_total, state,
                                       message, fence=self.fence):
@@ -414,17 +420,22 @@ class RunEngine:
                       message or (f"In the ledger as {number}" if number else "In the ledger"),
                       self.run, calls)
         self.counters["synced"] += 1
-        self._index_own(record, remote_id, number, url, ledger_total)
+        self._index_own(record, remote_id, number, url, ledger_total, sent)
         self._attach_pdf(record, remote_id)
 
-    def _index_own(self, record, remote_id, number, url, total):
+    def _index_own(self, record, remote_id, number, url, total, sent=None):
         """Put what we just created in the number index at once (before the next read)."""
-        document = Document.get_by_id(record.document_id)
-        contact = records_contact_id(self.connection, document)
+        if sent is None:
+            document = Document.get_by_id(record.document_id)
+            contact = records_contact_id(self.connection, document)
+            ours, gross, issued = document.number, document.gross_total, document.issue_date
+        else:  # what was pushed says it all: no query per document
+            contact, ours = sent.contact_id, sent.number
+            gross, issued = sent.gross_total, sent.issue_date
         LedgerDocument.insert(connection=self.connection, kind=record.kind, remote_id=remote_id,
-                              number=number or document.number, contact_id=contact,
-                              total=total if total is not None else document.gross_total,
-                              issue_date=document.issue_date, url=url or "").on_conflict(
+                              number=number or ours, contact_id=contact,
+                              total=total if total is not None else gross,
+                              issue_date=issued, url=url or "").on_conflict(
             conflict_target=[LedgerDocument.connection, LedgerDocument.kind,
                              LedgerDocument.remote_id],
             preserve=[LedgerDocument.number, LedgerDocument.total]).execute()
@@ -510,7 +521,8 @@ class RunEngine:
                     or abs(Decimal(remote.total) - fact.gross_total) <= TOLERANCE)
                 if same:
                     self._landed(record, fact.gross_total, remote.remote_id, remote.number,
-                                 remote.url, remote.total, calls, "found")
+                                 remote.url, remote.total, calls, "found",
+                                 sent=outgoing.get(fact.id))
                     return
                 self._update(record, state=FAILED, code="duplicate_number",
                              message=describe("duplicate_number").message)

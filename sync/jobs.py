@@ -11,6 +11,7 @@ from models.sync import AUTO
 from models.sync import SCHEDULED
 from models.sync import SYNC
 from models.sync import SyncRun
+from providers import PULL_REGISTRY
 from sync import records
 from sync import runs
 from sync.digest import send_digest
@@ -25,17 +26,23 @@ def _job_timeout(minutes):
     return int(minutes * 60) + 600
 
 
+class RunRefused(Exception):
+    """A run cannot start on this connection (the message says why)."""
+
+
 def start_run(connection, kind, mode=SYNC, user=None, limit=None):
     """Create and enqueue a run; (run, False) when one is already going on the connection.
 
     Sync takes the next SYNC_BATCH_LIMIT documents (or `limit`); Auto sync and scheduled runs
     keep going until nothing is ready or AUTO_SYNC_MINUTES have passed.
     """
+    if connection.provider in PULL_REGISTRY:
+        raise RunRefused(f"{PULL_REGISTRY[connection.provider].name} is not sent to: Zynk "
+                         "fetches everything ready on its own schedule.")
     config = current_app.config
     if mode == SYNC and limit is None:
         limit = int(config["SYNC_BATCH_LIMIT"])
     minutes = float(config["AUTO_SYNC_MINUTES"])
-    records.recheck(connection, changed=False)
     run, created = runs.create_run(connection, kind or "", mode, minutes, user=user, limit=limit)
     if created:
         enqueue(run_sync, run.id, job_timeout=_job_timeout(minutes))

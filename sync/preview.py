@@ -6,6 +6,7 @@ from connections.tokens import provider_for
 from models.integration import Connection
 from models.integration import LedgerAccount
 from models.integration import LedgerTaxRate
+from providers import REGISTRY
 from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from sync.outgoing import build
@@ -54,6 +55,10 @@ def preview(document, connection=None):
     """{"code", "message", "resolved", "requests"} for a document: its checks and, when they
     pass, the requests a send would make (JSON bodies; Authorization left out)."""
     connection = connection or Connection.active_connection()
+    if connection is None or connection.provider not in REGISTRY:
+        # Sage 50's documents go in Zynk's download, not in a request we send.
+        return {"number": document.number, "code": "", "resolved": None, "requests": [],
+                "message": "Nothing is sent to this package: Zynk fetches the documents."}
     facts = document_facts([document.id])[document.id]
     snapshot = batch_snapshot(connection_snapshot(connection), connection, [facts])
     verdict = check(facts, snapshot)

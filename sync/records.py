@@ -25,6 +25,10 @@ from sync.snapshot import batch_snapshot
 from sync.snapshot import connection_snapshot
 from sync.snapshot import document_facts
 
+# Packages that fetch from us (Sage 50 through Zynk) check with their own snapshot: their
+# module registers its recheck here by provider id (it imports this one, so not the reverse).
+PULL_RECHECKS = {}
+
 
 class RecordError(Exception):
     """A person's action that cannot apply to the record as it stands (message says why)."""
@@ -62,6 +66,8 @@ def recheck(connection, document_ids=None, changed=True):
     """
     if connection is None:
         return {}
+    if connection.provider in PULL_RECHECKS:
+        return PULL_RECHECKS[connection.provider](connection, document_ids, changed)
     ids = approved_ids(connection) if document_ids is None else list(document_ids)
     base = connection_snapshot(connection)
     counts = {}
@@ -110,6 +116,17 @@ def _write(connection, record, fact, verdict, changed):
             or record.state == FAILED:
         SyncRecord.update(**update).where(SyncRecord.id == record.id).execute()
     return state
+
+
+def check_unrecorded(connection):
+    """Give a record to every approved document that has none on the connection yet (documents
+    made before it was connected); return how many."""
+    recorded = SyncRecord.select(SyncRecord.document).where(SyncRecord.connection == connection)
+    missing = [d.id for d in Document.select(Document.id).where(
+        Document.status == "approved", Document.id.not_in(recorded))]
+    if missing:
+        recheck(connection, missing, changed=False)
+    return len(missing)
 
 
 def recheck_documents(document_ids):

@@ -14,6 +14,7 @@ PUBLIC = "anyone"          # no sign-in needed
 SIGNED_IN = "signed in"    # staff and administrators
 ADMIN = "admin"            # administrators only; staff get 403
 TOKEN = "api token"        # the JSON API: a bearer token, never a browser session
+ZYNK = "zynk basic auth"   # Zynk's HTTP tasks: Basic auth, never a browser session
 
 ACCESS = {
     "static": PUBLIC,
@@ -40,6 +41,8 @@ ACCESS = {
     "documents.pdf": SIGNED_IN,
     "documents.attach": SIGNED_IN,
     "documents.remove_attachment": SIGNED_IN,
+    "documents.add_payment": SIGNED_IN,
+    "documents.remove_payment": SIGNED_IN,
     "documents.import_form": SIGNED_IN,
     "documents.import_template": SIGNED_IN,
     "documents.import_preview": SIGNED_IN,
@@ -91,6 +94,16 @@ ACCESS = {
     "api.start_sync_run": TOKEN,
     "api.get_sync_run": TOKEN,
     "api.stop_sync_run": TOKEN,
+    "api.list_payments": TOKEN,
+    "api.add_payment": TOKEN,
+    "api.remove_payment": TOKEN,
+    "sage50.connect_start": ADMIN,
+    "sage50.regenerate": ADMIN,
+    "sage50.settings_form": ADMIN,
+    "sage50.settings_save": ADMIN,
+    "zynk.download": ZYNK,
+    "zynk.confirm": ZYNK,
+    "zynk.failed": ZYNK,
 }
 ROLES = ("anonymous", "staff", "admin")
 REPORTS_OUTAGES = {"health.healthz"}  # answers 503 by design while no worker runs
@@ -100,8 +113,9 @@ def expected(access, role):
     """What a role gets: "allowed", "login" (sent to sign in), "forbidden" (403) or "401"."""
     if access == PUBLIC:
         return "allowed"
-    if access == TOKEN:
-        return "401"  # a browser session never opens the API; the token column is checked apart
+    if access in (TOKEN, ZYNK):
+        return "401"  # a browser session never opens these; credentials are tested apart
+        # (the API's token column below, Zynk's Basic auth in tests/test_zynk.py)
     if role == "anonymous":
         return "login"
     if access == ADMIN and role == "staff":

@@ -85,3 +85,23 @@ def test_error_responses_match_the_document(app, checked):
     checked("GET", "/documents/S404", expect=404)
     checked("GET", "/contacts/A404", expect=404)
     checked("POST", "/documents/S404/sent", {}, expect=404)
+
+
+def test_payment_traffic_matches_the_document(app, checked):
+    add_contact(app)
+    checked("PUT", "/documents/S1", document_payload(), expect=201)  # 120.00 gross
+    recorded = checked("POST", "/documents/S1/payments",
+                       {"paid_on": "2026-03-10", "amount": "100.50", "reference": "BACS"},
+                       expect=201).json
+    assert recorded["owed"] == "19.50" and recorded["payment"]["exported"] is False
+    listed = checked("GET", "/documents/S1/payments").json
+    assert [p["amount"] for p in listed["items"]] == ["100.50"] and listed["owed"] == "19.50"
+    too_much = checked("POST", "/documents/S1/payments",
+                       {"paid_on": "2026-03-11", "amount": "19.51"}, expect=422).json
+    assert too_much["errors"][0]["message"] == "The amount is more than is owed (19.50)."
+    checked("POST", "/documents/S1/payments", {"paid_on": "2026-03-11", "amount": 0},
+            expect=422)
+    checked("DELETE", f"/documents/S1/payments/{recorded['payment']['id']}", expect=204)
+    checked("DELETE", f"/documents/S1/payments/{recorded['payment']['id']}", expect=404)
+    checked("GET", "/documents/S404/payments", expect=404)
+    assert checked("GET", "/documents/S1/payments").json == {"items": [], "owed": "120.00"}

@@ -84,3 +84,43 @@ def test_a_used_up_window_in_the_quota_headers_pauses_the_tenant(redis_url):
     with pytest.raises(RateLimited) as caught:
         RedisGate(redis, "xero", "t4", sleep=FakeSleep(), max_wait=5).before()
     assert caught.value.retry_after > 3000
+
+
+def test_quickbooks_batch_calls_have_a_per_minute_window_of_their_own(redis_url):
+    redis = get_redis(redis_url)
+    gate = RedisGate(redis, "qbo", "realm", sleep=FakeSleep(), max_wait=0.5)
+    assert gate.limits["batch_per_minute"] == 36
+    gate.limits["per_second"] = None  # this test is about the batch window alone
+    for _ in range(36):
+        gate.before("batch")
+        gate.after(200, {})
+    with pytest.raises(RateLimited) as caught:
+        gate.before("batch")
+    assert 55 < caught.value.retry_after <= 60
+    gate.before()  # other calls still go: the realm's own window has room
+    gate.after(200, {})
+
+
+def test_the_per_day_window_is_kept(redis_url):
+    redis = get_redis(redis_url)
+    gate = RedisGate(redis, "zoho", "org-day", sleep=FakeSleep(), max_wait=0.5)
+    assert gate.limits["per_day"] == 900
+    gate.limits["per_day"] = 3
+    for _ in range(3):
+        gate.before()
+        gate.after(200, {})
+    with pytest.raises(RateLimited) as caught:
+        gate.before()
+    assert caught.value.retry_after > 86000
+
+
+def test_rate_budget_off_lets_every_call_go(app, redis_url):
+    app.config["RATE_BUDGET"] = False
+    with app.app_context():
+        gate = RedisGate(get_redis(redis_url), "xero", "t5", sleep=FakeSleep(), max_wait=0.1)
+        for _ in range(100):
+            gate.before()
+            gate.after(200, {})
+    with pytest.raises(RateLimited):  # outside the switch, the budget holds
+        for _ in range(100):
+            RedisGate(get_redis(redis_url), "xero", "t6", sleep=FakeSleep(), max_wait=0.1).before()

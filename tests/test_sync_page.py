@@ -40,7 +40,7 @@ def _db(app):
 
 
 def add_record(app, connection, document, state, **fields):
-    """A sync record as the engine leaves it (replacing the one a recheck made)."""
+    """A sync record as the engine leaves it (replacing the one the document's checks made)."""
     with _db(app):
         SyncRecord.delete().where(SyncRecord.document == document.id,
                                   SyncRecord.connection == connection.id).execute()

@@ -18,6 +18,7 @@ from connections.connect import pending_grant
 from connections.connect import stash_grant
 from connections.connect import sync_running
 from connections.tokens import provider_for
+from connections.zynk import provider_name
 from models.integration import Connection
 from providers import REGISTRY
 from providers.base import AuthorizationRequest
@@ -62,7 +63,7 @@ def start(provider_id):
     if active is not None and active.provider != provider_id:
         if sync_running():
             return _back("A sync is running. Wait for it to finish before changing ledgers.")
-        return _back(f"{REGISTRY[active.provider].name} is connected. Disconnect it first; "
+        return _back(f"{provider_name(active.provider)} is connected. Disconnect it first; "
                      "only one accounting package syncs at a time.")
     auth = provider.authorization_request()
     session[SESSION_KEY] = {"provider": provider_id, "state": auth.state,

@@ -15,10 +15,13 @@ from connections.health import archived_mappings
 from connections.health import health
 from connections.jobs import refresh_lists
 from connections.tokens import provider_for
+from connections.zynk import provider_name
 from models.integration import CONNECTED
 from models.integration import Connection
+from providers import PULL_REGISTRY
 from providers import REGISTRY
 from providers.errors import message_for
+from sync.zynk import link_of
 from views._access import admin_required
 from views._access import login_required
 from views._htmx import client_redirect
@@ -31,7 +34,7 @@ from worker.runtime import job_state
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 
-CATEGORIES = [("Accounting", ("xero", "qbo", "sage", "zoho"))]
+CATEGORIES = [("Accounting", ("xero", "qbo", "sage", "zoho", "sage50"))]
 
 
 def card(provider_id, connections):
@@ -53,13 +56,20 @@ def _why(provider, connection):
     if connection.status_reason in (None, "", message_for("reconnect")):
         return f"{provider.name} has ended Ledgerlink's access (revoked, or expired unused)."
     return connection.status_reason
+def pull_card(provider_id, connections):
+    """A card for a package that fetches from us (Sage 50 through Zynk)."""
+    connection = connections.get(provider_id)
+    return {"id": provider_id, "provider": PULL_REGISTRY[provider_id], "connection": connection,
+            "link": link_of(connection) if connection else None, "missing": [],
+            "template": f"{provider_id}/_card.html"}
 
 
 def _cards(tab):
     current = Connection.shown_per_provider()
     sections = []
     for title, ids in CATEGORIES:
-        cards = [card(pid, current) for pid in ids if pid in REGISTRY]
+        cards = [card(pid, current) if pid in REGISTRY else pull_card(pid, current)
+                 for pid in ids if pid in REGISTRY or pid in PULL_REGISTRY]
         if tab == "connected":
             cards = [c for c in cards if c["connection"] and c["connection"].active]
         if cards or tab == "connected":
@@ -81,7 +91,8 @@ def index():
     # Connect forms post here and are redirected on to the provider's sign-in page, which
     # the browser allows only for origins listed in form-action.
     origins = [_origin(c["provider"].endpoint(c["provider"].oauth.authorize))
-               for _title, cards in sections for c in cards if c["provider"].oauth]
+               for _title, cards in sections for c in cards
+               if getattr(c["provider"], "oauth", None)]
     response.headers["Content-Security-Policy"] = content_security_policy(origins)
     return response
 
@@ -132,7 +143,7 @@ def _refresh_banner(job):
 def disconnect_connection(connection_id):
     """Disconnect: revoke at the provider and stop syncing; mappings and links are kept."""
     connection = get_or_404(Connection, connection_id)
-    name = REGISTRY[connection.provider].name
+    name = provider_name(connection.provider)
     if disconnect(connection):
         flash(f"{name} is disconnected. What is already in the ledger stays there.", "success")
     else:

@@ -4,7 +4,9 @@ import re
 from decimal import Decimal
 
 from flask import Blueprint
+from flask import redirect
 from flask import request
+from flask import url_for
 
 from connections.health import health
 from connections.mapping import OPTION_FLAGS
@@ -13,6 +15,7 @@ from connections.mapping import save_mapping
 from connections.mapping import validate_mapping
 from models.integration import MAPPING_ROLES
 from models.integration import Connection
+from providers import PULL_REGISTRY
 from sync.jobs import enqueue_recheck
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
@@ -50,6 +53,8 @@ def _render(connection, values=None, errors=None, saved=False, **extra):
 def form(connection_id):
     """Show the mapping form."""
     connection = get_or_404(Connection, connection_id)
+    if connection.provider in PULL_REGISTRY:
+        return redirect(url_for("sage50.settings_form"))
     return _render(connection, health=health(connection) if connection.tokens else None)
 
 
@@ -58,6 +63,8 @@ def form(connection_id):
 def save(connection_id):
     """Save the mapping and options (applies to future syncs only)."""
     connection = get_or_404(Connection, connection_id)
+    if connection.provider in PULL_REGISTRY:
+        return redirect(url_for("sage50.settings_form"))
     values, errors = validate_mapping(connection, request.form)
     if errors:
         return _render(connection, values, errors)

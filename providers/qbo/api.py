@@ -28,7 +28,9 @@ class QboApi:
         """One API call; returns the JSON body or raises a translated ProviderError."""
         url = self.endpoint(f"api:/v3/company/{ctx.organisation_id}{path}")
         headers = {"Authorization": f"Bearer {ctx.access_token}", "Accept": "application/json"}
-        response = http.call(ctx, method, url, write=write, headers=headers,
+        # /batch calls have a per-minute limit of their own (besides the realm's).
+        bucket = "batch" if path == "/batch" else ""
+        response = http.call(ctx, method, url, write=write, bucket=bucket, headers=headers,
                              params={**(params or {}), "minorversion": MINOR_VERSION}, **kwargs)
         if response.status_code >= 400:
             try:

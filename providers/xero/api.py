@@ -20,9 +20,9 @@ class _Watch(RequestGate):
     def __init__(self, inner):
         self.inner, self.headers = inner, {}
 
-    def before(self):
+    def before(self, bucket=""):
         """Ask the caller's gate."""
-        self.inner.before()
+        self.inner.before(*([bucket] if bucket else []))
 
     def after(self, status_code, headers):
         """Remember the headers, then tell the caller's gate."""

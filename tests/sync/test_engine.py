@@ -228,3 +228,22 @@ def test_api_document_sync_state_and_runs(sandbox_app, admin_web, sandbox):
     state = client.get("/api/v1/documents/S1101/sync", headers=headers).json
     assert state["state"] == "synced" and state["remote_id"]
     assert [h["outcome"] for h in state["history"]] == ["created"]
+
+
+def test_an_ended_grant_pauses_the_run_and_needs_reconnect(sandbox_app, admin_web, sandbox):
+    connection = ready_world(sandbox_app, admin_web, "xero")
+    add_ready(sandbox_app, connection, "S1201")
+    with Db(sandbox_app):
+        start_run(connection, "sales_invoice")
+    set_faults(sandbox, "xero", revoke_grants=True)
+    run_in_worker(sandbox_app)
+    set_faults(sandbox, "xero")
+    run = last_run(sandbox_app)
+    assert run.state == "aborted" and run.message.startswith("Paused")
+    # Nothing sent, nothing failed: it waits for the reconnect, and says so.
+    assert states(sandbox_app, connection)["S1201"] == ("blocked", "needs_reconnect")
+    with Db(sandbox_app):
+        from models.integration import Connection
+
+        assert Connection.get_by_id(connection.id).status == "needs_reconnect"
+        assert SyncAttempt.select().count() == 0

@@ -13,7 +13,8 @@ def _json(name, description):
 
 def _errors(*codes):
     texts = {401: "Missing, unknown or revoked bearer token.", 404: "No such record.",
-             409: "The document is synced to the ledger and locked; raise a credit note.",
+             409: "The document is synced to the ledger and locked; raise a credit note "
+                  "(for a payment: it has gone to the ledger and cannot be removed).",
              405: "The method is not allowed here; the Allow header lists those that are.",
              413: "The body is larger than API_MAX_BODY_KB.",
              415: "The body is not JSON.", 422: "Invalid input; `errors` lists each field."}
@@ -90,6 +91,28 @@ def build_spec(max_lines):
                          "responses": {"200": _json("DocumentResult", "Updated or unchanged."),
                                        **write_errors, **_errors(404)}},
             },
+            "/documents/{number}/payments": {
+                "parameters": [_number_param("invoice (S number)")],
+                "get": {"operationId": "listPayments",
+                        "summary": "The payments recorded against an invoice, and what is owed",
+                        "responses": {"200": _json("PaymentList", "The payments."),
+                                      **_errors(401, 404)}},
+                "post": {"operationId": "addPayment",
+                         "summary": "Record a receipt (customer invoice) or payment (supplier "
+                                    "invoice)",
+                         "requestBody": _body("PaymentInput"),
+                         "responses": {"201": _json("PaymentResult", "Recorded."),
+                                       **write_errors, **_errors(404)}},
+            },
+            "/documents/{number}/payments/{payment_id}": {
+                "parameters": [_number_param("invoice (S number)"),
+                               {"name": "payment_id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
+                "delete": {"operationId": "removePayment",
+                           "summary": "Remove a payment the ledger has not been sent",
+                           "responses": {"204": {"description": "Removed."},
+                                         **_errors(401, 404, 409)}},
+            },
             "/documents/{number}/sync": {
                 "parameters": [_number_param("document (S number)")],
                 "get": {"operationId": "getDocumentSync",
@@ -134,6 +157,8 @@ def build_spec(max_lines):
                 "DocumentPage": schemas.DOCUMENT_PAGE, "SentInput": schemas.SENT_INPUT,
                 "Error": schemas.ERROR, "RunInput": schemas.RUN_INPUT, "Run": schemas.RUN,
                 "RunGoing": schemas.RUN_GOING, "DocumentSync": schemas.DOCUMENT_SYNC,
+                "PaymentInput": schemas.PAYMENT_INPUT, "Payment": schemas.PAYMENT,
+                "PaymentResult": schemas.PAYMENT_RESULT, "PaymentList": schemas.PAYMENT_LIST,
             },
         },
     }

@@ -1,4 +1,5 @@
-"""The /api/v1 endpoints: contacts and documents upserted by their own numbers, mark sent, list."""
+"""The /api/v1 endpoints: contacts and documents upserted by their own numbers, mark sent, list,
+and payments against invoices."""
 
 import datetime
 
@@ -12,6 +13,7 @@ from models.document import KINDS
 from models.document import Document
 from models.document import DocumentFile
 from models.document import DocumentLocked
+from models.payment import Payment
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
 from services.cursors import decode_cursor
@@ -20,6 +22,12 @@ from services.cursors import parse_id
 from services.documents import clean_document
 from services.documents import upsert_document
 from services.invoice_pdf import SUPPLIER_NOT_SENT
+from services.payments import PaymentError
+from services.payments import add_payment as record_payment
+from services.payments import owed
+from services.payments import payment_json
+from services.payments import payments_of
+from services.payments import remove_payment as drop_payment
 from services.validation import NUMBER_PATTERN
 from sync.records import recheck_documents
 from views.api import schemas
@@ -192,3 +200,40 @@ def list_documents():
         next_cursor = encode_cursor(rows[-1].id)
     return jsonify({"items": [document_json(d, full=False) for d in rows],
                     "next_cursor": next_cursor})
+
+
+def _document_or_404(number):
+    document = _by_number(Document, number)
+    if document is None:
+        raise _not_found("document", number)
+    return document
+
+
+def list_payments(number):
+    """The payments against a document, and what is still owed."""
+    document = _document_or_404(number)
+    return jsonify({"items": [payment_json(p) for p in payments_of(document)],
+                    "owed": f"{owed(document):.2f}"})
+
+
+def add_payment(number):
+    """Record a payment against an invoice (never more than is owed)."""
+    payload = read_json(schemas.PAYMENT_INPUT)
+    document = _document_or_404(number)
+    payment, errors = record_payment(document, {**payload, "amount": str(payload["amount"])})
+    if errors:
+        raise ApiError(422, "invalid", "The input has errors; see `errors`.", errors)
+    return jsonify({"payment": payment_json(payment), "owed": f"{owed(document):.2f}"}), 201
+
+
+def remove_payment(number, payment_id):
+    """Remove a payment that has not been sent to the ledger."""
+    document = _document_or_404(number)
+    payment = Payment.get_or_none(Payment.id == payment_id, Payment.document == document)
+    if payment is None:
+        raise ApiError(404, "not_found", f"There is no payment {payment_id} on {document.number}.")
+    try:
+        drop_payment(payment)
+    except PaymentError as exc:
+        raise ApiError(409, "exported", str(exc)) from exc
+    return "", 204

@@ -198,6 +198,29 @@ FIELD_ERROR = _strict({"field": TEXT, "message": TEXT}, required=("field", "mess
 ERROR = _strict({"error": TEXT, "message": TEXT,
                  "errors": {"type": "array", "items": FIELD_ERROR}}, required=("error", "message"))
 OUTCOME = {"type": "string", "enum": ["created", "updated", "unchanged"]}
+PAYMENT_AMOUNT = {"anyOf": [{"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
+                            {"type": "integer", "minimum": 1, "maximum": 999999999999}],
+                  "x-rule": "must be an amount from 0.01 with at most 2 decimal places: a "
+                            "string such as \"12.50\", or a whole number",
+                  "description": "An exact amount. Send a string such as \"12.50\"."}
+PAYMENT_INPUT = _strict({
+    "paid_on": DATE, "amount": PAYMENT_AMOUNT,
+    "bank_code": {"type": "string", "pattern": r"^([0-9]{1,8})?$",
+                  "description": "The ledger's bank nominal code (Sage 50: e.g. 1200); empty "
+                                 "for the mapped bank."},
+    "reference": text(10),
+}, required=("paid_on", "amount"))
+PAYMENT_INPUT["description"] = (
+    "Rules that depend on stored data, refused with 422: the document is an approved customer "
+    "or supplier invoice, and the amount (at least 0.01) is no more than is owed on it (gross "
+    "less credit notes less payments).")
+PAYMENT = _strict({
+    "id": {"type": "integer"}, "paid_on": DATE, "amount": MONEY, "bank_code": TEXT,
+    "reference": TEXT, "exported": {"type": "boolean"}, "ledger_number": TEXT,
+}, required=("id", "paid_on", "amount", "exported"))
+PAYMENT_RESULT = _strict({"payment": PAYMENT, "owed": MONEY}, required=("payment", "owed"))
+PAYMENT_LIST = _strict({"items": {"type": "array", "items": PAYMENT}, "owed": MONEY},
+                       required=("items", "owed"))
 CONTACT_RESULT = _strict({"outcome": OUTCOME, "contact": CONTACT}, required=("outcome", "contact"))
 DOCUMENT_RESULT = _strict({"outcome": OUTCOME, "document": DOCUMENT},
                           required=("outcome", "document"))

@@ -9,6 +9,7 @@ from models.sync import SYNC
 from models.sync import SyncRun
 from sync import records
 from sync import runs
+from sync.jobs import RunRefused
 from sync.jobs import start_run
 from views.api import schemas
 from views.api.protocol import ApiError
@@ -63,8 +64,11 @@ def start_sync_run():
     payload = read_json(schemas.RUN_INPUT)
     connection = _connection()
     mode = AUTO if payload.get("mode") == "auto" else SYNC
-    run, created = start_run(connection, payload.get("kind") or "", mode,
-                             limit=payload.get("limit"))
+    try:
+        run, created = start_run(connection, payload.get("kind") or "", mode,
+                                 limit=payload.get("limit"))
+    except RunRefused as exc:
+        raise ApiError(409, "not_sent_to", str(exc)) from exc
     if not created:
         return jsonify({"error": "run_going", "message": "A run is already going on this "
                         "connection.", "run": run_json(run)}), 409

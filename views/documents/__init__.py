@@ -1,7 +1,7 @@
 """Documents (staff): the screen's blueprint and its routes, one module per concern.
 
 browse: the list, one document, Sent, void, PDF and attachment; edit: create and edit with
-lines; csv_import: importing a CSV file with a preview.
+lines; csv_import: importing a CSV file with a preview; payments: receipts and payments.
 """
 
 from flask import Blueprint
@@ -9,6 +9,7 @@ from flask import Blueprint
 from views.documents import browse
 from views.documents import csv_import
 from views.documents import edit
+from views.documents import payments
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -19,6 +20,9 @@ bp.post("/<int:document_id>/void")(browse.void)
 bp.get("/<int:document_id>/pdf")(browse.pdf)
 bp.post("/<int:document_id>/attachment")(browse.attach)
 bp.post("/<int:document_id>/attachment/remove")(browse.remove_attachment)
+bp.post("/<int:document_id>/payments", endpoint="add_payment")(payments.add)
+bp.post("/<int:document_id>/payments/<int:payment_id>/remove",
+        endpoint="remove_payment")(payments.remove)
 
 bp.route("/new", methods=["GET", "POST"])(edit.new)
 bp.route("/<int:document_id>/edit", methods=["GET", "POST"])(edit.edit)

@@ -31,6 +31,7 @@ from views._access import login_required
 from views._htmx import is_partial
 from views._htmx import render_page_or_fragment
 from views._lookup import get_or_404
+from views.documents.payments import payments_context
 
 FILTER_KEYS = ("kind", "sent", "synced", "date_from", "date_to", "q")
 
@@ -78,7 +79,8 @@ def _render_detail(document, status=200):
                            lock_message=LOCK_MESSAGE,
                            credit_notes=document.active_credit_notes(),
                            credited=document.credited_total(),
-                           firm_missing=FirmProfile.current().missing_for_documents()), status
+                           firm_missing=FirmProfile.current().missing_for_documents(),
+                           **payments_context(document)), status
 
 
 @login_required

@@ -13,6 +13,7 @@ from models.sync import AUTO
 from models.sync import SYNC
 from models.sync import SyncRun
 from sync import grid
+from sync.jobs import RunRefused
 from sync.jobs import start_run
 from sync.runs import request_stop
 from views._access import login_required
@@ -70,7 +71,10 @@ def run_start():
         reason = ("No accounting package is connected." if connection is None else
                   "The connection needs reconnecting; an administrator does it on Integrations.")
         return progress_fragment(None, kind, connection, message=f"Nothing started. {reason}")
-    run, created = start_run(connection, kind, mode, user=current_user._get_current_object())
+    try:
+        run, created = start_run(connection, kind, mode, user=current_user._get_current_object())
+    except RunRefused as exc:
+        return progress_fragment(None, kind, connection, message=f"Nothing started. {exc}")
     message = "" if created else "A run is already going; here it is."
     return progress_fragment(run, kind, connection, message=message)
 
