@@ -127,22 +127,12 @@ def link_checked(connection, contact, typed, kind=None):
     if connection is None:
         raise LinkRefused("Connect an accounting package first.")
     remote = find_remote_contact(connection, typed, kind or _needed_kind(contact))
-    link = set_link(connection, contact, remote.id)
-    recheck_contact(contact)
-    return link, remote
+    return set_link(connection, contact, remote.id), remote  # set_link rechecks its documents
 
 
 def unlink(connection, contact):
-    """Remove the contact's link in the connection."""
+    """Remove the contact's link in the connection (its documents are rechecked)."""
     set_link(connection, contact, "")
-    recheck_contact(contact)
-
-
-def recheck_contact(contact):
-    """Recompute the sync checks of the contact's documents (as contact or care-of)."""
-    from sync.records import recheck_contact as recheck
-
-    recheck(contact.id)
 
 
 def _normal(text):
@@ -224,9 +214,7 @@ def create_in_ledger(connection, contact, confirmed=False):
                          is_customer=created.is_customer, is_supplier=created.is_supplier,
                          email=created.email or "", account_number=created.account_number or "",
                          active=created.active).on_conflict_ignore().execute()
-    link = set_link(connection, contact, created.id)
-    recheck_contact(contact)
-    return link, created
+    return set_link(connection, contact, created.id), created
 
 
 def search_ledger(connection, text, kind):

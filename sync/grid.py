@@ -7,9 +7,11 @@ except the per-kind waiting counts, which the (connection, kind, state) index an
 """
 
 from peewee import JOIN
+from peewee import PostgresqlDatabase
 from peewee import Tuple
 from peewee import fn
 
+from models import db
 from models.contact import Contact
 from models.document import KINDS
 from models.document import Document
@@ -84,14 +86,18 @@ def _few_match(connection, kind, states):
 
 def _in_document_order(connection, kind, states):
     """Walk the kind's documents in (issue date, id) order, taking each one's record: the first
-    page costs a few dozen lookups when many records match. The "+ 0" and "|| ''" keep the
-    database from planning around the sync record indexes instead (which would sort them all)."""
+    page costs a few dozen lookups when many records match. PostgreSQL's planner finds that
+    plan by itself; on SQLite the "+ 0" and COALESCE keep it from planning around the sync
+    record indexes instead (which would sort every matching record)."""
+    sqlite = not isinstance(db.obj, PostgresqlDatabase)
+    on_connection = (SyncRecord.connection + 0) if sqlite else SyncRecord.connection
     query = (SyncRecord.select(*ROW_COLUMNS)
              .join(Document, JOIN.INNER, on=(SyncRecord.document == Document.id))
              .join(Contact, JOIN.INNER, on=(Document.contact == Contact.id))
-             .where((SyncRecord.connection + 0) == _id(connection), Document.kind == kind))
+             .where(on_connection == _id(connection), Document.kind == kind))
     if states is not None:
-        query = query.where(fn.COALESCE(SyncRecord.state, "").in_(states))
+        state = fn.COALESCE(SyncRecord.state, "") if sqlite else SyncRecord.state
+        query = query.where(state.in_(states))
     return query
 
 

@@ -26,7 +26,6 @@ from services.contacts import list_contacts
 from services.contacts import upsert_contact
 from services.ledger_links import LinkRefused
 from services.ledger_links import find_remote_contact
-from services.ledger_links import recheck_contact
 from services.ledger_links import search_cached
 from services.validation import has_control_characters
 from services.validation import labelled
@@ -148,8 +147,6 @@ def _save(contact):
         if ledger_id is not None:
             set_link(connection, saved, ledger_id)
             outcome = "updated"
-    if ledger_id is not None:
-        recheck_contact(saved)
     flash(f"{saved.name} saved." if outcome != "unchanged" else "Nothing changed.", "success")
     if ledger_id and _ledger_note(connection, ledger_id):
         # Saved anyway (the cached list may be stale), but shown again beside the field.
@@ -194,7 +191,6 @@ def clear_ledger_id(contact_id):
         flash(f"{NO_CONNECTION}: there is no ledger account id to clear.", "error")
     else:
         set_link(connection, contact, "")
-        recheck_contact(contact)
         flash(f"The ledger account id of {contact.name} in {connection_label(connection)} is "
               "cleared.", "success")
     return redirect(url_for("contacts.edit", contact_id=contact.id))
