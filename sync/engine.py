@@ -260,7 +260,7 @@ class RunEngine:
         """Up to a step's worth of documents that pass their checks right now."""
         size = self._step_size()
         for _ in range(20):  # each pass rechecks a few; blocked ones drop out of the next
-            candidates = list(self._due(kind).order_by(Document.issue_date, Document.number)
+            candidates = list(self._due(kind).order_by(Document.issue_date, Document.id)
                               .limit(size * 2 + 10))
             if not candidates:
                 return []
@@ -268,7 +268,7 @@ class RunEngine:
                             changed=False)
             ready = list(self._due(kind).where(
                 SyncRecord.id.in_([r.id for r in candidates]))
-                .order_by(Document.issue_date, Document.number).limit(size))
+                .order_by(Document.issue_date, Document.id).limit(size))
             if ready:
                 return ready
         return []
