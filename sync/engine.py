@@ -196,6 +196,7 @@ class RunEngine:
             kinds = [run.kind] if run.kind else list(ALL_KINDS)
             for kind in kinds:
                 read_with_retries(refresh_index, connection, self.provider, self.ctx, kind)
+            records.recheck_waiting(connection, kinds)  # with the settings and index just read
             self._set_total(kinds)
             for kind in kinds:
                 outcome = self._run_kind(kind)

@@ -153,6 +153,17 @@ def check_unrecorded(connection):
     return len(missing)
 
 
+def recheck_waiting(connection, kinds):
+    """Recheck the blocked and waiting documents of these kinds (a run does this first, so a
+    change made behind the screens' backs, or in the ledger, is seen); return how many."""
+    ids = [r.document_id for r in SyncRecord.select(SyncRecord.document).where(
+        SyncRecord.connection == connection, SyncRecord.kind.in_(list(kinds)),
+        SyncRecord.state.in_((BLOCKED, WAITING)))]
+    if ids:
+        recheck(connection, ids, changed=False)
+    return len(ids)
+
+
 def recheck_documents(document_ids):
     """Recheck documents on the active connection after they (or their contact) changed."""
     connection = Connection.active_connection()

@@ -52,7 +52,7 @@ def test_the_ledgers_total_is_kept_and_the_pdf_attached(sandbox_app, admin_web, 
     run_in_worker(sandbox_app)
     with Db(sandbox_app):
         record = SyncRecord.get(SyncRecord.document == Document.get(number="S9202"))
-        assert (record.state, record.warning) == ("synced", "")
+        assert (record.state, record.warning) == ("synced", ""), (record.code, record.message)
     # Sage takes files on supplier documents only: a sales invoice goes without, no warning.
     assert len(_uploads(sandbox, provider_id)) == (0 if provider_id == "sage" else 1)
 
