@@ -9,6 +9,7 @@ import requests
 from conftest import csrf_token
 from conftest import htmx_headers
 from conftest import worker_env
+from rq import SimpleWorker
 
 import models
 from connections.lists import refresh_lists_now
@@ -25,6 +26,7 @@ from models.integration import LedgerTaxRate
 from models.sync import SyncRecord
 from models.sync import SyncRun
 from services.contact_links import set_link
+from worker.queue import get_queue
 
 CUSTOMER, SUPPLIER = "A9001", "A9002"
 
@@ -142,10 +144,22 @@ def add_ready(app, connection, number, kind="sales_invoice", sent=True, **extra)
     return document
 
 
-def run_in_worker(app, timeout=120, **env):
-    """Drain the queue with a real worker process (burst); return its output."""
-    env.setdefault("LEDGER_SANDBOX_URL", app.config["LEDGER_SANDBOX_URL"])
-    return run_worker_burst(worker_env(app, **env), timeout=timeout)
+def run_in_worker(app, timeout=120, process=False, **settings):
+    """Drain the queue with a real RQ worker (burst) and return its output: in its own process
+    with `process=True` (as `flask --app app worker` runs), else an RQ SimpleWorker in this
+    process, which takes the same jobs from the same Redis without a process start per test."""
+    if process:
+        settings.setdefault("LEDGER_SANDBOX_URL", app.config["LEDGER_SANDBOX_URL"])
+        return run_worker_burst(worker_env(app, **settings), timeout=timeout)
+    saved = {key: app.config[key] for key in settings}
+    app.config.update(settings)
+    try:
+        with app.app_context():
+            queue = get_queue()
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    finally:
+        app.config.update(saved)
+    return ""
 
 
 def states(app, connection):

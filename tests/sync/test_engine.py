@@ -37,7 +37,7 @@ def test_sync_sends_the_next_five_in_order(sandbox_app, admin_web, sandbox, prov
     with Db(sandbox_app):
         run, created = start_run(connection, "sales_invoice")
         assert created and run.limit == 5
-    output = run_in_worker(sandbox_app)
+    output = run_in_worker(sandbox_app, process=True)  # the Procfile's worker command
     got = states(sandbox_app, connection)
     assert [got[n][0] for n in numbers] == ["synced"] * 5 + ["ready"] * 2, (got, output[-3000:])
     run = last_run(sandbox_app)
