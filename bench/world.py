@@ -31,6 +31,7 @@ from conftest import worker_env  # noqa: E402
 from helpers.sync import Db  # noqa: E402
 from helpers.sync import add_ready  # noqa: E402
 from helpers.sync import ready_world  # noqa: E402
+from helpers.sync import tenant_copies  # noqa: E402
 
 import models  # noqa: E402
 from app import create_app  # noqa: E402
@@ -80,13 +81,7 @@ def ledger(sandbox, connection):
 
 def ledger_copies(tenant, numbers):
     """{number: how many documents the ledger holds under it (number or reference)}."""
-    found = {n: set() for n in numbers}
-    for kind, entry in tenant["documents"].items():
-        for key in ("number", "reference"):
-            for number, remote_ids in entry[key].items():
-                if number in found:
-                    found[number].update(f"{kind}:{r}" for r in remote_ids)
-    return {n: len(ids) for n, ids in found.items()}
+    return tenant_copies(tenant, numbers)
 
 
 def _pg_database(tag):

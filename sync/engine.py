@@ -349,10 +349,7 @@ class RunEngine:
 
     def _handle_auth(self, result):
         """Refresh once; when the grant is really gone the run pauses (AuthError ends it)."""
-        try:
-            refresh_tokens(self.connection.id, force=True)
-        except AuthError:
-            raise
+        refresh_tokens(self.connection.id, force=True)  # an AuthError here ends the run
         self.connection = Connection.get_by_id(self.connection.id)
         provider, ctx = api_context(self.connection, timeout=self.timeout)
         ctx.gate, ctx.extra = self.ctx.gate, {**ctx.extra, **self.ctx.extra}

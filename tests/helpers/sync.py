@@ -180,13 +180,21 @@ def copies_in_ledger(sandbox, connection, numbers):
     body = requests.get(f"{sandbox.url}/_control/ledger",
                         params={"provider": connection.provider,
                                 "tenant": connection.organisation_id}, timeout=10).json()
-    found = {n: set() for n in numbers}
+    counts = {n: 0 for n in numbers}
     for tenant in body["tenants"].values():
-        for kind, entry in tenant["documents"].items():
-            for key in ("number", "reference"):
-                for number, remote_ids in entry[key].items():
-                    if number in found:
-                        found[number].update(f"{kind}:{r}" for r in remote_ids)
+        for number, copies in tenant_copies(tenant, numbers).items():
+            counts[number] += copies
+    return counts
+
+
+def tenant_copies(tenant, numbers):
+    """{number: how many documents one tenant's ledger holds under it (number or reference)}."""
+    found = {n: set() for n in numbers}
+    for kind, entry in tenant["documents"].items():
+        for key in ("number", "reference"):
+            for number, remote_ids in entry[key].items():
+                if number in found:
+                    found[number].update(f"{kind}:{r}" for r in remote_ids)
     return {n: len(ids) for n, ids in found.items()}
 
 
