@@ -217,6 +217,37 @@ class OutgoingDocument:
     care_of_contact_id: str = ""
 
 
+@dataclass
+class OutgoingPayment:
+    """Money received against a synced sales invoice, or paid against a synced supplier invoice,
+    to record in the ledger against that document."""
+
+    local_id: int  # our payment's id
+    kind: DocumentKind  # the paid document's kind: SALES_INVOICE or SUPPLIER_INVOICE
+    document_remote_id: str  # the ledger's id of the paid document
+    document_number: str  # our number of the paid document (for messages and references)
+    contact_id: str  # the ledger contact of the paid document
+    paid_on: date
+    amount: Decimal
+    currency: str
+    bank_account_id: str  # the mapped bank account's ledger id
+    bank_account_code: str = ""
+    reference: str = ""
+    idempotency_key: str = ""  # committed before the request, as for documents
+
+
+@dataclass
+class RemotePayment:
+    """A payment read back from the ledger, against one document."""
+
+    remote_id: str
+    document_remote_id: str
+    amount: Decimal
+    paid_on: date | None = None
+    reference: str = ""
+    note: str = ""  # where the provider keeps a memo, the idempotency key we wrote there
+
+
 class PushStatus(enum.StrEnum):
     """What happened to one pushed document."""
 
@@ -650,6 +681,20 @@ class Provider(abc.ABC):
     @abc.abstractmethod
     def get_document(self, ctx, kind, remote_id):
         """Read a document back (totals, status, amount paid), or None."""
+
+    # payments
+    supports_payments = False  # push_payment and find_payments are implemented
+
+    def push_payment(self, ctx, payment):
+        """Record an OutgoingPayment against its synced document; a PushResult (local_id is the
+        payment's, remote_id the ledger's payment id), a ProviderError becoming its status as
+        for documents. Sent with `payment.idempotency_key` where the ledger takes one."""
+        raise NotImplementedError(f"{self.name} payments are not supported")
+
+    def find_payments(self, ctx, kind, document_remote_id):
+        """The payments the ledger holds against one document (RemotePayment each), to settle
+        an uncertain push by reading."""
+        raise NotImplementedError(f"{self.name} payments are not supported")
 
     def quota(self):
         """The last remaining-quota figures the provider reported."""
