@@ -820,7 +820,10 @@ def test_the_standin_runs_from_the_command_line(app, admin_client, monkeypatch, 
         monkeypatch.setattr("sys.argv", ["sandbox.sage50", "--ledgerlink", base, "--user",
                                          zynk.username, "--secret", zynk.secret, "--once"])
         standin.main()
-    assert "imported {'Customer': 1}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # One cycle repeats the workflow until nothing new comes: the customer, then its invoice.
+    assert "Zynk cycle (3 runs): imported {'Customer': 1, 'Transaction': 1}" in out, out
+    assert zynk.secret not in out
 
 
 def test_recheck_hook_counts_and_reconsiders_a_refused_document_when_it_changed(
