@@ -87,7 +87,7 @@ class Schedule:
         self.manual_numbers, self.settle, self.out = manual_numbers, settle, out
         self._workflow, self._workflow_for = None, None
         self._stop, self._thread = threading.Event(), None
-        self._waiting_said = False
+        self._waiting_said = self._quiet_said = False
 
     def _current_target(self):
         if self.credentials_file:
@@ -120,7 +120,11 @@ class Schedule:
         while self.settle and len(runs) < MAX_RUNS and runs[-1].success \
                 and not run_options.get("lose_confirmation"):
             runs.append(workflow.run())
-        self.out(summary(runs, self.company))
+        quiet = not any(run.success or run.failed for run in runs)
+        if not (quiet and self._quiet_said):
+            self.out(summary(runs, self.company) + (" (quiet cycles from now on are not "
+                                                    "reported)" if quiet else ""))
+        self._quiet_said = quiet
         return runs
 
     def safe_cycle(self):
