@@ -3,21 +3,30 @@ codes through the screens, one cycle of the scheduled stand-in brings the demo d
 payments into its Sage 50 over real HTTP, and the Sync page shows them synced with Sage's numbers
 and the rest with their codes; a second cycle changes nothing."""
 
+import argparse
+import json
 import re
 
 from conftest import htmx_headers
 from helpers.browser import live_server
+from helpers.docs import add_document
 from helpers.sync import Db
+from test_zynk import CUSTOMER
 from test_zynk import _table_rows
 from test_zynk import connect_sage50
+from test_zynk import contacts
+from test_zynk import sales_invoice
 
+from cli_demo import zynk_credentials_path
 from models.document import Document
 from models.payment import Payment
 from models.sync import SyncRecord
 from providers.sage50.provider import PAYMENT_ID_BASE
+from sandbox.__main__ import _zynk_schedule
 from sandbox.sage50 import Sage50Company
 from sandbox.sage50.schedule import Schedule
 from sandbox.sage50.schedule import Target
+from sandbox.sage50.schedule import write_credentials
 
 KINDS = ("sales_invoice", "sales_credit_note", "supplier_invoice", "supplier_credit_note")
 ROW = re.compile(r'<tr id="sync-row-\d+"[^>]*data-document-id="(\d+)".*?</tr>', re.S)
@@ -87,3 +96,43 @@ def test_the_demo_data_goes_to_sage50_through_one_standin_cycle(app, admin_clien
         assert payment.confirmed_at is not None and payment.ledger_number == numbers[ident]
     page = admin_client.get(f"/documents/{payments[0].document_id}").get_data(as_text=True)
     assert f"In the ledger ({payments[0].ledger_number})" in page
+
+
+def test_connect_sage50_demo_and_the_scheduled_standin_on_its_credentials_file(app, runner):
+    path = zynk_credentials_path(app)
+    said = []
+    with live_server(app) as base:
+        schedule = Schedule(every=0.1, credentials_file=path, ledgerlink=base, out=said.append)
+        assert schedule.cycle() == [] and schedule.cycle() == []  # nothing to use yet
+        assert said == [f"Zynk stand-in: waiting for credentials in {path} (connect Sage 50 "
+                        "first)"]
+        connected = runner.invoke(args=["connect-sage50-demo"])
+        assert connected.exit_code == 0, connected.output
+        credentials = json.loads(path.read_text())
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert f"Secret            {credentials['secret']}" in connected.output
+        assert "Download URL      http://127.0.0.1:5000/zynk/download" in connected.output
+        contacts(app)
+        sent = sales_invoice(app, "S7001")
+        unsent = add_document(app, "S7002", contact_number=CUSTOMER)  # stays out, with its code
+        runs = schedule.cycle()
+        assert [sorted(run.success) for run in runs] == [["Customer"], ["Transaction"], []]
+        with Db(app):
+            assert SyncRecord.get(SyncRecord.document == sent.id).state == "synced"
+            assert SyncRecord.get(SyncRecord.document == unsent.id).code == "not_sent"
+        # A new secret (the command run again) is read from the file at the next cycle.
+        assert runner.invoke(args=["connect-sage50-demo"]).exit_code == 0
+        assert schedule.cycle()[0].download.startswith(b"<?xml")
+        # Wrong credentials: one line saying why, never the secret, and no exception.
+        write_credentials(path, credentials["user"], "not-the-secret")
+        assert schedule.safe_cycle() == []
+        assert said[-1] == ("Zynk stand-in: the download answered 401: the user name or secret "
+                            "is not (or no longer) right")
+        assert not any("not-the-secret" in line or credentials["secret"] in line
+                       for line in said)
+        # python -m sandbox --zynk-every: the same schedule from its options.
+        options = argparse.Namespace(zynk_every=5.0, zynk_url=base, zynk_user=None,
+                                     zynk_secret=None, zynk_credentials=str(path))
+        built = _zynk_schedule(options, argparse.ArgumentParser())
+        assert (built.every, built.ledgerlink, built.credentials_file) == (5.0, base, str(path))
+        assert _zynk_schedule(argparse.Namespace(zynk_every=0), None) is None
