@@ -199,9 +199,7 @@ def seed_demo_command():
                f"recorded, {already} already there.")
 
 
-# The usual Sage 50 chart of accounts, and our rates' T-codes.
-DEMO_NOMINALS = {"labour_sales": "4000", "materials_sales": "4010", "purchases": "5000",
-                 "bank": "1200"}
+# Our rates' usual Sage 50 T-codes (the nominal codes: Sage 50's default chart).
 DEMO_TAX_CODES = {"20": "1", "5": "5", "0": "0"}
 ZYNK_CREDENTIALS_FILE = "zynk-demo.json"
 
@@ -229,9 +227,10 @@ def connect_sage50_demo_command(company, invoice_format):
     from connections.zynk import save_settings
     from connections.zynk import validate_settings
     from sandbox.sage50.schedule import write_credentials
+    from views.sage50 import NOMINAL_EXAMPLES
     from views.sage50 import zynk_urls
 
-    form = MultiDict({f"nominal_{role}": code for role, code in DEMO_NOMINALS.items()})
+    form = MultiDict({f"nominal_{role}": code for role, code in NOMINAL_EXAMPLES.items()})
     form.setlist("tax_rate", list(DEMO_TAX_CODES))
     form.setlist("tax_code", list(DEMO_TAX_CODES.values()))
     form["invoice_format"] = invoice_format

@@ -16,6 +16,7 @@ from test_zynk import _table_rows
 from test_zynk import connect_sage50
 from test_zynk import contacts
 from test_zynk import sales_invoice
+from test_zynk import save_settings
 
 from cli_demo import zynk_credentials_path
 from models.document import Document
@@ -47,7 +48,19 @@ def sync_rows(client, kind, state_filter):
 
 def test_the_demo_data_goes_to_sage50_through_one_standin_cycle(app, admin_client, runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    app.config["LEDGER_SANDBOX_URL"] = "http://127.0.0.1:9"  # the demo: the sandbox is on
     zynk = connect_sage50(app, admin_client)  # the Integrations page, then the mapping form
+    assert (f"python -m sandbox.sage50 --ledgerlink http://localhost --user {zynk.username} "
+            "--every 60") in zynk.page
+    # Saving the mapping checks the documents: the Sync page shows them before Zynk comes.
+    before = sync_rows(admin_client, "sales_invoice", "waiting")
+    assert before and {"waits_for_customer", "not_sent"} <= {
+        re.search(r'status-code">([^<]+)<', row).group(1) for row in before.values()}
+    saved = save_settings(admin_client)  # saving again says how many will go, and not
+    with Db(app):
+        states = [r.state for r in SyncRecord.select()]
+    assert f'id="sage50-going">{states.count("ready") + states.count("waiting")}<' in saved
+    assert f'id="sage50-held">{states.count("blocked")}<' in saved
     company, said = Sage50Company(), []
     with live_server(app) as base:
         schedule = Schedule(target=Target(base, zynk.username, zynk.secret), company=company,
