@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import requests
 from helpers import sage as sage_help
+from helpers import zoho as zoho_help
 from helpers.sage import REDIRECT_URI as SAGE_REDIRECT
 from helpers.sage import drive_consent
 
@@ -151,4 +152,102 @@ def test_sage_refuses_overpayment_a_non_bank_account_and_an_uncertain_write_is_f
     limited = provider.push_payment(ctx, payment(SALES, invoice, lists["customer"], bank,
                                                  "1.00", "ledgerlink-pay-1-6-1"))
     assert limited.status == PushStatus.RATE_LIMITED and limited.retry_after == 1.0
+    assert len(provider.find_payments(ctx, SALES, invoice)) == 1
+
+
+# --- Zoho Books ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def zoho(sandbox):
+    """(provider, ctx, lists) on the UK organisation: accounts by name and contacts by kind."""
+    provider = REGISTRY["zoho"](ProviderSettings(sandbox_url=sandbox.url,
+                                                 redirect_uri=zoho_help.REDIRECT_URI))
+    tokens = zoho_help.connect(provider)
+    ctx = ApiContext(tokens.access_token, zoho_help.UK_ORG, extra=dict(tokens.extra), timeout=5)
+    contacts = provider.contacts(ctx).contacts
+    lists = {"accounts": {a.name: a for a in provider.accounts(ctx)},
+             "customer": next(c for c in contacts if c.is_customer).id,
+             "supplier": next(c for c in contacts if c.is_supplier).id}
+    return provider, ctx, lists
+
+
+def _zoho_invoice(provider, ctx, lists, kind, number):
+    """Push a 120.00 invoice (marked sent) or bill; its PushResult."""
+    sales = kind is SALES
+    account = lists["accounts"]["Sales" if sales else "Office Supplies"]
+    line = OutgoingLine("Work", Decimal(1), Decimal("100.00"), Decimal("100.00"),
+                        Decimal("0.00"), account.id, account.code)
+    doc = OutgoingDocument(local_id=1, kind=kind, number=number,
+                           contact_id=lists["customer" if sales else "supplier"],
+                           issue_date=date(2025, 1, 31), due_date=date(2025, 2, 28),
+                           currency="GBP", lines=[line], net_total=Decimal(100),
+                           tax_total=Decimal(0), gross_total=Decimal(100),
+                           supplier_reference="" if sales else f"SUP-{number}")
+    [result] = provider.push(ctx, [doc])
+    assert result.status == PushStatus.CREATED, result
+    return result.remote_id
+
+
+def test_zoho_customer_and_vendor_payments_match_the_spec_and_are_found(sandbox, zoho):
+    provider, ctx, lists = zoho
+    bank = lists["accounts"]["Business Current Account"].id
+    assert provider.supports_payments
+    invoice = _zoho_invoice(provider, ctx, lists, SALES, "ZP-1")
+    bill = _zoho_invoice(provider, ctx, lists, BILLS, "ZP-2")
+    received = provider.push_payment(ctx, payment(SALES, invoice, lists["customer"], bank))
+    paid = provider.push_payment(ctx, payment(BILLS, bill, lists["supplier"], bank, "100.00",
+                                              "ledgerlink-pay-1-2-1"))
+    assert received.status == paid.status == PushStatus.CREATED, (received, paid)
+    assert received.remote_total == Decimal("50.00") and received.url.endswith(invoice)
+    [found] = provider.find_payments(ctx, SALES, invoice)
+    assert (found.remote_id, found.amount, found.paid_on, found.reference) == (
+        received.remote_id, Decimal("50.00"), date(2025, 2, 10), "BACS 1")
+    assert "ledgerlink-pay-1-1-1" in found.note
+    [bill_paid] = provider.find_payments(ctx, BILLS, bill)
+    assert bill_paid.remote_id == paid.remote_id and "ledgerlink-pay-1-2-1" in bill_paid.note
+    assert provider.find_payments(ctx, SALES, "999") == []
+    sale = provider.get_document(ctx, SALES, invoice)
+    assert (sale.amount_paid, sale.status) == (Decimal("50.00"), "partially_paid")
+    bought = provider.get_document(ctx, BILLS, bill)
+    assert (bought.amount_paid, bought.status) == (Decimal("100.00"), "paid")
+    posts = [c for c in recorded(sandbox, "zoho") if c["path"].endswith("payments")
+             and c["method"] == "POST"]
+    assert {zoho_help.validate_request("POST", c["path"], c["body"]) for c in posts} == {
+        "create_customer_payment", "create_vendor_payment"}
+    assert posts[0]["body"]["account_id"] == bank
+    assert posts[1]["body"]["paid_through_account_id"] == bank
+    assert posts[1]["body"]["bills"] == [{"bill_id": bill, "amount_applied": 100.0}]
+
+
+def test_zoho_a_repeat_after_a_timeout_is_found_and_refusals_are_plain(sandbox, zoho):
+    provider, ctx, lists = zoho
+    bank = lists["accounts"]["Business Current Account"].id
+    invoice = _zoho_invoice(provider, ctx, lists, SALES, "ZR-1")
+    ctx.timeout = 0.5
+    faults(sandbox, "zoho", timeout_after_write_next=1, timeout_seconds=1.5)
+    sent = payment(SALES, invoice, lists["customer"], bank, key="ledgerlink-pay-1-9-1")
+    lost = provider.push_payment(ctx, sent)
+    assert lost.status == PushStatus.UNCERTAIN and lost.local_id == sent.local_id
+    ctx.timeout = 5
+    [landed] = provider.find_payments(ctx, SALES, invoice)
+    assert sent.idempotency_key in landed.note and landed.amount == sent.amount
+    over = provider.push_payment(ctx, payment(SALES, invoice, lists["customer"], bank, "50.01",
+                                              "ledgerlink-pay-1-9-2"))
+    assert (over.status, over.code) == (PushStatus.INVALID, "overpayment")
+    assert over.message.startswith("Zoho Books refused the payment: it is more than the "
+                                   "document still owes there (The amount applied is more")
+    income = lists["accounts"]["Sales"].id
+    wrong = provider.push_payment(ctx, payment(SALES, invoice, lists["customer"], income,
+                                               key="ledgerlink-pay-1-9-3"))
+    assert (wrong.status, wrong.code) == (PushStatus.INVALID, "account_invalid")
+    unknown = provider.push_payment(ctx, payment(SALES, "999", lists["customer"], bank,
+                                                 key="ledgerlink-pay-1-9-4"))
+    assert unknown.status == PushStatus.INVALID
+    assert unknown.message == ("Zoho Books refused the payment: Invalid value passed for "
+                               "invoice_id. Correct it and sync again.")
+    faults(sandbox, "zoho", rate_limit_next=1)
+    limited = provider.push_payment(ctx, payment(SALES, invoice, lists["customer"], bank,
+                                                 "1.00", "ledgerlink-pay-1-9-5"))
+    assert limited.status == PushStatus.RATE_LIMITED
     assert len(provider.find_payments(ctx, SALES, invoice)) == 1
