@@ -117,6 +117,8 @@ def payment_body(payment, bank_account_id):
             "allocated_artefacts": [{"artefact_id": payment.document_remote_id,
                                      "amount": amount}],
             "idempotency_id": key}
+    if payment.currency:
+        body["currency_id"] = payment.currency  # the invoice's, as documents send it
     if reference:
         body["reference"] = reference
     return {"contact_payment": body}

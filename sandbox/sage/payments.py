@@ -8,6 +8,7 @@ from sandbox.sage.errors import SageError
 from sandbox.sage.seed import base
 from sandbox.sage.seed import guid
 from sandbox.sage.seed import stamp
+from sandbox.sage.seed import usable_currencies
 
 # transaction_type_id -> (the invoices it pays, the contact type it needs, its name)
 PAYMENT_TYPES = {"CUSTOMER_RECEIPT": ("sales_invoices", "CUSTOMER", "Customer Receipt"),
@@ -42,15 +43,19 @@ def create_payment(tenant, payload, now=None):
     bank = tenant["bank_accounts"].get(bank_id)
     if bank is None or not bank["is_active"]:
         raise SageError(404, "RecordNotFound", "Couldn't find BankAccount", "bank_account_id")
-    allocations = _allocations(tenant, collection, payload, contact_id)
+    currency = payload.get("currency_id") or tenant["currency"]
+    if currency not in usable_currencies(tenant):
+        raise SageError(404, "RecordNotFound", "Couldn't find Currency", "currency_id")
+    allocations = _allocations(tenant, collection, payload, contact_id, currency)
     allocated = round(sum(amount for _, amount in allocations), 2)
     if allocated != total:
         raise SageError(422, "RecordInvalid", "must equal the total of the allocated artefacts",
                         "total_amount")
-    return _store(tenant, payload, type_id, type_name, contact, bank, allocations, total, now)
+    return _store(tenant, payload, currency, (type_id, type_name), contact, bank, allocations,
+                  total, now)
 
 
-def _allocations(tenant, collection, payload, contact_id):
+def _allocations(tenant, collection, payload, contact_id, currency):
     """(invoice, amount) for each allocated artefact, each checked against what it still owes."""
     raw = payload.get("allocated_artefacts")
     if not isinstance(raw, list) or not raw:
@@ -65,6 +70,9 @@ def _allocations(tenant, collection, payload, contact_id):
         if doc is None or doc["contact"]["id"] != contact_id:
             raise SageError(404, "RecordNotFound", "Couldn't find Artefact",
                             f"{where}.artefact_id")
+        if doc["currency"]["id"] != currency:
+            raise SageError(422, "RecordInvalid", "must be in the currency of the payment",
+                            f"{where}.artefact_id")
         amount = money(required(item, "amount", f"{where}.amount"), f"{where}.amount")
         if amount <= 0:
             raise SageError(422, "RecordInvalid", "must be greater than 0", f"{where}.amount")
@@ -78,9 +86,9 @@ def _allocations(tenant, collection, payload, contact_id):
     return out
 
 
-def _store(tenant, payload, type_id, type_name, contact, bank, allocations, total, now):
+def _store(tenant, payload, currency, payment_type, contact, bank, allocations, total, now):
+    type_id, type_name = payment_type
     payment_id = guid()
-    currency = tenant["currency"]
     reference = payload.get("reference") or ""
     payment = base("contact_payments", payment_id, reference or type_name)
     payment.update({
