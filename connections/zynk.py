@@ -100,7 +100,7 @@ def authenticate(username, secret):
 def settings_values(link):
     """The settings form's values from the saved link."""
     return {"nominal": dict(link.nominal_codes or {}),
-            "tax": {rate: str(code) for rate, code in (link.tax_codes or {}).items()},
+            "tax": {rate: f"T{code}" for rate, code in (link.tax_codes or {}).items()},
             "invoice_format": link.invoice_format, "manual_numbers": link.manual_numbers,
             "test_mode": link.test_mode}
 
@@ -131,9 +131,12 @@ def validate_settings(form):
             errors[f"tax_{index}"] = f"Rate {rate!r} is not a percentage between 0 and 100."
             values["tax"][rate] = code
             continue
-        if not code.isdigit() or int(code) > 99:
-            errors[f"tax_{index}"] = f"{key}%: the Sage tax code is a number 0 to 99 (T1 is 1)."
-        values["tax"][key] = code
+        number = code[1:] if code[:1] in ("T", "t") else code  # "T1" as Sage writes it, or "1"
+        if not number.isdigit() or int(number) > 99:
+            errors[f"tax_{index}"] = f"{key}%: the Sage tax code is T0 to T99 (e.g. T1)."
+            values["tax"][key] = code
+            continue
+        values["tax"][key] = f"T{int(number)}"
     if not values["tax"]:
         errors["tax"] = "Map at least one tax rate to a Sage tax code."
     if values["invoice_format"] not in FORMATS:
@@ -148,7 +151,7 @@ def save_settings(connection, link, values):
     """Save the mapping; the connection's mapping counts as confirmed from now on."""
     with db.atomic():
         ZynkLink.update(nominal_codes=values["nominal"],
-                        tax_codes={rate: int(code) for rate, code in values["tax"].items()},
+                        tax_codes={rate: int(code[1:]) for rate, code in values["tax"].items()},
                         invoice_format=values["invoice_format"],
                         manual_numbers=values["manual_numbers"],
                         test_mode=values["test_mode"]).where(ZynkLink.id == link.id).execute()

@@ -224,12 +224,14 @@ def test_settings_validate_nominal_and_tax_codes_and_keep_what_was_typed(app, ad
                                         "nominal_bank": "123456789"}, expect_saved=False)
     assert "digits only, up to 8" in html
     assert 'value="40A0"' in html and 'value="123456789"' in html
-    html = save_settings(admin_client, {"tax_code": ["1", "T0", "5"]}, expect_saved=False)
-    assert "the Sage tax code is a number" in html
+    html = save_settings(admin_client, {"tax_code": ["1", "X0", "T100"]}, expect_saved=False)
+    assert "0%: the Sage tax code is T0 to T99" in html and "5%: the Sage tax code" in html
+    assert 'value="X0"' in html and 'value="T100"' in html
     html = save_settings(admin_client, {"invoice_format": "transaction", "manual_numbers": "on"},
                          expect_saved=False)
     assert "Manual invoice numbers apply to Invoice XML only" in html
-    save_settings(admin_client, {"invoice_format": "invoice", "manual_numbers": "on"})
+    save_settings(admin_client, {"invoice_format": "invoice", "manual_numbers": "on",
+                                 "tax_code": ["T1", "t0", "5"]})  # as Sage writes them, or bare
     with Db(app):
         link = ZynkLink.get()
         assert link.nominal_codes == NOMINALS
