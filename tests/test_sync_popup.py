@@ -315,6 +315,15 @@ def test_preview_shows_exactly_what_would_be_sent(sandbox_app, admin_web, staff_
     assert str(document.gross_total) in resolved
 
 
+def _sync_now(client, app):
+    """Press Sync on the sales invoices and let a real worker run it."""
+    response = client.post("/sync/runs", data={
+        "kind": "sales_invoice", "mode": "sync", "csrf_token": csrf_token(client, "/sync/")},
+        headers=htmx_headers())
+    assert response.status_code == 200
+    run_in_worker(app)
+
+
 def test_waiting_currency_period_connection_and_the_rows_an_action_changes(
         sandbox, sandbox_app, admin_web, staff_web):
     """The sections for a document that waits (its invoice, a retry time), a currency the
@@ -332,11 +341,7 @@ def test_waiting_currency_period_connection_and_the_rows_an_action_changes(
     with Db(app):
         Document.update(currency="EUR").where(Document.id == euro.id).execute()
     _recheck(app, connection)
-    response = staff_web.post("/sync/runs", data={
-        "kind": "sales_invoice", "mode": "sync", "csrf_token": csrf_token(staff_web, "/sync/")},
-        headers=htmx_headers())
-    assert response.status_code == 200
-    run_in_worker(app)
+    _sync_now(staff_web, app)
 
     html = popup(staff_web, credit)
     assert 'data-problem="waits"' in html and 'id="popup-waits"' in html
@@ -347,8 +352,13 @@ def test_waiting_currency_period_connection_and_the_rows_an_action_changes(
     html = popup(admin_web, euro)
     assert _record(app, connection, euro).code == "currency_disabled"
     assert 'id="popup-currency"' in html and "<strong>EUR</strong>" in html
-    assert "only GBP enabled" in html and 'id="popup-open-integrations"' in html
+    assert "only GBP enabled" in html and "reads Xero's currencies first" in html
     assert 'id="popup-ask-admin"' in popup(staff_web, euro)
+    # The advice holds: once the ledger enables EUR, pressing Sync reads it and moves on (to the
+    # closed period, which the sandbox still has).
+    set_organisation(sandbox, "xero", connection.organisation_id, currencies=["GBP", "EUR"])
+    _sync_now(staff_web, app)
+    assert _record(app, connection, euro).code == "period_locked"
 
     html = popup(staff_web, locked)
     assert _record(app, connection, locked).code == "period_locked"
