@@ -167,6 +167,7 @@ def test_create_new_with_and_without_a_close_match(sandbox, sandbox_app, admin_w
     assert "You will be asked to confirm" in html and near.name in html
     asked = act(admin_web, close_doc, "create-contact")
     assert 'id="popup-create-warning"' in asked and "already has a close match" in asked
+    assert "% alike" in asked and "press its Link this instead" in asked  # says why and how
     assert 'id="popup-create-confirm"' in asked
     assert ledger_id(app, connection, _contact(app, close)) == ""
     confirmed = act(admin_web, close_doc, "create-contact", confirmed="1")
