@@ -376,6 +376,19 @@ def test_waiting_currency_period_connection_and_the_rows_an_action_changes(
     assert 'id="popup-retry-at"' in html and due.strftime("%H:%M") in html
     assert re.search(r"in (9|10) minutes", html) and 'id="popup-retry"' in html
 
+    # A synced document's warning: its first clause on the row, the whole and the fix in the popup.
+    warned = add_ready(app, connection, "S7307")
+    warning = ("The PDF was not attached: Not ready to send: the PDF still lacks the firm's "
+               "name and its address. An administrator fills them in under Settings.")
+    with Db(app):
+        SyncRecord.update(state="synced", code="synced", ledger_number="S7307",
+                          warning=warning).where(SyncRecord.document == warned.id).execute()
+    grid_html = staff_web.get("/sync/?filter=synced&q=S7307").get_data(as_text=True)
+    assert ">The PDF was not attached (click the row for why)</small>" in grid_html
+    html = popup(admin_web, warned)
+    assert 'id="popup-warning"' in html and "name and its address" in html
+    assert 'href="/settings/"' in html.split('id="popup-warning"')[1].split("</p>")[0]
+
     # Create new from one document readies the contact's other one on screen too.
     first, account = _unlinked_document(app, connection, "S7305", "Walkthrough Glaziers")
     second = add_ready(app, connection, "S7306")
