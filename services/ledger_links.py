@@ -183,9 +183,14 @@ def new_contact_warning(connection, contact, ranked=None):
     ranked = suggestions(connection, contact) if ranked is None else ranked
     close = [s for s in ranked if s.score >= CLOSE_MATCH]
     if close:
-        best = close[0].ledger
-        return (f"{package_name(connection)} already has a close match: {best.name}"
-                f"{' (' + best.email + ')' if best.email else ''}. Create a new contact anyway?")
+        best = close[0]
+        why = f"{best.score:.0f}% alike" + (f", same {' and '.join(best.reasons)}"
+                                              if best.reasons else "")
+        email = f", {best.ledger.email}" if best.ledger.email else ""
+        who = "supplier" if contact.kind == "supplier" else "customer"
+        return (f"{package_name(connection)} already has a close match: {best.ledger.name} "
+                f"({why}{email}). If that is the same {who}, press its Link this instead; "
+                f"otherwise create {contact.name} anyway?")
     options = {**DEFAULT_OPTIONS, **(connection.options or {})}
     if contact.kind == "supplier" and options.get("warn_new_supplier"):
         return (f"This creates a new supplier, {contact.name}, in {package_name(connection)}. "

@@ -65,11 +65,13 @@ def test_fix_a_contact_mark_sent_and_sync_in_place(sandbox_app, admin_web, admin
     add_contact(app, "B0001", twin.name)
     unlinked = add_ready(app, connection, "S8001")
     unsent = add_ready(app, connection, "S8002", sent=False)
+    same_contact = add_ready(app, connection, "S8003")
     with Db(app):
         Document.update(contact=Contact.get(Contact.number == "B0001").id).where(
-            Document.id == unlinked.id).execute()
+            Document.id.in_((unlinked.id, same_contact.id))).execute()
     _recheck(app, connection)
     first, second = _record_id(app, unlinked), _record_id(app, unsent)
+    third = _record_id(app, same_contact)
     worker = _worker(app)
     try:
         with live_server(app) as base, chromium_page() as page:
@@ -86,6 +88,8 @@ def test_fix_a_contact_mark_sent_and_sync_in_place(sandbox_app, admin_web, admin
             page.click("#popup-link-this")
             page.wait_for_selector(f"#sync-row-{first}.state-ready")
             assert page.locator("#sync-actions").count() == 0  # closed: nothing left to fix
+            # The contact's other invoice on screen turns ready too, without a reload.
+            page.wait_for_selector(f"#sync-row-{third}.state-ready")
 
             # Mark the other invoice sent in the popup.
             page.click(f"#sync-row-{second} td:nth-child(2)")

@@ -3,21 +3,25 @@ HTTP: contact links (Link this, typed id right and wrong, Create new with and wi
 match, Sage's reference search, Unlink), Sent, account and tax lines, duplicates (link to the
 ledger's copy), failed and uncertain (Retry now), Exclude and Include, and the history."""
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
 from conftest import csrf_token
 from conftest import htmx_headers
+from helpers.contract import set_organisation
 from helpers.docs import add_contact
 from helpers.links import ledger_id
 from helpers.sync import SUPPLIER
 from helpers.sync import Db
 from helpers.sync import add_ready
 from helpers.sync import ready_world
+from helpers.sync import run_in_worker
 
 from connections.tokens import call_with_refresh
 from models.contact import Contact
+from models.document import Document
 from models.integration import Connection
 from models.integration import LedgerContact
 from models.sync import LedgerDocument
@@ -163,6 +167,7 @@ def test_create_new_with_and_without_a_close_match(sandbox, sandbox_app, admin_w
     assert "You will be asked to confirm" in html and near.name in html
     asked = act(admin_web, close_doc, "create-contact")
     assert 'id="popup-create-warning"' in asked and "already has a close match" in asked
+    assert "% alike" in asked and "press its Link this instead" in asked  # says why and how
     assert 'id="popup-create-confirm"' in asked
     assert ledger_id(app, connection, _contact(app, close)) == ""
     confirmed = act(admin_web, close_doc, "create-contact", confirmed="1")
@@ -309,3 +314,110 @@ def test_preview_shows_exactly_what_would_be_sent(sandbox_app, admin_web, staff_
     assert "Authorization" not in html
     resolved = re.search(r'<pre class="preview-resolved">(.*?)</pre>', html, re.S).group(1)
     assert str(document.gross_total) in resolved
+
+
+def _sync_now(client, app):
+    """Press Sync on the sales invoices and let a real worker run it."""
+    response = client.post("/sync/runs", data={
+        "kind": "sales_invoice", "mode": "sync", "csrf_token": csrf_token(client, "/sync/")},
+        headers=htmx_headers())
+    assert response.status_code == 200
+    run_in_worker(app)
+
+
+def test_waiting_currency_period_connection_and_the_rows_an_action_changes(
+        sandbox, sandbox_app, admin_web, staff_web):
+    """The sections for a document that waits (its invoice, a retry time), a currency the
+    ledger has not enabled, a closed period (read from the sandbox by a real Sync run) and a
+    connection problem; and an action swaps every row on screen it changed."""
+    app = sandbox_app
+    connection = ready_world(app, admin_web, "xero")
+    set_organisation(sandbox, "xero", connection.organisation_id, lock_date="2026-03-15",
+                     currencies=["GBP"])
+    invoice = add_ready(app, connection, "S7301", sent=False)
+    credit = add_ready(app, connection, "C7301", kind="sales_credit_note",
+                       original_number="S7301")
+    euro = add_ready(app, connection, "S7302")
+    locked = add_ready(app, connection, "S7303")
+    with Db(app):
+        Document.update(currency="EUR").where(Document.id == euro.id).execute()
+    _recheck(app, connection)
+    _sync_now(staff_web, app)
+
+    html = popup(staff_web, credit)
+    assert 'data-problem="waits"' in html and 'id="popup-waits"' in html
+    assert "S7301" in html and "not_sent" not in html.split('id="popup-waits"')[0]
+    assert "Cannot sync until marked as sent." in html.split('id="popup-waits"')[1]
+    assert f'/sync/documents/{invoice.id}"' in html  # "What stops S7301" opens its popup
+
+    html = popup(admin_web, euro)
+    assert _record(app, connection, euro).code == "currency_disabled"
+    assert 'id="popup-currency"' in html and "<strong>EUR</strong>" in html
+    assert "only GBP enabled" in html and "reads Xero's currencies first" in html
+    assert 'id="popup-ask-admin"' in popup(staff_web, euro)
+    # The advice holds: once the ledger enables EUR, pressing Sync reads it and moves on (to the
+    # closed period, which the sandbox still has).
+    set_organisation(sandbox, "xero", connection.organisation_id, currencies=["GBP", "EUR"])
+    _sync_now(staff_web, app)
+    assert _record(app, connection, euro).code == "period_locked"
+
+    html = popup(staff_web, locked)
+    assert _record(app, connection, locked).code == "period_locked"
+    assert 'id="popup-period"' in html and "2026-03-01" in html
+    assert '<strong id="popup-lock-date">2026-03-15</strong>' in html
+    assert f"/documents/{locked.id}/edit" in html and "ask an administrator" in html
+
+    retry = add_ready(app, connection, "S7304")
+    with Db(app):
+        due = datetime.datetime.now() + datetime.timedelta(minutes=10)
+        SyncRecord.update(state="waiting", code="retry_waiting", attempts=2,
+                          next_attempt_at=due).where(SyncRecord.document == retry.id).execute()
+    html = popup(staff_web, retry)
+    assert 'id="popup-retry-at"' in html and due.strftime("%H:%M") in html
+    assert re.search(r"in (9|10) minutes", html) and 'id="popup-retry"' in html
+
+    # A synced document's warning: its first clause on the row, the whole and the fix in the popup.
+    warned = add_ready(app, connection, "S7307")
+    warning = ("The PDF was not attached: Not ready to send: the PDF still lacks the firm's "
+               "name and its address. An administrator fills them in under Settings.")
+    with Db(app):
+        SyncRecord.update(state="synced", code="synced", ledger_number="S7307",
+                          warning=warning).where(SyncRecord.document == warned.id).execute()
+    grid_html = staff_web.get("/sync/?filter=synced&q=S7307").get_data(as_text=True)
+    assert ">The PDF was not attached (click the row for why)</small>" in grid_html
+    html = popup(admin_web, warned)
+    assert 'id="popup-warning"' in html and "name and its address" in html
+    assert 'href="/settings/"' in html.split('id="popup-warning"')[1].split("</p>")[0]
+
+    # Create new from one document readies the contact's other one on screen too.
+    first, account = _unlinked_document(app, connection, "S7305", "Walkthrough Glaziers")
+    second = add_ready(app, connection, "S7306")
+    with Db(app):
+        Document.update(contact=Contact.get(Contact.number == account).id).where(
+            Document.id == second.id).execute()
+    _recheck(app, connection)
+    one, two = _record(app, connection, first), _record(app, connection, second)
+    assert two.code == "contact_not_linked"
+    answer = act(staff_web, first, "create-contact", visible=f"{one.id},{two.id}")
+    for record in (one, two):  # both now past the contact check (to the closed period)
+        row = re.search(rf'<tr id="sync-row-{record.id}".*?</tr>', answer, re.S).group(0)
+        assert 'hx-swap-oob="true"' in row and "period_locked" in row
+    assert 'id="sync-menu"' in answer and 'hx-swap-oob="true"' in answer
+
+    # Connection problems: the mapping link for admins, a plain sentence for staff.
+    with Db(app):
+        Connection.update(mappings_confirmed=False).where(
+            Connection.id == connection.id).execute()
+    _recheck(app, connection)
+    html = popup(admin_web, locked)
+    assert 'data-problem="connection"' in html and 'id="popup-open-mapping"' in html
+    staff_html = popup(staff_web, locked)
+    assert "finish the account mapping" in staff_html and "/configure" not in staff_html
+    with Db(app):
+        Connection.update(mappings_confirmed=True, status="needs_reconnect",
+                          status_reason="Xero ended the grant.").where(
+            Connection.id == connection.id).execute()
+    _recheck(app, connection)
+    html = popup(admin_web, locked)
+    assert "Xero ended the grant." in html and "Reconnect on Integrations" in html
+    assert "reconnect Xero on Integrations" in popup(staff_web, locked)

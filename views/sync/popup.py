@@ -2,8 +2,11 @@
 Retry now, link to the ledger's copy, Preview. Each action rechecks the row and answers with
 the popup (the next problem, or closed) and the row swapped in place."""
 
+import datetime
+
 from flask import abort
 from flask import flash
+from flask import g
 from flask import render_template
 from flask import request
 from flask_login import current_user
@@ -22,15 +25,19 @@ from sync import grid
 from sync import records
 from sync.codes import describe
 from sync.preview import preview as dry_run
+from sync.snapshot import organisation_settings
 from views._access import login_required
 from views._lookup import get_or_404
 
 DONE_PROBLEMS = ("ready", "excluded")
 REASON_MAX = 500
+# A row another process touched just before this action is swapped too (harmless).
+ACTION_OVERLAP = datetime.timedelta(seconds=1)
 
 
 def _context(document_id):
     """(connection, document, record) for the active connection; 404 when not on the grid."""
+    g.sync_action_started = datetime.datetime.now()
     connection = Connection.active_connection()
     document = get_or_404(Document, document_id)
     record = grid.row_for(connection, document.id) if connection is not None else None
@@ -58,6 +65,21 @@ def _whose_link(document, problem):
     return document.contact
 
 
+def _waiting_for(connection, document, record, problem):
+    """What a waiting document waits for: (the invoice, its record) and the minutes to its
+    retry time (None when it has none)."""
+    invoice = invoice_record = None
+    if problem == "waits" and document.original_id:
+        invoice = document.original
+        invoice_record = grid.row_for(connection, invoice.id)
+    minutes = None
+    if record is not None and record.next_attempt_at is not None:
+        seconds = (record.next_attempt_at - datetime.datetime.now()).total_seconds()
+        minutes = max(0, int(seconds + 59) // 60)
+    return {"invoice": invoice, "invoice_record": invoice_record, "retry_in": minutes,
+            "today": datetime.date.today()}
+
+
 def render_dialog(connection, document, record, error="", typed="", confirm="", note="",
                   found=None, preview=None, status=200):
     """The popup for one document, with what the last action said."""
@@ -76,7 +98,21 @@ def render_dialog(connection, document, record, error="", typed="", confirm="", 
         lines=document.ordered_lines() if problem in ("account", "tax", "text") else [],
         history=history[:20], sent_methods=SENT_METHODS, error=error, typed=typed,
         confirm=confirm, note=note, found=found, preview=preview,
-        is_admin=current_user.is_admin), status
+        settings=(organisation_settings(connection)
+                  if problem in ("currency", "period") else None),
+        is_admin=current_user.is_admin, **_waiting_for(connection, document, record, problem)
+    ), status
+
+
+def _rows_changed_on_screen(connection, record):
+    """The other rows on screen (the ids the popup's form sent) that this action changed: a
+    contact linked from one document readies all of that contact's documents."""
+    ids = [i for i in grid.parse_ids(request.form.get("visible"))
+           if record is None or i != record.id]
+    started = g.get("sync_action_started")
+    if not ids or started is None:
+        return []
+    return grid.rows_by_id(connection, ids, since=started - ACTION_OVERLAP)
 
 
 def after_action(connection, document, note="", error=""):
@@ -87,9 +123,11 @@ def after_action(connection, document, note="", error=""):
         body = ""
     else:
         body = render_dialog(connection, document, record, error=error, note=note)[0]
-    if record is not None:
-        body += render_template("sync/_row.html", record=record, oob=True)
-    return body
+    for row in ([record] if record is not None else []) + _rows_changed_on_screen(
+            connection, record):
+        body += render_template("sync/_row.html", record=row, oob=True)
+    return body + render_template("sync/_menu.html", oob=True, kinds=grid.KIND_LABELS,
+                                  kind=document.kind, counts=grid.waiting_counts(connection))
 
 
 @login_required
