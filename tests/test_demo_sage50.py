@@ -109,6 +109,12 @@ def test_the_demo_data_goes_to_sage50_through_one_standin_cycle(app, admin_clien
         assert payment.confirmed_at is not None and payment.ledger_number == numbers[ident]
     page = admin_client.get(f"/documents/{payments[0].document_id}").get_data(as_text=True)
     assert f"In the ledger ({payments[0].ledger_number})" in page
+    # The Sync page names Sage 50 with its last download and offers no Sync to press.
+    sync_page = admin_client.get("/sync/").get_data(as_text=True)
+    assert 'id="sync-package">Sage 50 (through Zynk)<' in sync_page
+    assert "No accounting package is connected" not in sync_page
+    assert re.search(r'id="sync-last-download">\d\d \w{3} \d{4} \d\d:\d\d<', sync_page)
+    assert 'id="sync-pull-note"' in sync_page and 'id="sync-now"' not in sync_page
 
 
 def test_connect_sage50_demo_and_the_scheduled_standin_on_its_credentials_file(app, runner):

@@ -10,8 +10,10 @@ from flask import url_for
 from connections.ratelimit import RedisGate
 from connections.tokens import provider_for
 from models.integration import Connection
+from providers import PULL_REGISTRY
 from providers import REGISTRY
 from sync import grid
+from sync import zynk
 from sync.runs import active_run
 from sync.runs import latest_run
 from views._access import login_required
@@ -44,6 +46,8 @@ def connection_panel(connection):
     """What the connection panel shows (None fields where there is nothing to say)."""
     if connection is None:
         return {"connection": None}
+    if connection.provider in PULL_REGISTRY:
+        return pull_panel(connection)
     provider_class = REGISTRY.get(connection.provider)
     if provider_class is None:
         return {"connection": None}
@@ -54,6 +58,16 @@ def connection_panel(connection):
     return {"connection": connection, "package": provider_class.name,
             "sandbox": provider.is_sandbox, "quota": quota,
             "renew_by": _renew_by(connection, provider_class)}
+
+
+def pull_panel(connection):
+    """The panel for a package that fetches from us (Sage 50 through Zynk): its last download
+    and confirmation instead of call allowances and renewals."""
+    link = zynk.link_of(connection)
+    return {"connection": connection, "package": PULL_REGISTRY[connection.provider].name,
+            "pull": True, "test_mode": bool(link and link.test_mode),
+            "last_download": link.last_download_at if link else None,
+            "last_confirmation": link.last_confirmation_at if link else None}
 
 
 def grid_context(connection, args):

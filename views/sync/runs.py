@@ -12,6 +12,7 @@ from models.integration import Connection
 from models.sync import AUTO
 from models.sync import SYNC
 from models.sync import SyncRun
+from providers import PULL_REGISTRY
 from sync import grid
 from sync.jobs import RunRefused
 from sync.jobs import start_run
@@ -34,7 +35,8 @@ def progress_context(run, kind, connection=None, message="", rows=(), counts=Non
     now = datetime.datetime.now()
     return {"run": run, "kind": kind, "message": message, "connection": connection,
             "changed_rows": rows, "final_counts": counts, "kinds": grid.KIND_LABELS,
-            "polled_at": now.isoformat(), "now": now, "timing": timing(run, now)}
+            "polled_at": now.isoformat(), "now": now, "timing": timing(run, now),
+            "pull_providers": PULL_REGISTRY}
 
 
 def timing(run, now):
