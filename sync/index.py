@@ -62,3 +62,15 @@ def refresh_all_kinds(connection):
     kinds = ("sales_invoice", "sales_credit_note", "supplier_invoice", "supplier_credit_note")
     return call_with_refresh(connection, lambda provider, ctx: sum(
         refresh_index(connection, provider, ctx, kind) for kind in kinds))
+
+
+def refresh_organisation(connection):
+    """Read the organisation settings again (lock date, currencies, numbering), as Refresh lists
+    does, so a lock date or currency changed in the ledger is seen before the next run."""
+    from connections.tokens import call_with_refresh
+    from sync.snapshot import keep_organisation_settings
+
+    settings = call_with_refresh(connection,
+                                 lambda provider, ctx: provider.organisation_settings(ctx))
+    keep_organisation_settings(connection, settings)
+    return settings

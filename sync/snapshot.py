@@ -11,6 +11,7 @@ from models.integration import CONNECTED
 from models.integration import MAPPING_ROLES
 from models.integration import NEEDS_RECONNECT
 from models.integration import AccountMapping
+from models.integration import Connection
 from models.integration import ContactLink
 from models.integration import LedgerAccount
 from models.integration import LedgerContact
@@ -35,6 +36,14 @@ def organisation_settings(connection):
     """The organisation settings the engine last read for the connection, or None."""
     data = (connection.ledger_state or {}).get("organisation")
     return OrganisationSettings.from_dict(data) if data else None
+
+
+def keep_organisation_settings(connection, settings):
+    """Store OrganisationSettings just read from the ledger on the connection."""
+    state = dict(connection.ledger_state or {})
+    state["organisation"] = settings.as_dict()
+    Connection.update(ledger_state=state).where(Connection.id == connection.id).execute()
+    connection.ledger_state = state
 
 
 def connection_snapshot(connection):

@@ -96,3 +96,25 @@ def test_a_matching_ledger_document_is_linked_not_sent_twice(sandbox_app, world)
         assert (record.state, record.remote_id) == ("synced", "inv-x")
         assert Document.get_by_id(document.id).is_locked
         assert SyncAttempt.get(SyncAttempt.record == record).outcome == "linked"
+
+
+def test_refresh_lists_reads_the_lock_date_and_currencies_again(sandbox_app, admin_web, world,
+                                                                 sandbox):
+    """A period closed or a currency enabled in the ledger is seen after Refresh lists, before
+    any run (the popup's advice holds either way)."""
+    from helpers.contract import set_organisation
+    from helpers.sync import run_in_worker
+
+    add_ready(sandbox_app, world, "S9161")  # dated 2026-03-01 by the helper
+    with Db(sandbox_app):
+        records.recheck(Connection.get_by_id(world.id))
+    assert states(sandbox_app, world)["S9161"] == ("ready", "ready")
+    set_organisation(sandbox, "xero", world.organisation_id, lock_date="2026-03-15")
+    token = csrf_token(admin_web, "/integrations/")
+    assert admin_web.post(f"/integrations/{world.id}/refresh",
+                          data={"csrf_token": token}).status_code in (200, 202)
+    run_in_worker(sandbox_app)
+    assert states(sandbox_app, world)["S9161"] == ("blocked", "period_locked")
+    with Db(sandbox_app):
+        kept = Connection.get_by_id(world.id).ledger_state["organisation"]
+    assert kept["lock_date"] == "2026-03-15"
