@@ -49,6 +49,9 @@ def create_user_command(email, admin, password_stdin):
         raise click.ClickException("The password must be at least 10 characters.")
     if "@" not in email:
         raise click.ClickException("Give an email address.")
+    if any(applied is None for _name, applied in models.migration_status()):
+        raise click.ClickException("The database is not set up yet: run `flask --app app migrate` "
+                                   "(or start `python3 ledgerlink.py run` once), then try again.")
     with models.db.connection_context():
         try:
             with models.db.atomic():

@@ -31,3 +31,16 @@ def test_create_user_refuses_short_password_and_duplicates(app, runner, admin):
     assert dup.exit_code != 0 and "already exists" in dup.output
     with app.app_context(), models.db.connection_context():
         assert User.select().count() == 1
+
+
+def test_create_user_before_the_database_is_set_up_says_what_to_run(app_config, tmp_path,
+                                                                     monkeypatch):
+    from app import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "fresh"))
+    fresh = create_app({**app_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    result = fresh.test_cli_runner().invoke(args=["create-user", "new@example.com",
+                                                  "--password-stdin"],
+                                            input="a fine long password\n")
+    assert result.exit_code != 0 and "not set up yet" in result.output
+    assert "flask --app app migrate" in result.output and "Traceback" not in result.output
