@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 import models
 from models.document import Document
+from models.firm import FirmProfile
 from models.payment import Payment
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
@@ -191,12 +192,28 @@ def seed_demo_command():
             if sent and not document.sent:
                 document.set_sent(True, sent)
         recorded, already = _payments(today)
+        firm = _firm_details()
         total = Document.select().count()
     click.echo(f"Contacts: {outcomes.count('created')} created, "
                f"{len(outcomes) - outcomes.count('created')} already there. Documents: "
                f"{counts['created']} created, {counts['updated']} updated, "
                f"{counts['unchanged']} unchanged ({total} in all). Payments: {recorded} "
-               f"recorded, {already} already there.")
+               f"recorded, {already} already there." + (
+                   " Firm details filled in for the demo (Settings)." if firm else ""))
+
+
+def _firm_details():
+    """Give the demo firm a name and address when it has none, so its invoice PDFs render (and
+    go to the ledger with Send files on); True when filled in."""
+    profile = FirmProfile.current()
+    if profile.missing_for_documents() != ["the firm's name", "its address"]:
+        return False  # the firm's own details, or some of them: never overwritten
+    profile.name, profile.address_line1 = "Harbour Builders Ltd", "Unit 4, Quay Street"
+    profile.city, profile.postcode = "Bristol", "BS1 4DJ"
+    profile.email, profile.phone = "accounts@harbour-builders.example", "0117 496 0000"
+    profile.payment_terms = "Payment within 30 days of the invoice date."
+    profile.save()
+    return True
 
 
 # Our rates' usual Sage 50 T-codes (the nominal codes: Sage 50's default chart).

@@ -425,3 +425,18 @@ def test_a_bare_callback_code_is_put_in_plain_words(sandbox_app, admin_web, prov
     message = _flash_errors(admin_web, return_from_provider(admin_web, callback))
     assert "would not grant the access Ledgerlink asks for" in message
     assert "Check the permissions of the app" in message
+
+
+def test_send_files_says_what_the_pdfs_lack_until_the_firm_details_are_filled_in(
+        sandbox_app, admin_web):
+    from models.firm import FirmProfile
+
+    _response, connection = connect(sandbox_app, admin_web, "xero")
+    html = admin_web.get(f"/integrations/{connection.id}/configure").get_data(as_text=True)
+    hint = re.search(r'<small class="muted" id="send-files-hint">(.*?)</small>', html, re.S)
+    assert hint and "the firm&#39;s name and its address" in hint.group(1)
+    assert 'href="/settings/#firm"' in hint.group(1)
+    with _db(sandbox_app):
+        FirmProfile.create(name="Harbour Builders", address_line1="1 Quay Street")
+    html = admin_web.get(f"/integrations/{connection.id}/configure").get_data(as_text=True)
+    assert 'id="send-files-hint"' not in html

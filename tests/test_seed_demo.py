@@ -8,6 +8,7 @@ from cli_demo import LEDGER_NAME_VARIANTS
 from models.contact import Contact
 from models.document import Document
 from models.document import DocumentLine
+from models.firm import FirmProfile
 from models.payment import Payment
 from services.payments import owed
 
@@ -54,3 +55,9 @@ def test_seed_demo_builds_the_set_and_is_repeatable(app, runner):
     assert "Payments: 0 recorded, 20 already there." in second.output
     with app.app_context(), models.db.connection_context():
         assert Payment.select().count() == 20
+    # A blank firm gets the demo's name and address (so the PDFs render); a firm's own are kept.
+    assert "Firm details filled in for the demo" in first.output
+    assert "Firm details" not in second.output
+    with app.app_context(), models.db.connection_context():
+        assert FirmProfile.current().missing_for_documents() == []
+        assert FirmProfile.select().count() == 1

@@ -13,6 +13,7 @@ from connections.mapping import OPTION_FLAGS
 from connections.mapping import mapping_choices
 from connections.mapping import save_mapping
 from connections.mapping import validate_mapping
+from models.firm import FirmProfile
 from models.integration import MAPPING_ROLES
 from models.integration import Connection
 from providers import PULL_REGISTRY
@@ -41,6 +42,7 @@ def _render(connection, values=None, errors=None, saved=False, **extra):
     return render_page_or_fragment(
         "mapping/form.html", "mapping/_form.html", connection=connection, roles=MAPPING_ROLES,
         flags=OPTION_FLAGS, errors=errors or {}, saved=saved,
+        firm_missing=FirmProfile.current().missing_for_documents(),
         values=values if values is not None else choices["current"],
         options=choices["options"] if values is None else values.get("_options"),
         **{key: choices[key] for key in ("provider", "items", "item_roles", "accounts_by_id",
