@@ -1,0 +1,177 @@
+"""Payments to the cloud packages through the sync engine, exactly once: the sandbox over HTTP
+and a real RQ worker, counting the payments in the sandbox's own ledger."""
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+from helpers.contract import set_faults
+from helpers.sync import Db
+from helpers.sync import add_ready
+from helpers.sync import last_run
+from helpers.sync import ready_world
+from helpers.sync import run_in_worker
+from helpers.sync import states
+from helpers.sync import today
+
+from connections.tokens import api_context
+from models.document import Document
+from models.integration import Connection
+from models.payment import Payment
+from models.payment import PaymentAttempt
+from models.payment import PaymentSync
+from models.sync import AUTO
+from services.payments import PaymentError
+from services.payments import add_payment
+from services.payments import remove_payment
+from sync.jobs import start_run
+from sync.payments import build
+from sync.payments import ledger_state
+from sync.payments import payment_facts
+from sync.payments import scope_for
+
+PAYING = ("xero", "qbo")
+FAST = {"SYNC_BACKOFF_SECONDS": "0.2,0.4,0.8", "SYNC_REQUEST_TIMEOUT": "2"}
+
+
+def pay(app, number, amount, reference=""):
+    """Record a payment against one of our documents today; its id."""
+    with Db(app):
+        document = Document.get(Document.number == number)
+        payment, errors = add_payment(document, {"paid_on": today().isoformat(),
+                                                 "amount": str(amount), "reference": reference})
+        assert errors is None, errors
+        return payment.id
+
+
+def auto_sync(app, connection):
+    """One Auto sync of every kind, drained by a real RQ worker."""
+    with Db(app):
+        run, created = start_run(connection, "", AUTO)
+        assert created
+    run_in_worker(app, **FAST)
+    return last_run(app)
+
+
+def ledger_payments(sandbox, connection):
+    """{ledger payment id: (ledger invoice id, amount)} in the sandbox company."""
+    box = sandbox.state["providers"][connection.provider]
+    with box.lock:
+        tenant = box.tenants[connection.organisation_id]
+        if connection.provider == "xero":
+            return {pid: (p["Invoice"]["InvoiceID"], Decimal(str(p["Amount"])))
+                    for pid, p in tenant.get("payments", {}).items()}
+        return {f"{entity}:{pid}": (p["Line"][0]["LinkedTxn"][0]["TxnId"],
+                                    Decimal(str(p["TotalAmt"])))
+                for entity in ("Payment", "BillPayment") for pid, p in tenant[entity].items()}
+
+
+def payment_state(app, payment_id):
+    """(state, code, remote id) of a payment on the active connection."""
+    with Db(app):
+        record = PaymentSync.get(PaymentSync.payment == payment_id)
+        return record.state, record.code, record.remote_id
+
+
+def outcomes(app, payment_id):
+    """The audit rows' outcomes for a payment, oldest first."""
+    with Db(app):
+        return [a.outcome for a in PaymentAttempt.select().join(PaymentSync).where(
+            PaymentSync.payment == payment_id).order_by(PaymentAttempt.id)]
+
+
+@pytest.mark.parametrize("provider_id", PAYING)
+def test_payments_wait_for_their_invoices_then_land_exactly_once(sandbox_app, admin_web,
+                                                                 sandbox, provider_id):
+    connection = ready_world(sandbox_app, admin_web, provider_id)
+    add_ready(sandbox_app, connection, "PS1", kind="sales_invoice")
+    add_ready(sandbox_app, connection, "PP1", kind="supplier_invoice")
+    receipt = pay(sandbox_app, "PS1", "50.00", "R1")
+    paid_out = pay(sandbox_app, "PP1", "20.00")
+    with Db(sandbox_app):
+        waiting = ledger_state(Connection.get_by_id(connection.id), Payment.get_by_id(receipt))
+    package = {"xero": "Xero", "qbo": "QuickBooks Online"}[provider_id]
+    assert waiting == ("waiting", "payment_waits_for_invoice",
+                       f"Waits for the invoice to reach {package}.")
+    run = auto_sync(sandbox_app, connection)  # the invoices first, then their payments
+    got = states(sandbox_app, connection)
+    assert got["PS1"][0] == got["PP1"][0] == "synced", got
+    assert payment_state(sandbox_app, receipt)[0] == "synced", outcomes(sandbox_app, receipt)
+    assert payment_state(sandbox_app, paid_out)[0] == "synced"
+    assert run.state == "finished" and "Payments: 2 recorded" in run.message, run.message
+    auto_sync(sandbox_app, connection)  # nothing goes twice
+    in_ledger = ledger_payments(sandbox, connection)
+    with Db(sandbox_app):
+        remote = {r.payment_id: r.remote_id for r in PaymentSync.select()}
+        invoice_ids = {n: Document.get(Document.number == n).sync_records[0].remote_id
+                       for n in ("PS1", "PP1")}
+    assert sorted(in_ledger.values()) == sorted([(invoice_ids["PS1"], Decimal("50.00")),
+                                                 (invoice_ids["PP1"], Decimal("20.00"))])
+    assert {key.rpartition(":")[2] for key in in_ledger} == set(remote.values())
+    assert outcomes(sandbox_app, receipt) == ["created"]
+    with Db(sandbox_app), pytest.raises(PaymentError, match="gone to the ledger"):
+        remove_payment(Payment.get_by_id(receipt))
+
+
+def _synced_invoice(app, connection, number):
+    add_ready(app, connection, number)
+    auto_sync(app, connection)
+    assert states(app, connection)[number][0] == "synced"
+
+
+@pytest.mark.parametrize("provider_id", PAYING)
+def test_a_timeout_after_the_write_is_settled_by_reading_no_duplicate(sandbox_app, admin_web,
+                                                                      sandbox, provider_id):
+    connection = ready_world(sandbox_app, admin_web, provider_id)
+    _synced_invoice(sandbox_app, connection, "PS2")
+    receipt = pay(sandbox_app, "PS2", "12.34")
+    set_faults(sandbox, provider_id, timeout_after_write_next=1, timeout_seconds=4)
+    auto_sync(sandbox_app, connection)
+    set_faults(sandbox, provider_id)
+    assert payment_state(sandbox_app, receipt)[0] == "synced"
+    assert outcomes(sandbox_app, receipt) == ["uncertain", "found"]
+    assert [a for _, a in ledger_payments(sandbox, connection).values()] == [Decimal("12.34")]
+
+
+def test_a_500_before_the_write_is_retried(sandbox_app, admin_web, sandbox, monkeypatch):
+    from sync.payments import PaymentStep
+
+    connection = ready_world(sandbox_app, admin_web, "xero")
+    _synced_invoice(sandbox_app, connection, "PS3")
+    receipt = pay(sandbox_app, "PS3", "10.00")
+    real_send, fired = PaymentStep.send, []
+
+    def send_after_a_500(self, record):
+        if not fired:  # the sandbox answers the payment's first request with a 500
+            fired.append(set_faults(sandbox, "xero", errors_next=1))
+        return real_send(self, record)
+
+    monkeypatch.setattr(PaymentStep, "send", send_after_a_500)
+    auto_sync(sandbox_app, connection)
+    assert payment_state(sandbox_app, receipt)[0] == "synced"
+    assert outcomes(sandbox_app, receipt) == ["transient", "created"]
+    assert len(ledger_payments(sandbox, connection)) == 1
+
+
+@pytest.mark.parametrize("provider_id", PAYING)
+def test_the_ledger_refusing_an_overpayment_fails_it_with_the_message(sandbox_app, admin_web,
+                                                                      sandbox, provider_id):
+    connection = ready_world(sandbox_app, admin_web, provider_id)
+    _synced_invoice(sandbox_app, connection, "PS4")
+    receipt = pay(sandbox_app, "PS4", "30.00")
+    with Db(sandbox_app):  # someone records most of it in the ledger by hand meanwhile
+        fresh = Connection.get_by_id(connection.id)
+        document = Document.get(Document.number == "PS4")
+        provider, ctx = api_context(fresh)
+        fact = payment_facts(fresh, [Payment.get_by_id(receipt)])[receipt]
+        by_hand = dataclasses.replace(build(fact, scope_for(fresh), 1, 0), reference="HAND",
+                                      amount=document.gross_total - Decimal("10.00"),
+                                      idempotency_key="by-hand-1")
+        assert provider.push_payment(ctx, by_hand).status == "created"
+    auto_sync(sandbox_app, connection)
+    state, code, _ = payment_state(sandbox_app, receipt)
+    assert (state, code) == ("failed", "overpayment")
+    with Db(sandbox_app):
+        words = ledger_state(Connection.get_by_id(connection.id), Payment.get_by_id(receipt))[2]
+    assert words.startswith("Failed: The ledger refused the payment: it is more than")
+    assert len(ledger_payments(sandbox, connection)) == 1  # only the one made by hand
