@@ -300,6 +300,16 @@ def ledger_state(connection, payment):
     return record.state, record.code, _words(provider.name, record.state, record.message)
 
 
+def ledger_json(connection, payment):
+    """Where a payment stands with the active cloud package, for the JSON API (None when there
+    is none)."""
+    found = ledger_state(connection, payment) if connection is not None else None
+    if found is None:
+        return None
+    state, code, words = found
+    return {"package": connection.provider, "state": state, "code": code, "message": words}
+
+
 def _words(package, state, message):
     if state == SYNCED:
         return f"In {package}"

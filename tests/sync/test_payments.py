@@ -66,6 +66,12 @@ def ledger_payments(sandbox, connection):
                 for entity in ("Payment", "BillPayment") for pid, p in tenant[entity].items()}
 
 
+def document_id(app, number):
+    """Our document's id by number."""
+    with Db(app):
+        return Document.get(Document.number == number).id
+
+
 def payment_state(app, payment_id):
     """(state, code, remote id) of a payment on the active connection."""
     with Db(app):
@@ -93,6 +99,8 @@ def test_payments_wait_for_their_invoices_then_land_exactly_once(sandbox_app, ad
     package = {"xero": "Xero", "qbo": "QuickBooks Online"}[provider_id]
     assert waiting == ("waiting", "payment_waits_for_invoice",
                        f"Waits for the invoice to reach {package}.")
+    screen = admin_web.get(f"/documents/{document_id(sandbox_app, 'PS1')}").get_data(as_text=True)
+    assert f"Waits for the invoice to reach {package}." in screen
     run = auto_sync(sandbox_app, connection)  # the invoices first, then their payments
     got = states(sandbox_app, connection)
     assert got["PS1"][0] == got["PP1"][0] == "synced", got
@@ -111,6 +119,17 @@ def test_payments_wait_for_their_invoices_then_land_exactly_once(sandbox_app, ad
     assert outcomes(sandbox_app, receipt) == ["created"]
     with Db(sandbox_app), pytest.raises(PaymentError, match="gone to the ledger"):
         remove_payment(Payment.get_by_id(receipt))
+    screen = admin_web.get(f"/documents/{document_id(sandbox_app, 'PS1')}").get_data(as_text=True)
+    assert f"In {package}" in screen and "Remove</button>" not in screen
+    from helpers.docs import api_token
+
+    listed = sandbox_app.test_client().get(
+        "/api/v1/documents/PS1/payments",
+        headers={"Authorization": f"Bearer {api_token(sandbox_app)}"}).json
+    assert listed["items"][0]["ledger"] == {"package": provider_id, "state": "synced",
+                                            "code": "synced", "message": f"In {package}"}
+    status = sandbox_app.test_cli_runner().invoke(args=["sync", "status"])
+    assert "payments: synced 2" in status.output, status.output
 
 
 def _synced_invoice(app, connection, number):
@@ -175,3 +194,13 @@ def test_the_ledger_refusing_an_overpayment_fails_it_with_the_message(sandbox_ap
         words = ledger_state(Connection.get_by_id(connection.id), Payment.get_by_id(receipt))[2]
     assert words.startswith("Failed: The ledger refused the payment: it is more than")
     assert len(ledger_payments(sandbox, connection)) == 1  # only the one made by hand
+    screen = admin_web.get(f"/documents/{document_id(sandbox_app, 'PS4')}").get_data(as_text=True)
+    assert "Retry</button>" in screen
+    from conftest import csrf_token
+
+    path = f"/documents/{document_id(sandbox_app, 'PS4')}"
+    admin_web.post(f"{path}/payments/{receipt}/retry",
+                   data={"csrf_token": csrf_token(admin_web, path)})
+    with Db(sandbox_app):
+        again = PaymentSync.get(PaymentSync.payment == receipt)
+    assert (again.state, again.generation) == ("ready", 2)  # a fresh key for a fresh send
