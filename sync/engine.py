@@ -233,7 +233,7 @@ class RunEngine:
 
     def step_allowed(self):
         """None while the run may take another step; else the (state, message) that ends it."""
-        self._ensure_lease()
+        self.ensure_lease()
         if self._stop_requested():
             return STOPPED, "Stopped."
         if _now() >= self.run.deadline:
@@ -330,7 +330,7 @@ class RunEngine:
                     claimed.append(record)
         if not outgoing:
             return
-        self._ensure_lease()
+        self.ensure_lease()
         calls_before = self.ctx.gate.calls
         try:
             results = self.provider.push(self.ctx, outgoing)
@@ -353,32 +353,21 @@ class RunEngine:
             elif result.status == PushStatus.RATE_LIMITED:
                 rate_wait = max(rate_wait or 0.0, float(result.retry_after or 1.0))
         if rate_wait is not None:
-            self._rate_wait(rate_wait)  # once per step: the rest of the batch was not sent
+            self.rate_wait(rate_wait)  # once per step: the rest of the batch was not sent
         if auth is not None:
-            self._handle_auth(auth)
-
-    def rate_wait(self, retry_after):
-        """Wait out a 429's Retry-After (capped, and never past the run's deadline)."""
-        self._rate_wait(retry_after)
-
-    def handle_auth(self, result):
-        """Refresh the tokens after an AUTH answer (an AuthError ends the run, paused)."""
-        self._handle_auth(result)
-
-    def ensure_lease(self):
-        """Raise LeaseLost when another worker has taken the run."""
-        self._ensure_lease()
+            self.handle_auth(auth)
 
     def lease_lost(self):
         """A write found a newer fence: this worker must stop."""
         raise LeaseLost()
 
-    def _rate_wait(self, retry_after):
+    def rate_wait(self, retry_after):
+        """Wait out a 429's Retry-After (capped, and never past the run's deadline)."""
         wait = min(MAX_RATE_WAIT, retry_after)
         left = (self.run.deadline - _now()).total_seconds()
         time.sleep(max(0.0, min(wait, left)))
 
-    def _handle_auth(self, result):
+    def handle_auth(self, result):
         """Refresh once; when the grant is really gone the run pauses (AuthError ends it)."""
         refresh_tokens(self.connection.id, force=True)  # an AuthError here ends the run
         self.connection = Connection.get_by_id(self.connection.id)
@@ -616,7 +605,8 @@ class RunEngine:
         return bool(SyncRun.select(SyncRun.stop_requested).where(
             SyncRun.id == self.run_id).scalar())
 
-    def _ensure_lease(self):
+    def ensure_lease(self):
+        """Raise LeaseLost when another worker has taken the run."""
         if self.heartbeat is not None and self.heartbeat.lost.is_set():
             raise LeaseLost()
 
