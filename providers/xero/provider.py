@@ -17,6 +17,7 @@ from providers import oauth as oauth_flow
 from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from providers.base import AttachResult
+from providers.base import AuthError
 from providers.base import ContactPage
 from providers.base import LedgerDocumentPage
 from providers.base import Organisation
@@ -386,8 +387,17 @@ class XeroProvider(XeroApi, Provider):
     def push_payment(self, ctx, payment):
         """PUT /Payments: one payment against the invoice or bill, from the bank account, with
         the payment's Idempotency-Key (a repeat replays Xero's first answer)."""
-        body = self._write(ctx, "PUT", "/Payments", {"Payments": [payment_payload(payment)]},
-                           payment.idempotency_key, params={"summarizeErrors": "false"})
+        try:
+            body = self._write(ctx, "PUT", "/Payments", {"Payments": [payment_payload(payment)]},
+                               payment.idempotency_key, params={"summarizeErrors": "false"})
+        except AuthError as exc:
+            if "scope" not in exc.detail.lower():
+                raise
+            # A grant from before payments were asked for: only payments need the reconnect.
+            return PushResult(payment.local_id, PushStatus.INVALID, code="forbidden",
+                              message="Xero has not given Ledgerlink access to payments. An "
+                              "administrator reconnects Xero on the Integrations page and "
+                              "allows it; then press Retry.")
         element = answers.records(body, "Payments")[0]
         if element.get("HasValidationErrors") or element.get("StatusAttributeString") == "ERROR":
             code, message = translated(messages_of(element))

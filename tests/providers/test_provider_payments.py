@@ -151,3 +151,20 @@ def test_quickbooks_payment_and_bill_payment_match_the_xsd_and_apply_once(sandbo
     unknown = provider.push_payment(ctx, dataclasses.replace(
         receipt, document_remote_id="99999", idempotency_key="x3"))
     assert unknown.status == PushStatus.INVALID and "Invoice" in unknown.message
+
+
+def test_a_xero_grant_without_payments_refuses_only_the_payment(sandbox, monkeypatch):
+    from providers.xero import provider as xero_provider
+
+    old_scopes = tuple(s for s in xero_provider.GRANULAR_SCOPES if s != "accounting.payments")
+    monkeypatch.setattr(xero_provider, "GRANULAR_SCOPES", old_scopes)
+    provider = REGISTRY["xero"](xero_help.settings(sandbox))
+    tokens, orgs = xero_help.connect(provider)
+    ctx = ApiContext(tokens.access_token, orgs[0].id, timeout=5)
+    customer = provider.create_contact(ctx, NewContact(name="Old Grant Ltd", kind="customer")).id
+    [pushed] = provider.push(ctx, [xero_help.document(SALES, customer, "OLD-1")])
+    bank = next(a.id for a in provider.accounts(ctx) if a.type == "bank")
+    result = provider.push_payment(ctx, payment(SALES, pushed.remote_id, customer, bank))
+    assert (result.status, result.code) == (PushStatus.INVALID, "forbidden")
+    assert "reconnects Xero" in result.message
+
