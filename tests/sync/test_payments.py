@@ -204,3 +204,62 @@ def test_the_ledger_refusing_an_overpayment_fails_it_with_the_message(sandbox_ap
     with Db(sandbox_app):
         again = PaymentSync.get(PaymentSync.payment == receipt)
     assert (again.state, again.generation) == ("ready", 2)  # a fresh key for a fresh send
+
+
+# --- the checks and the matching, pure --------------------------------------------------------
+
+def _fact(**changes):
+    from sync.payments import PaymentFacts
+
+    values = dict(id=7, kind="sales_invoice", document_id=3, document_number="S1",
+                  paid_on=today(), amount=Decimal("5.00"), currency="GBP", reference="",
+                  contact_id="c-1", document_remote_id="inv-1")
+    return PaymentFacts(**{**values, **changes})
+
+
+def test_the_checks_say_why_a_payment_cannot_go_yet():
+    import datetime
+
+    from sync.payments import PaymentScope
+    from sync.payments import check_payment
+
+    scope = PaymentScope(package="Xero", supports=True, bank_id="b-1", bank_usable=True)
+    assert check_payment(_fact(), scope).ready
+    cases = {
+        "payments_unsupported": (_fact(), dataclasses.replace(scope, package="Zoho Books",
+                                                              supports=False)),
+        "bank_unmapped": (_fact(), dataclasses.replace(scope, bank_id="")),
+        "payment_period_locked": (_fact(), dataclasses.replace(scope, lock_date=today())),
+        "payment_waits_for_invoice": (_fact(document_remote_id=""), scope),
+    }
+    for code, (fact, given) in cases.items():
+        verdict = check_payment(fact, given)
+        assert verdict.code == code and not verdict.ready, (code, verdict)
+    assert check_payment(_fact(), dataclasses.replace(
+        scope, lock_date=today() - datetime.timedelta(days=1))).ready
+    assert check_payment(_fact(document_remote_id=""), scope).message == \
+        "Waits for its invoice to reach Xero."
+
+
+def test_an_uncertain_payment_is_matched_by_key_else_amount_date_and_reference():
+    from providers.base import RemotePayment
+    from sync.payments import PaymentScope
+    from sync.payments import build
+    from sync.payments import matching
+
+    scope = PaymentScope(package="QuickBooks Online", supports=True, bank_id="b-1",
+                         bank_usable=True)
+    sent = build(_fact(reference="R9"), scope, 2, 4)
+    assert sent.idempotency_key == "ledgerlink-pay-4-7-2" and sent.reference == "R9"
+
+    def remote(remote_id, amount="5.00", note="", reference="R9", day=None):
+        return RemotePayment(remote_id, "inv-1", Decimal(amount), day or today(), reference,
+                             note)
+
+    ours = remote("p-2", note="Ledgerlink ledgerlink-pay-4-7-2")
+    other = remote("p-1", note="Ledgerlink ledgerlink-pay-4-8-1")
+    assert matching([other, ours], sent).remote_id == "p-2"
+    assert matching([other], sent) is None  # another payment of ours, same amount
+    assert matching([remote("p-3")], sent).remote_id == "p-3"
+    assert matching([remote("p-3")], sent, taken={"p-3"}) is None
+    assert matching([remote("p-4", amount="5.01"), remote("p-5", reference="X")], sent) is None
