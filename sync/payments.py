@@ -38,6 +38,7 @@ from providers.base import ProviderError
 from providers.base import PushResult
 from providers.base import PushStatus
 from sync.codes import describe
+from sync.snapshot import CHUNK
 from sync.snapshot import organisation_settings
 
 PAYMENT_KINDS = ("sales_invoice", "supplier_invoice")
@@ -209,9 +210,14 @@ def payment_facts(connection, payments, supports_care_of=False):
     return facts
 
 
-def _payments_of(kinds, ids=None):
+def _open_payments(connection, kinds, ids=None):
+    """Payments of these kinds on approved documents whose record on the connection is missing
+    or may be recomputed (sent, uncertain, synced and refused ones are left alone)."""
+    settled = PaymentSync.select(PaymentSync.payment).where(
+        PaymentSync.connection == connection, PaymentSync.state.not_in(RECHECKABLE))
     query = (Payment.select(Payment).join(Document).where(
-        Document.kind.in_(list(kinds)), Document.status == "approved"))
+        Document.kind.in_(list(kinds)), Document.status == "approved",
+        Payment.id.not_in(settled)).order_by(Payment.id))
     if ids is not None:
         query = query.where(Payment.id.in_(list(ids)))
     return list(query)
@@ -223,19 +229,21 @@ def recheck(connection, kinds=PAYMENT_KINDS, payment_ids=None):
     provider = REGISTRY.get(connection.provider)
     if provider is None or connection.provider == "sage50":
         return {}  # Sage 50 through Zynk carries payments in its own download
-    payments = _payments_of(kinds, payment_ids)
+    payments = _open_payments(connection, kinds, payment_ids)
     if not payments:
         return {}
-    scope = scope_for(connection)
-    facts = payment_facts(connection, payments, provider.supports_care_of)
-    records = {r.payment_id: r for r in PaymentSync.select().where(
-        PaymentSync.connection == connection, PaymentSync.payment.in_([p.id for p in payments]))}
-    counts = {}
-    with db.atomic():
-        for payment in payments:
-            verdict = check_payment(facts[payment.id], scope)
-            state = _write(connection, records.get(payment.id), facts[payment.id], verdict)
-            counts[state] = counts.get(state, 0) + 1
+    scope, counts = scope_for(connection), {}
+    for start in range(0, len(payments), CHUNK):
+        chunk = payments[start:start + CHUNK]
+        facts = payment_facts(connection, chunk, provider.supports_care_of)
+        records = {r.payment_id: r for r in PaymentSync.select().where(
+            PaymentSync.connection == connection,
+            PaymentSync.payment.in_([p.id for p in chunk]))}
+        with db.atomic():
+            for payment in chunk:
+                verdict = check_payment(facts[payment.id], scope)
+                state = _write(connection, records.get(payment.id), facts[payment.id], verdict)
+                counts[state] = counts.get(state, 0) + 1
     return counts
 
 
@@ -315,8 +323,11 @@ def _words(package, state, message):
         return f"In {package}"
     if state == FAILED:
         return f"Failed: {message}"
-    if state in (SENDING, UNCERTAIN):
-        return f"Being sent to {package}; Ledgerlink checks it landed once."
+    if state == SENDING:
+        return f"Being sent to {package}."
+    if state == UNCERTAIN:
+        return (f"Sent to {package}, not yet confirmed: Ledgerlink checks {package} before "
+                "sending it again.")
     if state == READY:
         return f"Goes to {package} at the next sync."
     if state == WAITING and "Waits for" in message:
