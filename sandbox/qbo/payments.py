@@ -9,8 +9,7 @@ from decimal import Decimal
 from decimal import InvalidOperation
 
 from sandbox.qbo import errors
-from sandbox.qbo.documents import _date
-from sandbox.qbo.documents import _today
+from sandbox.qbo.documents import dated
 from sandbox.qbo.errors import QboFault
 
 # Payment entity -> (party, linked entity, its TxnType, the TxnType the linked entity lists).
@@ -27,13 +26,7 @@ def create_payment(ledger, entity, body):
     contact = ledger.referenced(party, body.get(f"{party}Ref"))
     total = _amount(body.get("TotalAmt"), "TotalAmt")
     _bank(ledger, entity, body)
-    txn_date = _date(body.get("TxnDate"), "TxnDate") or _today(ledger)
-    closed = ledger.books_closed_on()
-    if closed and txn_date <= closed:
-        raise QboFault("6210", "The account period has closed.",
-                       f"The account period has closed. The books are closed on "
-                       f"{closed.isoformat()}; this transaction is dated {txn_date.isoformat()}.",
-                       element="TxnDate")
+    txn_date = dated(ledger, body)
     lines = body.get("Line")
     if not isinstance(lines, list) or not lines:
         raise errors.required("Line")

@@ -132,18 +132,20 @@ def test_payments_wait_for_their_invoices_then_land_exactly_once(sandbox_app, ad
     assert "payments: synced 2" in status.output, status.output
 
 
-def _synced_invoice(app, connection, number):
+def synced_and_paid(app, web, provider_id, number, amount):
+    """A connected world with one sales invoice synced, then a receipt recorded against it:
+    (connection, the payment's id)."""
+    connection = ready_world(app, web, provider_id)
     add_ready(app, connection, number)
     auto_sync(app, connection)
     assert states(app, connection)[number][0] == "synced"
+    return connection, pay(app, number, amount)
 
 
 @pytest.mark.parametrize("provider_id", PAYING)
 def test_a_timeout_after_the_write_is_settled_by_reading_no_duplicate(sandbox_app, admin_web,
                                                                       sandbox, provider_id):
-    connection = ready_world(sandbox_app, admin_web, provider_id)
-    _synced_invoice(sandbox_app, connection, "PS2")
-    receipt = pay(sandbox_app, "PS2", "12.34")
+    connection, receipt = synced_and_paid(sandbox_app, admin_web, provider_id, "PS2", "12.34")
     set_faults(sandbox, provider_id, timeout_after_write_next=1, timeout_seconds=4)
     auto_sync(sandbox_app, connection)
     set_faults(sandbox, provider_id)
@@ -155,9 +157,7 @@ def test_a_timeout_after_the_write_is_settled_by_reading_no_duplicate(sandbox_ap
 def test_a_500_before_the_write_is_retried(sandbox_app, admin_web, sandbox, monkeypatch):
     from sync.payments import PaymentStep
 
-    connection = ready_world(sandbox_app, admin_web, "xero")
-    _synced_invoice(sandbox_app, connection, "PS3")
-    receipt = pay(sandbox_app, "PS3", "10.00")
+    connection, receipt = synced_and_paid(sandbox_app, admin_web, "xero", "PS3", "10.00")
     real_send, fired = PaymentStep.send, []
 
     def send_after_a_500(self, record):
@@ -175,9 +175,7 @@ def test_a_500_before_the_write_is_retried(sandbox_app, admin_web, sandbox, monk
 @pytest.mark.parametrize("provider_id", PAYING)
 def test_the_ledger_refusing_an_overpayment_fails_it_with_the_message(sandbox_app, admin_web,
                                                                       sandbox, provider_id):
-    connection = ready_world(sandbox_app, admin_web, provider_id)
-    _synced_invoice(sandbox_app, connection, "PS4")
-    receipt = pay(sandbox_app, "PS4", "30.00")
+    connection, receipt = synced_and_paid(sandbox_app, admin_web, provider_id, "PS4", "30.00")
     with Db(sandbox_app):  # someone records most of it in the ledger by hand meanwhile
         fresh = Connection.get_by_id(connection.id)
         document = Document.get(Document.number == "PS4")
