@@ -249,8 +249,10 @@ def recheck(connection, kinds=PAYMENT_KINDS, payment_ids=None):
 
 def _write(connection, record, fact, verdict):
     if record is None:
-        PaymentSync.create(payment=fact.id, connection=connection, kind=fact.kind,
-                           state=verdict.state, code=verdict.code, message=verdict.message)
+        # A recheck elsewhere (the worker, `sync status`) may make it meanwhile: keep the first.
+        PaymentSync.insert(payment=fact.id, connection=connection, kind=fact.kind,
+                           state=verdict.state, code=verdict.code,
+                           message=verdict.message).on_conflict_ignore().execute()
         return verdict.state
     if record.state not in RECHECKABLE:
         return record.state
