@@ -261,3 +261,23 @@ def test_an_uncertain_payment_is_matched_by_key_else_amount_date_and_reference()
     assert matching([remote("p-3")], sent).remote_id == "p-3"
     assert matching([remote("p-3")], sent, taken={"p-3"}) is None
     assert matching([remote("p-4", amount="5.01"), remote("p-5", reference="X")], sent) is None
+
+
+def test_a_worker_dying_mid_send_leaves_it_to_be_read_not_sent_twice(sandbox_app, admin_web,
+                                                                     sandbox):
+    connection, receipt = synced_and_paid(sandbox_app, admin_web, "xero", "PS5", "7.00")
+    with Db(sandbox_app):  # a worker claimed it, its request landed, then the worker died
+        fresh = Connection.get_by_id(connection.id)
+        from sync.payments import recheck
+
+        recheck(fresh)
+        fact = payment_facts(fresh, [Payment.get_by_id(receipt)])[receipt]
+        sent = build(fact, scope_for(fresh), 1, fresh.id)
+        provider, ctx = api_context(fresh)
+        assert provider.push_payment(ctx, sent).status == "created"
+        PaymentSync.update(state="sending", idempotency_key=sent.idempotency_key).where(
+            PaymentSync.payment == receipt).execute()
+    auto_sync(sandbox_app, connection)
+    assert payment_state(sandbox_app, receipt)[0] == "synced"
+    assert outcomes(sandbox_app, receipt) == ["found"]
+    assert len(ledger_payments(sandbox, connection)) == 1
