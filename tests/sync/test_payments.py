@@ -154,21 +154,25 @@ def test_a_timeout_after_the_write_is_settled_by_reading_no_duplicate(sandbox_ap
     assert [a for _, a in ledger_payments(sandbox, connection).values()] == [Decimal("12.34")]
 
 
-def test_a_500_before_the_write_is_retried(sandbox_app, admin_web, sandbox, monkeypatch):
+@pytest.mark.parametrize(("fault", "first"), [({"errors_next": 1}, "transient"),
+                                               ({"rate_limit_next": 1,
+                                                 "rate_limit_retry_after": 0.2}, "rate_limited")])
+def test_a_500_or_429_before_the_write_goes_again(sandbox_app, admin_web, sandbox, monkeypatch,
+                                                  fault, first):
     from sync.payments import PaymentStep
 
     connection, receipt = synced_and_paid(sandbox_app, admin_web, "xero", "PS3", "10.00")
     real_send, fired = PaymentStep.send, []
 
-    def send_after_a_500(self, record):
-        if not fired:  # the sandbox answers the payment's first request with a 500
-            fired.append(set_faults(sandbox, "xero", errors_next=1))
+    def send_after_a_fault(self, record):
+        if not fired:  # the sandbox answers the payment's first request with the fault
+            fired.append(set_faults(sandbox, "xero", **fault))
         return real_send(self, record)
 
-    monkeypatch.setattr(PaymentStep, "send", send_after_a_500)
+    monkeypatch.setattr(PaymentStep, "send", send_after_a_fault)
     auto_sync(sandbox_app, connection)
     assert payment_state(sandbox_app, receipt)[0] == "synced"
-    assert outcomes(sandbox_app, receipt) == ["transient", "created"]
+    assert outcomes(sandbox_app, receipt) == [first, "created"]
     assert len(ledger_payments(sandbox, connection)) == 1
 
 
