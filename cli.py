@@ -2,6 +2,7 @@
 processes, and running everything together."""
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def serve_command(host, port):
     if demo:
         sandbox_port = app.config["SANDBOX_PORT"]
         env["LEDGER_SANDBOX_URL"] = f"http://127.0.0.1:{sandbox_port}"
-        manager.add_process("sandbox", f"python -m sandbox --port {sandbox_port}", env=env,
+        manager.add_process("sandbox", _sandbox_command(app, sandbox_port, port), env=env,
                             cwd=str(ROOT))
     for name, command in processes.items():
         manager.add_process(name, command, env=env, cwd=str(ROOT))
@@ -157,6 +158,19 @@ def serve_command(host, port):
         if embedded:
             stop_embedded(app.instance_path)
     sys.exit(manager.returncode)
+
+
+def _sandbox_command(app, sandbox_port, port):
+    """The sandbox process, with the stand-in Zynk and Sage 50 cycling every SANDBOX_ZYNK_EVERY
+    seconds on the credentials `flask connect-sage50-demo` writes (it waits until they exist)."""
+    from cli_demo import zynk_credentials_path
+
+    command = f"python -m sandbox --port {sandbox_port}"
+    every = app.config["SANDBOX_ZYNK_EVERY"]
+    if every > 0:
+        command += (f" --zynk-every {every} --zynk-url http://127.0.0.1:{port} "
+                    f"--zynk-credentials {shlex.quote(str(zynk_credentials_path(app)))}")
+    return command
 
 
 def _wants_sandbox(config):

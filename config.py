@@ -27,6 +27,7 @@ DEFAULTS = {
     "TOKEN_KEYS": "",
     "LEDGER_SANDBOX_URL": "",
     "SANDBOX_PORT": 5055,
+    "SANDBOX_ZYNK_EVERY": 60,
     "XERO_CLIENT_ID": "",
     "XERO_CLIENT_SECRET": "",
     "XERO_BROAD_SCOPES": False,

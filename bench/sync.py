@@ -14,6 +14,7 @@ DATABASE_URL is set) and the work-horse's peak RSS; and the pre-flight checks pe
 
     python bench/sync.py                              # every provider, 120 s each, then the rest
     python bench/sync.py --provider xero --seconds 60 --docs 5000
+    python bench/sync.py --preflight-only --docs 50000   # only the pre-flight figures
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/ll_bench REDIS_URL=redis://127.0.0.1:6379/5 \\
         python bench/sync.py
 """
@@ -133,6 +134,18 @@ def preflight(box, connection):
     return verdicts
 
 
+def preflight_alone(sandbox, docs):
+    """The pre-flight figures over a backlog of `docs` linked documents, sending nothing."""
+    box = World(sandbox, "preflight", postgres=False)
+    try:
+        connection = box.connect("xero")
+        log(f"preflight: making {docs:,} documents")
+        box.backlog(docs)
+        preflight(box, connection)
+    finally:
+        box.close()
+
+
 def end_to_end(sandbox, docs, backend, measure_preflight=False):
     """A `docs` Auto sync to Xero with every limit off; print docs/s and the peak RSS."""
     box = World(sandbox, f"e2e-{backend}", postgres=backend == "postgres")
@@ -186,8 +199,14 @@ def main():
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-sqlite-e2e", action="store_true",
                         help="with DATABASE_URL set: only the PostgreSQL end-to-end run")
+    parser.add_argument("--preflight-only", action="store_true",
+                        help="only the pre-flight figures, over --docs documents on SQLite")
     args = parser.parse_args()
     sandbox = world.start_sandbox(enforce_limits=True)
+    if args.preflight_only:
+        preflight_alone(sandbox, args.docs)
+        sandbox.stop()
+        return
     if not args.skip_throughput:
         for provider_id, kind in BOUNDS:
             if args.provider in (None, provider_id):

@@ -6,6 +6,7 @@ import datetime
 
 from models import db
 from models.document import Document
+from models.fields import IdList
 from models.integration import Connection
 from models.sync import BLOCKED
 from models.sync import EXCLUDED
@@ -57,6 +58,13 @@ def _state_for(verdict):
     return WAITING if verdict.code == "waits_for_invoice" else BLOCKED
 
 
+# What a recheck reads of each record, as plain rows (model objects would cost more than the
+# checks themselves).
+_RECHECK_COLUMNS = (SyncRecord.id, SyncRecord.document.alias("document_id"), SyncRecord.state,
+                    SyncRecord.code, SyncRecord.message, SyncRecord.kind,
+                    SyncRecord.next_attempt_at)
+
+
 def recheck(connection, document_ids=None, changed=True):
     """Recompute the checks of these documents (all approved ones when None) on a connection.
 
@@ -74,8 +82,9 @@ def recheck(connection, document_ids=None, changed=True):
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         facts = document_facts(chunk)
-        records = {r.document_id: r for r in SyncRecord.select().where(
-            SyncRecord.connection == connection, SyncRecord.document.in_(chunk))}
+        records = {r.document_id: r for r in SyncRecord.select(*_RECHECK_COLUMNS).where(
+            SyncRecord.connection == connection,
+            SyncRecord.document.in_(IdList(chunk))).namedtuples()}
         approved = [f for f in facts.values() if f.status == "approved"]
         snapshot = batch_snapshot(base, connection, approved)
         writes = _Writes(connection, changed)

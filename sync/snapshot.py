@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from models.document import Document
 from models.document import DocumentLine
+from models.fields import IdList
 from models.integration import CONNECTED
 from models.integration import MAPPING_ROLES
 from models.integration import NEEDS_RECONNECT
@@ -91,13 +92,13 @@ def document_facts(document_ids):
         chunk = ids[start:start + CHUNK]
         for (doc_id, description, category, nominal, rate, quantity, price, net,
              tax) in (DocumentLine.select(*line_columns)
-                      .where(DocumentLine.document.in_(chunk))
+                      .where(DocumentLine.document.in_(IdList(chunk)))
                       .order_by(DocumentLine.position, DocumentLine.id).tuples()):
             lines.setdefault(doc_id, []).append(LineFacts(
                 description=description or "", category=category or "",
                 nominal_code=nominal or "", tax_rate=Decimal(rate), quantity=Decimal(quantity),
                 unit_price=Decimal(price), net=Decimal(net), tax=Decimal(tax)))
-        rows = list(Document.select(*doc_columns).where(Document.id.in_(chunk)).tuples())
+        rows = list(Document.select(*doc_columns).where(Document.id.in_(IdList(chunk))).tuples())
         originals = {row[10] for row in rows if row[10]}
         numbers = dict(Document.select(Document.id, Document.number)
                        .where(Document.id.in_(list(originals))).tuples()) if originals else {}
@@ -123,7 +124,7 @@ def batch_snapshot(base, connection, facts):
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         links.update({link.contact_id: link.remote_id for link in ContactLink.select().where(
-            ContactLink.connection == connection, ContactLink.contact.in_(chunk))})
+            ContactLink.connection == connection, ContactLink.contact.in_(IdList(chunk)))})
     remote_ids = list(set(links.values()))
     contacts = {}
     for start in range(0, len(remote_ids), CHUNK):
@@ -145,6 +146,6 @@ def batch_snapshot(base, connection, facts):
     for start in range(0, len(originals), CHUNK):
         in_ledger.update(r.document_id for r in SyncRecord.select(SyncRecord.document).where(
             SyncRecord.connection == connection, SyncRecord.state.in_(IN_LEDGER),
-            SyncRecord.document.in_(originals[start:start + CHUNK])))
+            SyncRecord.document.in_(IdList(originals[start:start + CHUNK]))))
     return replace(base, links=links, ledger_contacts=contacts, numbers=numbers,
                    in_ledger=frozenset(in_ledger))

@@ -1,4 +1,5 @@
-"""seed-demo: the realistic set with its deliberate problems, and a second run changes nothing."""
+"""seed-demo: the realistic set with its deliberate problems and its payments, and a second run
+changes nothing."""
 
 from decimal import Decimal
 
@@ -7,6 +8,8 @@ from cli_demo import LEDGER_NAME_VARIANTS
 from models.contact import Contact
 from models.document import Document
 from models.document import DocumentLine
+from models.payment import Payment
+from services.payments import owed
 
 
 def test_seed_demo_builds_the_set_and_is_repeatable(app, runner):
@@ -33,5 +36,21 @@ def test_seed_demo_builds_the_set_and_is_repeatable(app, runner):
         names = {c.name for c in Contact.select()}
         assert set(LEDGER_NAME_VARIANTS) <= names
         assert not set(LEDGER_NAME_VARIANTS.values()) & names
+        payments = list(Payment.select())
+        assert "Payments: 20 recorded, 0 already there." in first.output
+        paid = {p.document for p in payments}
+        assert len(paid) == len(payments) == 20
+        assert all(d.status == "approved" for d in paid)
+        assert all(d.sent for d in paid if d.kind == "sales_invoice")
+        by_kind = {k: [d for d in paid if d.kind == k] for k in ("sales_invoice",
+                                                                  "supplier_invoice")}
+        assert len(by_kind["sales_invoice"]) == 15 and len(by_kind["supplier_invoice"]) == 5
+        for kind, documents in by_kind.items():
+            part = [d for d in documents if owed(d) > 0]
+            assert part and len(part) < len(documents), kind  # some part-paid, some in full
+            assert all(owed(d) >= 0 for d in documents)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "0 created, 0 updated, 207 unchanged" in second.output
+    assert "Payments: 0 recorded, 20 already there." in second.output
+    with app.app_context(), models.db.connection_context():
+        assert Payment.select().count() == 20

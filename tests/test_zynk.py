@@ -39,7 +39,7 @@ class Zynk:
     """A connected Sage 50: its credentials and URLs as the connect page showed them."""
 
     def __init__(self, app, client, page):
-        self.app, self.client = app, client
+        self.app, self.client, self.page = app, client, page
         self.username = re.search(r'id="zynk-username">([^<]+)<', page).group(1)
         self.secret = re.search(r'id="zynk-secret">([^<]+)<', page).group(1)
         self.urls = {name: re.search(rf'id="zynk-{name}-url">([^<]+)<', page).group(1)
@@ -170,6 +170,7 @@ def test_connect_shows_credentials_once_and_keeps_only_a_hash(app, admin_client)
     html = response.get_data(as_text=True)
     zynk = Zynk(app, admin_client, html)
     assert "Prevent Duplicates" in html and "HTTP GET" in html
+    assert "sandbox.sage50" not in html  # the stand-in is offered in the demo only
     assert zynk.urls["download"].endswith("/zynk/download")
     assert zynk.urls["confirm"].endswith("/zynk/confirm")
     assert zynk.urls["failed"].endswith("/zynk/failed")
@@ -820,7 +821,10 @@ def test_the_standin_runs_from_the_command_line(app, admin_client, monkeypatch, 
         monkeypatch.setattr("sys.argv", ["sandbox.sage50", "--ledgerlink", base, "--user",
                                          zynk.username, "--secret", zynk.secret, "--once"])
         standin.main()
-    assert "imported {'Customer': 1}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # One cycle repeats the workflow until nothing new comes: the customer, then its invoice.
+    assert "Zynk cycle (3 runs): imported {'Customer': 1, 'Transaction': 1}" in out, out
+    assert zynk.secret not in out
 
 
 def test_recheck_hook_counts_and_reconsiders_a_refused_document_when_it_changed(

@@ -3,6 +3,7 @@ the secret, and the settings (nominal codes, tax codes, which XML, test mode).""
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import make_response
 from flask import redirect
@@ -23,16 +24,18 @@ from models.integration import Connection
 from providers.sage50.provider import FORMATS
 from providers.sage50.provider import Sage50
 from sync.zynk import link_of
+from sync.zynk import recheck
 from views._access import admin_required
 from views._htmx import render_page_or_fragment
 
 bp = Blueprint("sage50", __name__, url_prefix="/integrations/sage50")
+# Sage 50's default chart of accounts, shown as examples (never filled in for the admin).
+NOMINAL_EXAMPLES = {"labour_sales": "4000", "materials_sales": "4010", "purchases": "5000",
+                    "bank": "1200"}
 
 
 def zynk_urls():
     """The three URLs to paste into Zynk's HTTP tasks."""
-    from flask import current_app
-
     base = current_app.config["PUBLIC_URL"].rstrip("/")
 
     def full(endpoint):
@@ -43,9 +46,11 @@ def zynk_urls():
 
 
 def _credentials_page(connection, username, secret):
+    urls = zynk_urls()
     response = make_response(render_template(
         "sage50/credentials.html", connection=connection, username=username, secret=secret,
-        urls=zynk_urls(), provider=Sage50))
+        urls=urls, provider=Sage50, ledgerlink=urls["download"].rsplit("/zynk/", 1)[0],
+        demo=bool(current_app.config["LEDGER_SANDBOX_URL"])))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -80,13 +85,14 @@ def regenerate():
     return _credentials_page(connection, link.username, regenerate_secret(link))
 
 
-def _render(connection, link, values=None, errors=None, saved=False):
+def _render(connection, link, values=None, errors=None, saved=False, counts=None):
     values = values if values is not None else settings_values(link)
     rows = sorted(values["tax"].items(), key=lambda item: item[0]) + [("", "")]
     return render_page_or_fragment(
         "sage50/settings.html", "sage50/_settings_form.html", connection=connection, link=link,
         values=values, errors=errors or {}, saved=saved, roles=MAPPING_ROLES, tax_rows=rows,
-        tax_codes=TAX_CODE_CHOICES, formats=FORMATS, provider=Sage50)
+        tax_codes=TAX_CODE_CHOICES, formats=FORMATS, provider=Sage50, counts=counts or {},
+        nominal_examples=NOMINAL_EXAMPLES)
 
 
 @bp.get("/settings")
@@ -110,4 +116,8 @@ def settings_save():
     if errors:
         return _render(connection, link, values, errors)
     save_settings(connection, link, values)
-    return _render(Connection.get_by_id(connection.id), link_of(connection), saved=True)
+    connection = Connection.get_by_id(connection.id)
+    # Check the documents now, so the Sync page shows what will go (and what cannot) before
+    # Zynk's first download; refused ones stay as they are until they change.
+    counts = recheck(connection, changed=False)
+    return _render(connection, link_of(connection), saved=True, counts=counts)

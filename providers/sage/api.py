@@ -51,6 +51,10 @@ def _code_for(error):
     source, text = error.get("$source") or "", error.get("$message") or ""
     if "lockdown" in text.lower() or "locked" in text.lower():
         return "period_closed"
+    if "outstanding amount" in text or "overpay" in text.lower():
+        return "overpayment"
+    if source == "bank_account_id":
+        return "account_invalid"
     if "already been taken" in text or "already been used" in text:
         if source in ("invoice_number", "credit_note_number", "vendor_reference"):
             return "duplicate_number"

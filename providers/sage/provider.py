@@ -45,12 +45,18 @@ from providers.sage.wire import DOCUMENT_ATTRIBUTES
 from providers.sage.wire import LIST_ATTRIBUTES
 from providers.sage.wire import contact_body
 from providers.sage.wire import document_body
+from providers.sage.wire import payment_body
 from providers.sage.wire import to_account
 from providers.sage.wire import to_contact
 from providers.sage.wire import to_remote
+from providers.sage.wire import to_remote_payments
 from providers.sage.wire import to_tax_rate
 
 MAX_ATTACHMENT_BYTES = 2_621_440  # 2.5 MB
+# Where a run's context keeps the Sage bank account of each bank ledger account, read once.
+BANK_ACCOUNTS_KEY = "sage_bank_accounts"
+NOT_A_BANK = ("The mapped bank account is not a Sage bank account. Map the bank role to the "
+              "ledger account of a bank account in Sage (Banking), then sync again.")
 
 
 class SageProvider(SageApi, Provider):
@@ -281,6 +287,50 @@ class SageProvider(SageApi, Provider):
         """A document read back, or None when Sage has no such id."""
         path = f"/{COLLECTIONS[kind].path}/{remote_id}"
         return or_none(lambda: to_remote(kind, self._get(ctx, path)))
+
+    # --- payments ------------------------------------------------------------------------------
+
+    supports_payments = True
+
+    def push_payment(self, ctx, payment):
+        """POST /contact_payments (a customer receipt or vendor payment) allocated in full to the
+        invoice, through the Sage bank account on the mapped ledger account, with the payment's
+        idempotency_id: a repeat gets Sage's first answer back."""
+        try:
+            return self._push_payment(ctx, payment)
+        except ProviderError as exc:
+            return PushResult.from_error(payment.local_id, exc)
+
+    @answers.tolerant
+    def find_payments(self, ctx, kind, document_remote_id):
+        """The payments on one invoice, from its `payments_allocations` (one read)."""
+        path = f"/{COLLECTIONS[kind].path}/{document_remote_id}"
+        item = or_none(lambda: self._get(ctx, path))
+        return to_remote_payments(document_remote_id, item) if item is not None else []
+
+    @answers.tolerant
+    def _push_payment(self, ctx, payment):
+        bank = self._bank_account_for(ctx, payment.bank_account_id)
+        item = self._send(ctx, "POST", "/contact_payments", payment_body(payment, bank))
+        return PushResult(payment.local_id, PushStatus.CREATED, answers.ident(item["id"]),
+                          remote_total=answers.money(item.get("total_amount")))
+
+    def _bank_account_for(self, ctx, ledger_account_id):
+        """The Sage bank account whose ledger account is `ledger_account_id`; GET /bank_accounts
+        is read once per context. ProviderError when none is."""
+        known = ctx.extra.get(BANK_ACCOUNTS_KEY)
+        if known is None:
+            params = {"attributes": "ledger_account,is_active"}
+            known = {answers.ident(answers.member(item, "ledger_account").get("id")):
+                     answers.ident(item["id"])
+                     for item in self._all(ctx, "/bank_accounts", params)
+                     if item.get("ledger_account") and answers.flag(item.get("is_active"), True)}
+            ctx.extra[BANK_ACCOUNTS_KEY] = known
+        if ledger_account_id not in known:
+            raise ProviderError("account_invalid", NOT_A_BANK,
+                                detail=f"no Sage bank account on ledger account "
+                                       f"{ledger_account_id}")
+        return known[ledger_account_id]
 
     # --- internals -----------------------------------------------------------------------------
 

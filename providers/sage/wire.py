@@ -11,6 +11,7 @@ from providers.base import AccountType
 from providers.base import Contact
 from providers.base import DocumentKind
 from providers.base import RemoteDocument
+from providers.base import RemotePayment
 from providers.base import TaxRate
 
 
@@ -55,11 +56,16 @@ _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 def idempotency_id(document):
     """A 32-hex idempotency_id, stable for the document's push generation."""
-    key = (document.idempotency_key or "").lower().replace("-", "")
-    if _HEX32.match(key):
-        return key
-    seed = document.idempotency_key or f"{document.local_id}:{document.number}"
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"ledgerlink:sage:{seed}").hex
+    return _hex_key(document.idempotency_key, f"{document.local_id}:{document.number}")
+
+
+def _hex_key(key, fallback):
+    """`key` as Sage's 32-hex idempotency_id: itself when already one, else a UUID5 of it (of
+    `fallback` when empty)."""
+    plain = (key or "").lower().replace("-", "")
+    if _HEX32.match(plain):
+        return plain
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"ledgerlink:sage:{key or fallback}").hex
 
 
 def _amount(value):
@@ -91,6 +97,47 @@ def document_body(document):
         lines.append(item)
     body[where.lines] = lines
     return {where.root: body}
+
+
+# The payment a paid document's kind takes, and Sage's limit on a payment's reference.
+PAYMENT_TYPES = {DocumentKind.SALES_INVOICE: "CUSTOMER_RECEIPT",
+                 DocumentKind.SUPPLIER_INVOICE: "VENDOR_PAYMENT"}
+PAYMENT_REFERENCE_LIMIT = 25
+
+
+def payment_body(payment, bank_account_id):
+    """The POST /contact_payments body: the whole amount allocated to the paid invoice, through
+    the Sage bank account, with an idempotency_id from the payment's key."""
+    key = _hex_key(payment.idempotency_key, f"payment:{payment.local_id}")
+    reference = (payment.reference or payment.document_number)[:PAYMENT_REFERENCE_LIMIT]
+    amount = _amount(payment.amount)
+    body = {"transaction_type_id": PAYMENT_TYPES[payment.kind],
+            "contact_id": payment.contact_id, "bank_account_id": bank_account_id,
+            "date": payment.paid_on.isoformat(), "total_amount": amount,
+            "allocated_artefacts": [{"artefact_id": payment.document_remote_id,
+                                     "amount": amount}],
+            "idempotency_id": key}
+    if payment.currency:
+        body["currency_id"] = payment.currency  # the invoice's, as documents send it
+    if reference:
+        body["reference"] = reference
+    return {"contact_payment": body}
+
+
+def to_remote_payments(document_remote_id, item):
+    """The contact payments an invoice's `payments_allocations` lists (credit-note
+    allocations, which name no contact payment, left out)."""
+    out = []
+    for entry in item.get("payments_allocations") or []:
+        payment = entry.get("contact_payment") or {}
+        if not payment.get("id"):
+            continue
+        out.append(RemotePayment(remote_id=answers.ident(payment["id"]),
+                                 document_remote_id=document_remote_id,
+                                 amount=answers.money(entry.get("amount")),
+                                 paid_on=answers.day(entry.get("date")),
+                                 reference=answers.text(entry.get("reference"))))
+    return out
 
 
 def contact_body(new, key):

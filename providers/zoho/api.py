@@ -24,7 +24,8 @@ _FIELDS = {"customer_id": "contact_missing", "vendor_id": "contact_missing",
 # What a refused call was about, by the first part of its path.
 _SUBJECTS = {"invoices": "the invoice", "creditnotes": "the credit note", "bills": "the bill",
              "vendorcredits": "the vendor credit", "contacts": "the contact",
-             "items": "the item"}
+             "items": "the item", "customerpayments": "the payment",
+             "vendorpayments": "the payment"}
 
 
 class ZohoApi:
@@ -119,6 +120,8 @@ def _our_code(code, detail):
         return "duplicate_number"
     if code == DUPLICATE_CONTACT:
         return "duplicate_contact_name"
+    if "more than the balance" in lowered:
+        return "overpayment"
     if code == INVALID_VALUE:
         for field, ours in _FIELDS.items():
             if lowered.endswith(field):
@@ -137,6 +140,10 @@ def _message(ours, detail, what):
     if ours == "duplicate_contact_name":
         return ("Zoho Books already has a contact with this name. Rename one, or link the "
                 "existing contact.")
+    if ours == "overpayment":
+        return ("Zoho Books refused the payment: it is more than the document still owes there"
+                + (f" ({reason.rstrip('.')})" if reason else "") + ". Check the payments "
+                "already recorded in Zoho Books, then correct the amount.")
     if ours == "validation":
         if not reason:
             return (f"Zoho Books refused {what} and gave no reason. Check it in Zoho Books, "

@@ -41,13 +41,16 @@ from providers.oauth import StateMismatch
 from providers.zoho.api import ZohoApi
 from providers.zoho.api import translate
 from providers.zoho.wire import MODULES
+from providers.zoho.wire import PAYMENT_MODULES
 from providers.zoho.wire import account_from
 from providers.zoho.wire import contact_body
 from providers.zoho.wire import contact_from
 from providers.zoho.wire import document_body
 from providers.zoho.wire import item_from
 from providers.zoho.wire import page_context
+from providers.zoho.wire import payment_body
 from providers.zoho.wire import remote_from
+from providers.zoho.wire import remote_payment_from
 from providers.zoho.wire import tax_rate_from
 
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
@@ -59,7 +62,9 @@ SCOPES = ("ZohoBooks.settings.READ", "ZohoBooks.settings.CREATE", "ZohoBooks.acc
           "ZohoBooks.contacts.READ", "ZohoBooks.contacts.CREATE", "ZohoBooks.invoices.READ",
           "ZohoBooks.invoices.CREATE", "ZohoBooks.invoices.UPDATE",
           "ZohoBooks.creditnotes.READ", "ZohoBooks.creditnotes.CREATE", "ZohoBooks.bills.READ",
-          "ZohoBooks.bills.CREATE", "ZohoBooks.debitnotes.READ", "ZohoBooks.debitnotes.CREATE")
+          "ZohoBooks.bills.CREATE", "ZohoBooks.debitnotes.READ", "ZohoBooks.debitnotes.CREATE",
+          "ZohoBooks.customerpayments.READ", "ZohoBooks.customerpayments.CREATE",
+          "ZohoBooks.vendorpayments.READ", "ZohoBooks.vendorpayments.CREATE")
 
 
 # List filters with a documented `<field>_startswith` variant, by module.
@@ -434,6 +439,40 @@ class ZohoBooks(ZohoApi, Provider):
                 answer = self.api(ctx, "POST", "/items", write=True, json=body)
                 self.items_by_account[key] = answers.ident(answer["item"]["item_id"])
         return self.items_by_account[key]
+
+    # --- payments ------------------------------------------------------------------------------
+
+    supports_payments = True
+
+    def push_payment(self, ctx, payment):
+        """POST a customer payment applied to the invoice, or a vendor payment applied to the
+        bill, in full. Zoho has no idempotency key: the payment's key goes in its description,
+        where find_payments reads it back to settle a send whose answer was lost."""
+        try:
+            return self._push_payment(ctx, payment)
+        except ProviderError as exc:
+            return PushResult.from_error(payment.local_id, exc)
+
+    @answers.tolerant
+    def find_payments(self, ctx, kind, document_remote_id):
+        """The payments applied to one invoice or bill (GET /invoices/{id}/payments or
+        /bills/{id}/payments, one call); empty when Zoho does not know the document."""
+        body = self.read(ctx, f"/{MODULES[kind].path}/{document_remote_id}/payments")
+        if body is None:
+            return []
+        return [remote_payment_from(row, document_remote_id)
+                for row in answers.records(body, "payments")]
+
+    @answers.tolerant
+    def _push_payment(self, ctx, payment):
+        where = PAYMENT_MODULES[payment.kind]
+        answer = self.api(ctx, "POST", f"/{where.path}", write=True, json=payment_body(payment))
+        # Zoho answers with the payment under its key (vendor-payments.yml puts it at the top).
+        made = answer.get(where.single) if isinstance(answer.get(where.single), dict) else answer
+        return PushResult(payment.local_id, PushStatus.CREATED,
+                          remote_id=answers.ident(made["payment_id"]),
+                          url=self.document_url(ctx, payment.kind, payment.document_remote_id),
+                          remote_total=answers.money(made.get("amount")))
 
     @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):

@@ -15,6 +15,7 @@ from providers.base import Contact
 from providers.base import DocumentKind
 from providers.base import Item
 from providers.base import RemoteDocument
+from providers.base import RemotePayment
 from providers.base import TaxRate
 
 
@@ -120,6 +121,68 @@ def remote_from(kind, raw, url):
         status=answers.text(raw.get("status")),
         amount_paid=total - (total if balance is None else answers.money(balance)), url=url,
         issue_date=answers.day(raw.get("date")))
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentModule:
+    """Where payments against one document kind go, and how their body names things."""
+
+    path: str
+    single: str
+    party_field: str
+    account_field: str
+    lines_field: str
+
+
+PAYMENT_MODULES = {
+    DocumentKind.SALES_INVOICE: PaymentModule("customerpayments", "payment", "customer_id",
+                                              "account_id", "invoices"),
+    DocumentKind.SUPPLIER_INVOICE: PaymentModule("vendorpayments", "vendorpayment", "vendor_id",
+                                                 "paid_through_account_id", "bills"),
+}
+PAYMENT_REFERENCE_LIMIT = 100  # as for documents' reference_number
+
+
+def payment_note(payment):
+    """The description a payment carries: our key, so that find_payments can tell that a
+    payment whose answer was lost did land (Zoho has no idempotency key)."""
+    return f"Ledgerlink {payment.idempotency_key}" if payment.idempotency_key else "Ledgerlink"
+
+
+def payment_body(payment):
+    """The POST body of a customer payment (to an invoice) or vendor payment (to a bill): the
+    whole amount applied to the one document, into or out of the mapped bank account."""
+    where = PAYMENT_MODULES[payment.kind]
+    module = MODULES[payment.kind]
+    amount = float(_money(payment.amount))
+    applied = {module.id_field: payment.document_remote_id, "amount_applied": amount}
+    body = {where.party_field: payment.contact_id, "payment_mode": "banktransfer",
+            "amount": amount, "date": payment.paid_on.isoformat(),
+            "reference_number": (payment.reference
+                                 or payment.document_number)[:PAYMENT_REFERENCE_LIMIT],
+            "description": payment_note(payment), where.account_field: payment.bank_account_id,
+            where.lines_field: [applied]}
+    if payment.kind == DocumentKind.SALES_INVOICE:
+        body.update(applied)  # customer-payments.yml requires these at the top level too
+    return body
+
+
+def remote_payment_from(raw, document_remote_id):
+    """A row of GET /invoices/{id}/payments or /bills/{id}/payments as a RemotePayment (the
+    amount applied to that document)."""
+    return RemotePayment(remote_id=answers.ident(raw["payment_id"]),
+                         document_remote_id=document_remote_id,
+                         amount=answers.money(raw.get("amount")),
+                         paid_on=answers.day(raw.get("date")),
+                         reference=answers.text(raw.get("reference_number")),
+                         note=answers.text(raw.get("description")))
+
+
+def _money(value):
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # --- lists --------------------------------------------------------------------------------------

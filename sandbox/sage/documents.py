@@ -53,20 +53,23 @@ KINDS = {
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _required(payload, name, source=None):
+def required(payload, name, source=None):
+    """The field's value; a 422 on it when absent or empty."""
     value = payload.get(name)
     if value in (None, "", []):
         raise SageError(422, "RecordInvalid", "This field is required.", source or name)
     return value
 
 
-def _date(payload, name):
+def check_date(payload, name):
+    """A 422 on the field unless absent or a YYYY-MM-DD date."""
     value = payload.get(name)
     if value is not None and not (isinstance(value, str) and _DATE.match(value)):
         raise SageError(422, "RecordInvalid", "is not a valid date", name)
 
 
-def _money(value, source):
+def money(value, source):
+    """A JSON number rounded to pence; a 422 on `source` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SageError(422, "RecordInvalid", "is not a number", source)
     return round(float(value), 2)
@@ -76,12 +79,12 @@ def create_document(tenant, collection, payload, link_base, now=None):
     """Validate and store a new document (created at sandbox time `now`); return its JSON.
     Raises SageError."""
     kind = KINDS[collection]
-    contact_id = _required(payload, "contact_id")
-    _required(payload, "date")
+    contact_id = required(payload, "contact_id")
+    required(payload, "date")
     if collection == "purchase_invoices":
-        _required(payload, "due_date")
+        required(payload, "due_date")
     for name in ("date", "due_date", "original_invoice_date"):
-        _date(payload, name)
+        check_date(payload, name)
     locked = tenant["financial_settings"]["year_end_lockdown_date"]
     if locked and payload["date"] <= locked:
         raise SageError(422, "RecordInvalid", f"is on or before the year end lockdown date "
@@ -94,7 +97,7 @@ def create_document(tenant, collection, payload, link_base, now=None):
         who = "Supplier" if kind.purchase else "Customer"
         raise SageError(404, "RecordNotFound", f"Couldn't find {who}", "contact_id")
     lines = [_line(tenant, kind, raw, index)
-             for index, raw in enumerate(_required(payload, kind.lines))]
+             for index, raw in enumerate(required(payload, kind.lines))]
     number = _number(tenant, collection, kind, payload) if kind.number else None
     _check_vendor_reference(tenant, collection, kind, payload, contact_id)
     return _store(tenant, collection, kind, payload, contact, lines, number, link_base, now)
@@ -104,11 +107,11 @@ def _line(tenant, kind, raw, index):
     where = f"{kind.lines}.{index}"
     if not isinstance(raw, dict):
         raise SageError(422, "RecordInvalid", "is invalid", where)
-    description = _required(raw, "description", f"{where}.description")
-    account_id = _required(raw, "ledger_account_id", f"{where}.ledger_account_id")
-    unit_price = _money(_required(raw, "unit_price", f"{where}.unit_price"), "unit_price")
+    description = required(raw, "description", f"{where}.description")
+    account_id = required(raw, "ledger_account_id", f"{where}.ledger_account_id")
+    unit_price = money(required(raw, "unit_price", f"{where}.unit_price"), "unit_price")
     if kind.purchase:
-        _required(raw, "quantity", f"{where}.quantity")
+        required(raw, "quantity", f"{where}.quantity")
     quantity = float(raw.get("quantity", 1))
     account = tenant["ledger_accounts"].get(account_id)
     if (account is None or not account["included_in_chart"]
@@ -120,7 +123,7 @@ def _line(tenant, kind, raw, index):
     if tax_id and tax is None:
         raise SageError(404, "RecordNotFound", "Couldn't find TaxRate", f"{where}.tax_rate_id")
     # v3.1: tax_amount defaults to 0 when omitted, even for a 20% rate (Sage does not compute it).
-    tax_amount = _money(raw.get("tax_amount", 0), f"{where}.tax_amount")
+    tax_amount = money(raw.get("tax_amount", 0), f"{where}.tax_amount")
     if tax_id in ZERO_RATES and tax_amount:
         raise SageError(422, "RecordInvalid", "must be 0 for this tax rate", f"{where}.tax_amount")
     net = round(quantity * unit_price, 2)
@@ -255,9 +258,9 @@ def _moment(text, source=None):
 
 def create_attachment(tenant, payload):
     """Validate and store an attachment on a document Sage allows; return its JSON."""
-    content = _required(payload, "file")
-    file_name = _required(payload, "file_name")
-    mime_type = _required(payload, "mime_type")
+    content = required(payload, "file")
+    file_name = required(payload, "file_name")
+    mime_type = required(payload, "mime_type")
     context_type = payload.get("attachment_context_type_id") or ""
     context_id = payload.get("attachment_context_id") or ""
     if context_type not in ATTACHABLE and context_type not in ATTACHABLE_UNMODELLED:

@@ -92,4 +92,5 @@ def write(box, business, collection, create):
 def _root(collection):
     if collection in KINDS:
         return KINDS[collection].root
-    return {"contacts": "contact", "attachments": "attachment"}[collection]
+    return {"contacts": "contact", "attachments": "attachment",
+            "contact_payments": "contact_payment"}[collection]

@@ -16,6 +16,8 @@ from sandbox.sage.errors import SageError
 from sandbox.sage.errors import error_response
 from sandbox.sage.guard import guard
 from sandbox.sage.guard import write
+from sandbox.sage.payments import create_payment
+from sandbox.sage.payments import search_payments
 from sandbox.sage.seed import base
 from sandbox.sage.seed import contact
 from sandbox.sage.seed import contact_reference
@@ -182,6 +184,34 @@ def register_api(bp, sandbox):
             if not isinstance(body.get("attachment"), dict):
                 raise SageError(422, "RecordInvalid", "This field is required.", "attachment")
             return _json(create_attachment(tenant(business), body["attachment"]), 201)
+
+    @endpoint("/bank_accounts")
+    def bank_accounts(grant, business):
+        items = list(tenant(business)["bank_accounts"].values())
+        if _flag(request.args, "filter_inactive_bank_accounts"):
+            items = [b for b in items if b["is_active"]]
+        return paged(items, "bank_accounts")
+
+    @endpoint("/bank_accounts/<key>")
+    def bank_account(grant, business, key):
+        return one(tenant(business)["bank_accounts"], key, "BankAccount")
+
+    @endpoint("/contact_payments")
+    def contact_payments(grant, business):
+        items = search_payments(tenant(business), request.args)
+        return paged(sorted(items, key=lambda p: (p["date"], p["created_at"])),
+                     "contact_payments")
+
+    @endpoint("/contact_payments/<key>")
+    def contact_payment(grant, business, key):
+        return one(tenant(business)["contact_payments"], key, "ContactPayment")
+
+    @endpoint("/contact_payments", methods=("POST",))
+    def create_contact_payment(grant, business):
+        def make(store, resource):
+            return create_payment(store, resource, sandbox.clock.now())
+
+        return _json(write(sandbox, business, "contact_payments", make), 201)
 
     @endpoint("/financial_settings")
     def read_financial_settings(grant, business):

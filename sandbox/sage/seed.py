@@ -86,7 +86,8 @@ def new_business(name, preset="uk", business_id=None):
     tenant = {"name": name, "country": country, "currency": currency,
               "ledger_accounts": {}, "tax_rates": {}, "contacts": {},
               "sales_invoices": {}, "sales_credit_notes": {}, "purchase_invoices": {},
-              "purchase_credit_notes": {}, "attachments": {}}
+              "purchase_credit_notes": {}, "attachments": {}, "bank_accounts": {},
+              "contact_payments": {}}
     tenant["id"] = business_id or guid()
     standard = taxes[0][0]
     for code, account_name, type_id, in_chart, control in UK_CHART:
@@ -94,6 +95,10 @@ def new_business(name, preset="uk", business_id=None):
         tenant["ledger_accounts"][account["id"]] = account
     for tax_id, tax_name, pct in taxes:
         tenant["tax_rates"][tax_id] = tax_rate(tax_id, tax_name, pct)
+    for account in list(tenant["ledger_accounts"].values()):
+        if account["ledger_account_type"]["id"] == "BANK":
+            bank = bank_account(account, currency)
+            tenant["bank_accounts"][bank["id"]] = bank
     tenant["invoice_settings"] = Numbering()
     tenant["financial_settings"] = {
         "year_end_date": "2026-03-31", "year_end_lockdown_date": None,
@@ -142,6 +147,21 @@ def ledger_account(code, name, type_id, in_chart, control, tax_id):
     if type_id in {"SALES", "OTHER_INCOME", "DIRECT_EXPENSES", "OVERHEADS"}:
         account["tax_rate"] = base("tax_rates", tax_id, tax_id)
     return account
+
+
+def bank_account(ledger, currency):
+    """A BankAccount on a BANK ledger account (Sage keeps one per bank ledger account)."""
+    item = base("bank_accounts", guid(), ledger["name"])
+    item.update({
+        "created_at": stamp(), "updated_at": stamp(), "nominal_code": ledger["nominal_code"],
+        "ledger_account": base("ledger_accounts", ledger["id"], ledger["displayed_as"]),
+        "bank_account_type": base("bank_account_types", "CHECKING", "Current"),
+        "bank_account_details": {"account_name": ledger["name"], "account_number": "12345678",
+                                 "sort_code": "40-00-00"},
+        "balance": 0.0, "editable": True, "deletable": False, "is_active": True,
+        "currency": base("currencies", currency, CURRENCIES[currency]),
+    })
+    return item
 
 
 def tax_rate(tax_id, name, pct):

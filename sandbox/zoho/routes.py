@@ -6,6 +6,7 @@ import functools
 from flask import request
 
 from sandbox.zoho import documents
+from sandbox.zoho import payments
 from sandbox.zoho.documents import KINDS
 from sandbox.zoho.errors import DUPLICATE_CONTACT
 from sandbox.zoho.errors import DUPLICATE_ITEM
@@ -209,6 +210,8 @@ def register_api(bp, sandbox):
 
     for kind in KINDS.values():
         _register_documents(bp, sandbox, route, kind)
+    for side in payments.SIDES.values():
+        _register_payments(bp, sandbox, route, side)
 
     @bp.route("/<service>/books/v3/<path:rest>", methods=["GET", "POST", "PUT", "DELETE"])
     def unknown_url(service, rest):
@@ -265,6 +268,29 @@ def _register_documents(bp, sandbox, route, kind):
         add_attachment.__name__ = f"attach_{kind.module}"
         route(bp, f"/{kind.module}/<doc_id>/attachment", methods=("POST",),
               write=True)(add_attachment)
+
+
+def _register_payments(bp, sandbox, route, side):
+    def create_payment(grant, tenant):
+        payment = payments.create(tenant, side, _json_body(), zoho_time(sandbox.clock.now()))
+        message = ("The payment has been created." if side is payments.CUSTOMER
+                   else "The payment made to the vendor has been recorded.")
+        return ok({side.single: payments.detail(side, payment)}, 201, message)
+
+    def get_payment(grant, tenant, payment_id):
+        payment = _existing(tenant, side.collection, payment_id, "Payment")
+        return ok({side.single: payments.detail(side, payment)})
+
+    def document_payments(grant, tenant, doc_id):
+        _existing(tenant, side.documents, doc_id, KINDS[side.documents].label)
+        return ok({"payments": payments.of_document(tenant, side, doc_id)})
+
+    for func, suffix in ((create_payment, "create"), (get_payment, "get"),
+                         (document_payments, "list")):
+        func.__name__ = f"{suffix}_{side.collection}"
+    route(bp, f"/{side.collection}", methods=("POST",), write=True)(create_payment)
+    route(bp, f"/{side.collection}/<payment_id>")(get_payment)
+    route(bp, f"/{side.documents}/<doc_id>/payments")(document_payments)
 
 
 def _attach(sandbox, tenant, kind, doc_id):

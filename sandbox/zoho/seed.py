@@ -127,7 +127,7 @@ def build_tenant(preset, name, dc):
               "currency_id": currency_id, "country": spec["country"],
               "chartofaccounts": accounts, "taxes": taxes, "contacts": {}, "items": {},
               "invoices": {}, "creditnotes": {}, "bills": {}, "vendorcredits": {},
-              "attachments": {},
+              "attachments": {}, "customerpayments": {}, "vendorpayments": {},
               "numbering": {k: dict(v) for k, v in DEFAULT_NUMBERING.items()},
               "currencies": [currency(code, True)]}
     income = [a for a in accounts.values() if a["account_type"] == "income"]
