@@ -18,6 +18,7 @@ from models.sync import SYNC
 from models.sync import SyncRecord
 from models.sync import SyncRun
 from services.contact_links import set_link
+from sync import payments as ledger_payments
 from sync import records
 from sync import runs
 from sync.jobs import RunRefused
@@ -46,7 +47,8 @@ def _document(number):
 @click.option("--kind", type=click.Choice(sorted(KINDS)), help="Only this kind.")
 @click.option("--all", "show_all", is_flag=True, help="Also list synced documents.")
 def status_command(kind, show_all):
-    """Every document waiting for the ledger, with its state, code and message."""
+    """Every document waiting for the ledger, with its state, code and message; then the
+    payments by state."""
     with models.db.connection_context():
         connection = _connection()
         records.check_unrecorded(connection)
@@ -66,6 +68,11 @@ def status_command(kind, show_all):
         summary = ", ".join(f"{STATES[s].lower()} {n}" for s, n in sorted(counts.items()))
         click.echo(f"{connection.provider} ({connection.organisation_name}): "
                    f"{summary or 'nothing'}")
+        ledger_payments.recheck(connection)
+        paid = ledger_payments.counts_by_state(connection)
+        if paid:
+            click.echo("payments: " + ", ".join(f"{STATES[s].lower()} {n}"
+                                                for s, n in sorted(paid.items())))
 
 
 @sync_cli.command("run")

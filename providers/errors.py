@@ -40,6 +40,8 @@ CODES = {
     "forbidden": "The ledger refused access. Check the connected user's permissions, then "
                  "reconnect.",
     "not_found": "The record was not found in the ledger.",
+    "overpayment": "The ledger refused the payment: it is more than the invoice still owes there. "
+                   "Check the payments already recorded in the ledger, then correct the amount.",
     "unexpected_answer": "The ledger answered in a form Ledgerlink does not understand; nothing "
                          "was changed.",
 }

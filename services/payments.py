@@ -3,7 +3,8 @@
 A receipt goes against an approved customer invoice, a payment against an approved supplier
 invoice. What is owed is the gross total less the credit notes against it and the payments
 already recorded; a payment cannot exceed it. A payment can be removed until a download to the
-ledger has carried it.
+ledger has carried it, or a cloud package may have it (a payment record sending, uncertain
+or synced on any connection).
 """
 
 import re
@@ -90,14 +91,16 @@ def remove_payment(payment):
         if fresh is None:
             raise PaymentError("That payment is already gone.")
         if fresh.is_exported:
-            raise PaymentError("This payment has gone to the ledger, so it cannot be removed "
-                               "here.")
+            raise PaymentError("This payment has gone to the ledger (or is on its way), so it "
+                               "cannot be removed here. Remove it in the ledger first if it "
+                               "was a mistake.")
         fresh.delete_instance()
 
 
-def payment_json(payment):
-    """A payment as the JSON API gives it."""
+def payment_json(payment, ledger=None):
+    """A payment as the JSON API gives it; `ledger` where it stands with the active cloud
+    package (a dict, or None)."""
     return {"id": payment.id, "paid_on": payment.paid_on.isoformat(),
             "amount": f"{Decimal(payment.amount):.2f}", "bank_code": payment.bank_code,
             "reference": payment.reference, "exported": payment.is_exported,
-            "ledger_number": payment.ledger_number}
+            "ledger_number": payment.ledger_number, "ledger": ledger}

@@ -57,6 +57,7 @@ from sync.codes import describe
 from sync.index import refresh_index
 from sync.outgoing import build
 from sync.outgoing import idempotency_key
+from sync.payments import PaymentStep
 from sync.preflight import check
 from sync.snapshot import batch_snapshot
 from sync.snapshot import connection_snapshot
@@ -150,6 +151,7 @@ class RunEngine:
         self.fence = None
         self.heartbeat = None
         self.counters = {}
+        self.payments = PaymentStep(self)
 
     # --- the run ---
 
@@ -175,6 +177,8 @@ class RunEngine:
         finally:
             self.heartbeat.done.set()
         self._save_counters()
+        summary = self.payments.summary()
+        message = f"{message} {summary}".strip() if summary else message
         runs.finish(self.run_id, self.fence, state, message)
         return state
 
@@ -202,6 +206,10 @@ class RunEngine:
                 outcome = self._run_kind(kind)
                 if outcome:
                     return outcome
+                # Then the kind's payments whose invoice is in the ledger (this run's too).
+                outcome = self.payments.run_kind(kind, read_with_retries)
+                if outcome:
+                    return outcome
         except AuthError as exc:
             return self._paused(exc.message)
         except ProviderError as exc:
@@ -223,15 +231,22 @@ class RunEngine:
             return False
         return records.recheck(self.connection, waiting, changed=False).get(READY, 0) > 0
 
+    def step_allowed(self):
+        """None while the run may take another step; else the (state, message) that ends it."""
+        self.ensure_lease()
+        if self._stop_requested():
+            return STOPPED, "Stopped."
+        if _now() >= self.run.deadline:
+            return FINISHED, "Time is up; the rest goes in the next run."
+        return None
+
     def _run_kind(self, kind):
         """Send a kind's ready documents until done; an (state, message) ends the whole run."""
         self._recheck_waiting_for_invoices(kind)
         while True:
-            self._ensure_lease()
-            if self._stop_requested():
-                return STOPPED, "Stopped."
-            if _now() >= self.run.deadline:
-                return FINISHED, "Time is up; the rest goes in the next run."
+            outcome = self.step_allowed()
+            if outcome:
+                return outcome
             if self.run.limit is not None and self.counters["sent"] >= self.run.limit:
                 return None
             self._resolve_uncertain(kind)
@@ -315,7 +330,7 @@ class RunEngine:
                     claimed.append(record)
         if not outgoing:
             return
-        self._ensure_lease()
+        self.ensure_lease()
         calls_before = self.ctx.gate.calls
         try:
             results = self.provider.push(self.ctx, outgoing)
@@ -338,16 +353,21 @@ class RunEngine:
             elif result.status == PushStatus.RATE_LIMITED:
                 rate_wait = max(rate_wait or 0.0, float(result.retry_after or 1.0))
         if rate_wait is not None:
-            self._rate_wait(rate_wait)  # once per step: the rest of the batch was not sent
+            self.rate_wait(rate_wait)  # once per step: the rest of the batch was not sent
         if auth is not None:
-            self._handle_auth(auth)
+            self.handle_auth(auth)
 
-    def _rate_wait(self, retry_after):
+    def lease_lost(self):
+        """A write found a newer fence: this worker must stop."""
+        raise LeaseLost()
+
+    def rate_wait(self, retry_after):
+        """Wait out a 429's Retry-After (capped, and never past the run's deadline)."""
         wait = min(MAX_RATE_WAIT, retry_after)
         left = (self.run.deadline - _now()).total_seconds()
         time.sleep(max(0.0, min(wait, left)))
 
-    def _handle_auth(self, result):
+    def handle_auth(self, result):
         """Refresh once; when the grant is really gone the run pauses (AuthError ends it)."""
         refresh_tokens(self.connection.id, force=True)  # an AuthError here ends the run
         self.connection = Connection.get_by_id(self.connection.id)
@@ -474,6 +494,7 @@ class RunEngine:
         """Records left "sending" by an earlier holder of this run (or a crash) may have landed."""
         if self.fence is None:
             return
+        self.payments.orphans_uncertain(self.run_connection_id(), self.fence)
         SyncRecord.update(state=UNCERTAIN, code="uncertain",
                           message=describe("uncertain").message, updated_at=_now()).where(
             SyncRecord.connection == self.run_connection_id(), SyncRecord.state == SENDING,
@@ -584,7 +605,8 @@ class RunEngine:
         return bool(SyncRun.select(SyncRun.stop_requested).where(
             SyncRun.id == self.run_id).scalar())
 
-    def _ensure_lease(self):
+    def ensure_lease(self):
+        """Raise LeaseLost when another worker has taken the run."""
         if self.heartbeat is not None and self.heartbeat.lost.is_set():
             raise LeaseLost()
 

@@ -43,6 +43,7 @@ ACCESS = {
     "documents.remove_attachment": SIGNED_IN,
     "documents.add_payment": SIGNED_IN,
     "documents.remove_payment": SIGNED_IN,
+    "documents.retry_payment": SIGNED_IN,
     "documents.import_form": SIGNED_IN,
     "documents.import_template": SIGNED_IN,
     "documents.import_preview": SIGNED_IN,

@@ -94,6 +94,7 @@ def test_payment_traffic_matches_the_document(app, checked):
                        {"paid_on": "2026-03-10", "amount": "100.50", "reference": "BACS"},
                        expect=201).json
     assert recorded["owed"] == "19.50" and recorded["payment"]["exported"] is False
+    assert recorded["payment"]["ledger"] is None  # no cloud package connected
     listed = checked("GET", "/documents/S1/payments").json
     assert [p["amount"] for p in listed["items"]] == ["100.50"] and listed["owed"] == "19.50"
     too_much = checked("POST", "/documents/S1/payments",

@@ -124,6 +124,8 @@ def _validation(code, text, element=""):
         return ("validation", "Something the document uses (an account, customer, supplier, "
                 "item or tax code) is inactive or missing in QuickBooks. Refresh lists, check "
                 f"the mappings, then sync again. ({_short(text)})")
+    if code == "6000" and "more than the open balance" in text:
+        return "overpayment", message_for("overpayment", _short(text))
     if code == "6070":
         return ("validation", "QuickBooks wants each line's amount to equal quantity × unit "
                 "price to the cent. Correct the line, then sync again.")

@@ -414,6 +414,40 @@ class QuickBooksOnline(QboApi, Provider):
                           url=self.link(ctx, entity, remote_id),
                           remote_total=answers.money(record.get("TotalAmt")))
 
+    # --- payments ----------------------------------------------------------------------------
+
+    supports_payments = True
+
+    @answers.tolerant
+    def push_payment(self, ctx, payment):
+        """POST /payment (a receipt against an invoice) or /billpayment (a check against a
+        bill) with the payment's key as `requestid` (a repeat replays QuickBooks' answer)."""
+        entity = docs.PAYMENT_ENTITIES[payment.kind][0]
+        try:
+            answer = self.api(ctx, "POST", f"/{entity.lower()}", write=True,
+                              json=docs.payment_body(payment),
+                              params={"requestid": payment.idempotency_key})
+        except ProviderError as error:
+            return PushResult.from_error(payment.local_id, error)
+        record = answers.member(answer, entity)
+        return PushResult(payment.local_id, PushStatus.CREATED,
+                          remote_id=answers.ident(record["Id"]))
+
+    @answers.tolerant
+    def find_payments(self, ctx, kind, document_remote_id):
+        """The payments the invoice or bill lists (LinkedTxn), each read back."""
+        entity, linked, listed_as = docs.PAYMENT_ENTITIES[kind]
+        document = self.read(ctx, linked, document_remote_id)
+        if document is None:
+            return []
+        found = []
+        for link in document.get("LinkedTxn") or []:
+            if link.get("TxnType") in listed_as:
+                record = self.read(ctx, entity, answers.ident(link["TxnId"]))
+                if record is not None:
+                    found.append(docs.remote_payment(record, document_remote_id))
+        return found
+
     @answers.tolerant
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """Upload the PDF as an Attachable linked to the document."""

@@ -13,6 +13,7 @@ from providers.base import Contact
 from providers.base import DocumentKind
 from providers.base import Item
 from providers.base import RemoteDocument
+from providers.base import RemotePayment
 from providers.base import TaxRate
 
 ENTITIES = {DocumentKind.SALES_INVOICE: "Invoice", DocumentKind.SALES_CREDIT_NOTE: "CreditMemo",
@@ -123,6 +124,53 @@ def remote(entity, record, url=""):
         contact_id=prefix + (party_id or ""), total=total,
         tax_total=answers.money(tax), status=status, amount_paid=total - balance, url=url,
         issue_date=answers.day(record.get("TxnDate")))
+
+
+# The paid document's kind -> (payment entity, linked entity, the payment's TxnType as the
+# linked document lists it).
+PAYMENT_ENTITIES = {DocumentKind.SALES_INVOICE: ("Payment", "Invoice", ("Payment",)),
+                    DocumentKind.SUPPLIER_INVOICE: ("BillPayment", "Bill",
+                                                    ("BillPaymentCheck", "BillPayment"))}
+PAYMENT_REF_MAX = 21  # PaymentRefNum
+
+
+def payment_body(payment):
+    """The create body of a Payment (a receipt against an invoice, deposited to the bank) or a
+    BillPayment (paid by check from the bank against a bill). Our key goes in PrivateNote, so
+    a payment read back can be told for ours."""
+    entity, linked, _ = PAYMENT_ENTITIES[payment.kind]
+    note = f"Ledgerlink {payment.idempotency_key}"
+    if payment.reference:
+        note += f"; reference {payment.reference}"
+    out = {"TxnDate": payment.paid_on.isoformat(), "TotalAmt": _number(payment.amount),
+           "PrivateNote": note[:4000], "CurrencyRef": {"value": payment.currency},
+           "Line": [{"Amount": _number(payment.amount),
+                     "LinkedTxn": [{"TxnId": str(payment.document_remote_id),
+                                    "TxnType": linked}]}]}
+    bank = {"value": str(payment.bank_account_id)}
+    if entity == "Payment":
+        out.update(CustomerRef={"value": raw_contact_id(payment.contact_id)},
+                   DepositToAccountRef=bank)
+        if payment.reference:
+            out["PaymentRefNum"] = payment.reference[:PAYMENT_REF_MAX]
+    else:
+        out.update(VendorRef={"value": raw_contact_id(payment.contact_id)}, PayType="Check",
+                   CheckPayment={"BankAccountRef": bank})
+    return out
+
+
+def remote_payment(record, document_remote_id):
+    """A Payment or BillPayment read back, as applied to one document."""
+    applied = [line for line in record.get("Line") or []
+               if any(str(link.get("TxnId")) == str(document_remote_id)
+                      for link in line.get("LinkedTxn") or [])]
+    amount = sum((answers.money(line.get("Amount")) for line in applied), Decimal(0)) \
+        if applied else answers.money(record.get("TotalAmt"))
+    return RemotePayment(remote_id=answers.ident(record["Id"]),
+                         document_remote_id=str(document_remote_id), amount=amount,
+                         paid_on=answers.day(record.get("TxnDate")),
+                         reference=answers.text(record.get("PaymentRefNum")),
+                         note=answers.text(record.get("PrivateNote")))
 
 
 def request_id_for(*parts):

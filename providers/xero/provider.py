@@ -17,6 +17,7 @@ from providers import oauth as oauth_flow
 from providers.base import SETTINGS_KEY
 from providers.base import ApiContext
 from providers.base import AttachResult
+from providers.base import AuthError
 from providers.base import ContactPage
 from providers.base import LedgerDocumentPage
 from providers.base import Organisation
@@ -44,19 +45,22 @@ from providers.xero.wire import from_ms_date
 from providers.xero.wire import idempotency_key
 from providers.xero.wire import messages_of
 from providers.xero.wire import needs_unitdp4
+from providers.xero.wire import payment_payload
 from providers.xero.wire import pushed_number
 from providers.xero.wire import remote_from
+from providers.xero.wire import remote_payment_from
 from providers.xero.wire import tax_rate_from
 from providers.xero.wire import translated
 from providers.xero.wire import where_quote
 
 GRANULAR_SCOPES = ("offline_access", "accounting.settings.read", "accounting.contacts",
-                   "accounting.invoices", "accounting.attachments")
+                   "accounting.invoices", "accounting.payments", "accounting.attachments")
 BROAD_SCOPES = ("offline_access", "accounting.settings.read", "accounting.contacts",
                 "accounting.transactions", "accounting.attachments")
 # A granted scope that covers a requested one (Xero scopes are additive; never fewer).
 COVERED_BY = {"accounting.settings.read": {"accounting.settings"},
               "accounting.invoices": {"accounting.transactions"},
+              "accounting.payments": {"accounting.transactions"},
               "accounting.transactions": {"accounting.invoices"}}
 MAX_ATTACHMENT = 10 * 1024 * 1024
 
@@ -374,6 +378,43 @@ class XeroProvider(XeroApi, Provider):
                           remote_number=answers.text(element.get(number_field)),
                           url=self.link(doc.kind, remote_id),
                           remote_total=answers.money(element.get("Total")))
+
+    # --- payments ----------------------------------------------------------------------------
+
+    supports_payments = True
+
+    @answers.tolerant
+    def push_payment(self, ctx, payment):
+        """PUT /Payments: one payment against the invoice or bill, from the bank account, with
+        the payment's Idempotency-Key (a repeat replays Xero's first answer)."""
+        try:
+            body = self._write(ctx, "PUT", "/Payments", {"Payments": [payment_payload(payment)]},
+                               payment.idempotency_key, params={"summarizeErrors": "false"})
+        except AuthError as exc:
+            if "scope" not in exc.detail.lower():
+                raise
+            # A grant from before payments were asked for: only payments need the reconnect.
+            return PushResult(payment.local_id, PushStatus.INVALID, code="forbidden",
+                              message="Xero has not given Ledgerlink access to payments. An "
+                              "administrator reconnects Xero on the Integrations page and "
+                              "allows it; then press Retry.")
+        element = answers.records(body, "Payments")[0]
+        if element.get("HasValidationErrors") or element.get("StatusAttributeString") == "ERROR":
+            code, message = translated(messages_of(element))
+            return PushResult(payment.local_id, PushStatus.INVALID, code=code, message=message)
+        return PushResult(payment.local_id, PushStatus.CREATED,
+                          remote_id=answers.ident(element["PaymentID"]),
+                          url=self.link(payment.kind, payment.document_remote_id))
+
+    @answers.tolerant
+    def find_payments(self, ctx, kind, document_remote_id):
+        """The payments on one invoice or bill, as GET /Invoices/{id} lists them."""
+        body = self._get(ctx, f"/Invoices/{quote(document_remote_id)}", missing_ok=True)
+        invoices = answers.records(body, "Invoices") if body else []
+        if not invoices:
+            return []
+        return [remote_payment_from(raw, document_remote_id)
+                for raw in invoices[0].get("Payments") or []]
 
     def attach_pdf(self, ctx, kind, remote_id, filename, content):
         """PUT the PDF's bytes to the document's Attachments (shown online for sales).

@@ -12,6 +12,7 @@ from providers.base import AccountType
 from providers.base import Contact
 from providers.base import DocumentKind
 from providers.base import RemoteDocument
+from providers.base import RemotePayment
 from providers.base import TaxRate
 from providers.errors import message_for
 
@@ -35,6 +36,8 @@ ACCOUNT_TYPES = {"REVENUE": AccountType.INCOME, "SALES": AccountType.INCOME,
                  "BANK": AccountType.BANK}
 # Substrings of Xero's validation messages -> our stable codes (first match wins).
 MESSAGE_CODES = [
+    ("payment amount exceeds", "overpayment"),
+    ("account type is invalid", "account_invalid"),
     ("contact name", "duplicate_contact_name"),
     ("must be unique", "duplicate_number"),
     ("account code", "account_invalid"),
@@ -79,6 +82,23 @@ def document_payload(doc):
         # Xero keeps the supplier's own number on bills; supplier documents have no Reference.
         element[number_field] = doc.supplier_reference or doc.number
     return element
+
+
+def payment_payload(payment):
+    """An OutgoingPayment as a Xero Payment element: against the invoice (or bill) by its id,
+    from the mapped bank account by its id."""
+    return {"Invoice": {"InvoiceID": payment.document_remote_id},
+            "Account": {"AccountID": payment.bank_account_id},
+            "Date": payment.paid_on.isoformat(), "Amount": amount(payment.amount),
+            "Reference": payment.reference}
+
+
+def remote_payment_from(raw, document_remote_id):
+    """A Xero Payment (as an invoice lists them, or as created) as a RemotePayment."""
+    return RemotePayment(remote_id=answers.ident(raw["PaymentID"]),
+                         document_remote_id=document_remote_id,
+                         amount=answers.money(raw.get("Amount")), paid_on=day_of(raw.get("Date")),
+                         reference=answers.text(raw.get("Reference")))
 
 
 def _line(line):

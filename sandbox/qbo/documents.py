@@ -50,13 +50,7 @@ def create_document(ledger, entity, body, options=()):
     if sales:
         out_lines.append({"Amount": _money(net_total), "DetailType": "SubTotalLineDetail",
                           "SubTotalLineDetail": {}})
-    txn_date = _date(body.get("TxnDate"), "TxnDate") or _today(ledger)
-    closed = ledger.books_closed_on()
-    if closed and txn_date <= closed:
-        raise QboFault("6210", "The account period has closed.",
-                       f"The account period has closed. The books are closed on "
-                       f"{closed.isoformat()}; this transaction is dated {txn_date.isoformat()}.",
-                       element="TxnDate")
+    txn_date = dated(ledger, body)
     record = {**body, "Line": out_lines, "TxnDate": txn_date.isoformat(),
               f"{party}Ref": {"value": contact["Id"], "name": contact["DisplayName"]},
               "CurrencyRef": body.get("CurrencyRef") or ledger.currency_ref(),
@@ -74,6 +68,18 @@ def create_document(ledger, entity, body, options=()):
         record["GlobalTaxCalculation"] = body.get("GlobalTaxCalculation") or "TaxExcluded"
     _number(ledger, entity, record, "allowduplicatedocnum" in options)
     return record
+
+
+def dated(ledger, body):
+    """A transaction's TxnDate (today when absent); 6210 when the books are closed on it."""
+    txn_date = _date(body.get("TxnDate"), "TxnDate") or _today(ledger)
+    closed = ledger.books_closed_on()
+    if closed and txn_date <= closed:
+        raise QboFault("6210", "The account period has closed.",
+                       f"The account period has closed. The books are closed on "
+                       f"{closed.isoformat()}; this transaction is dated {txn_date.isoformat()}.",
+                       element="TxnDate")
+    return txn_date
 
 
 def _line(ledger, entity, line, inclusive, tax_by_rate):

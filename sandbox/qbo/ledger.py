@@ -7,11 +7,14 @@ from sandbox.qbo.documents import DOCUMENTS
 from sandbox.qbo.documents import create_document
 from sandbox.qbo.errors import QboFault
 from sandbox.qbo.errors import stamp
+from sandbox.qbo.payments import PAYMENTS
+from sandbox.qbo.payments import apply
+from sandbox.qbo.payments import create_payment
 from sandbox.qbo.query import run_query
 
 ENTITIES = ("Account", "TaxCode", "TaxRate", "Customer", "Vendor", "Employee", "Item", "Invoice",
-            "CreditMemo", "Bill", "VendorCredit", "Attachable", "Preferences", "CompanyInfo",
-            "CompanyCurrency")
+            "CreditMemo", "Bill", "VendorCredit", "Payment", "BillPayment", "Attachable",
+            "Preferences", "CompanyInfo", "CompanyCurrency")
 BY_PATH = {name.lower(): name for name in ENTITIES}
 PEOPLE = ("Customer", "Vendor", "Employee")
 
@@ -106,6 +109,11 @@ class QboLedger(dict):
             return self.store(entity, self._item(body))
         if entity in DOCUMENTS:
             return self.store(entity, create_document(self, entity, body, options))
+        if entity in PAYMENTS:
+            record, plan, listed_as = create_payment(self, entity, body)
+            stored = self.store(entity, record)
+            apply(self, entity, stored, plan, listed_as)
+            return stored
         raise QboFault("500", "Unsupported Operation",
                        f"Operation Create is not supported for {entity} in this sandbox.")
 

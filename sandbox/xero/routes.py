@@ -19,6 +19,8 @@ from sandbox.xero.documents import query_documents
 from sandbox.xero.errors import NOT_FOUND
 from sandbox.xero.errors import problem
 from sandbox.xero.errors import validation_error
+from sandbox.xero.payments import create_payment
+from sandbox.xero.payments import payment_view
 from sandbox.xero.query import WhereError
 from sandbox.xero.query import parse_where
 from sandbox.xero.query import where_matches
@@ -36,6 +38,9 @@ CONTACTS_WRITE = ("accounting.contacts",)
 DOCS_READ = ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
              "accounting.transactions.read")
 DOCS_WRITE = ("accounting.invoices", "accounting.transactions")
+PAYMENTS_READ = ("accounting.payments", "accounting.payments.read", "accounting.transactions",
+                 "accounting.transactions.read")
+PAYMENTS_WRITE = ("accounting.payments", "accounting.transactions")
 MAX_POST_BYTES = 3_500_000
 
 
@@ -44,6 +49,7 @@ def register_api(bp, box, guard):
     _register_connections(bp, box, guard)
     _register_lists(bp, box, guard)
     _register_documents(bp, box, guard)
+    _register_payments(bp, box, guard)
     _register_extras(bp, box)
 
 
@@ -290,6 +296,41 @@ def _document_routes(bp, box, guard, endpoint):
             results.append((True, document_view(outcome)) if ok
                            else (False, _echo(element, outcome)))
         return _batch_outcome(endpoint, results, "HasErrors")
+
+
+def _register_payments(bp, box, guard):
+    @bp.get(f"{A}/Payments")
+    @guard.api(PAYMENTS_READ)
+    def list_payments(grant, tenant_id):
+        groups, error = _where()
+        if error:
+            return error
+        found = [p for p in box.tenants[tenant_id].get("payments", {}).values()
+                 if not groups or where_matches(groups, p)]
+        return 200, {"Payments": [payment_view(p) for p in found]}
+
+    @bp.get(f"{A}/Payments/<payment_id>")
+    @guard.api(PAYMENTS_READ)
+    def get_payment(grant, tenant_id, payment_id):
+        found = box.tenants[tenant_id].get("payments", {}).get(payment_id)
+        return (200, {"Payments": [payment_view(found)]}) if found else NOT_FOUND
+
+    @bp.put(f"{A}/Payments")
+    @guard.api(PAYMENTS_WRITE, write=True)
+    def create_payments(grant, tenant_id):
+        elements, error = _elements("Payments")
+        if error:
+            return error
+        results = []
+        for element in elements:
+            if not isinstance(element, dict):
+                results.append((False, _echo({}, ["The element must be a JSON object."])))
+                continue
+            ok, outcome = create_payment(box.tenants[tenant_id], box.meta[tenant_id], element,
+                                         box.now())
+            results.append((True, payment_view(outcome)) if ok
+                           else (False, _echo(element, outcome)))
+        return _batch_outcome("Payments", results, "HasValidationErrors")
 
 
 def _register_extras(bp, box):

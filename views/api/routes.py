@@ -13,6 +13,7 @@ from models.document import KINDS
 from models.document import Document
 from models.document import DocumentFile
 from models.document import DocumentLocked
+from models.integration import Connection
 from models.payment import Payment
 from services.contacts import clean_contact
 from services.contacts import upsert_contact
@@ -29,6 +30,7 @@ from services.payments import payment_json
 from services.payments import payments_of
 from services.payments import remove_payment as drop_payment
 from services.validation import NUMBER_PATTERN
+from sync.payments import ledger_json as payment_ledger
 from sync.records import recheck_documents
 from views.api import schemas
 from views.api.openapi import build_spec
@@ -209,10 +211,15 @@ def _document_or_404(number):
     return document
 
 
+def _payment_json(payment):
+    """payment_json with where it stands with the active cloud package."""
+    return payment_json(payment, payment_ledger(Connection.active_connection(), payment))
+
+
 def list_payments(number):
     """The payments against a document, and what is still owed."""
     document = _document_or_404(number)
-    return jsonify({"items": [payment_json(p) for p in payments_of(document)],
+    return jsonify({"items": [_payment_json(p) for p in payments_of(document)],
                     "owed": f"{owed(document):.2f}"})
 
 
@@ -223,7 +230,7 @@ def add_payment(number):
     payment, errors = record_payment(document, {**payload, "amount": str(payload["amount"])})
     if errors:
         raise ApiError(422, "invalid", "The input has errors; see `errors`.", errors)
-    return jsonify({"payment": payment_json(payment), "owed": f"{owed(document):.2f}"}), 201
+    return jsonify({"payment": _payment_json(payment), "owed": f"{owed(document):.2f}"}), 201
 
 
 def remove_payment(number, payment_id):

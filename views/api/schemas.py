@@ -214,10 +214,21 @@ PAYMENT_INPUT["description"] = (
     "Rules that depend on stored data, refused with 422: the document is an approved customer "
     "or supplier invoice, and the amount (at least 0.01) is no more than is owed on it (gross "
     "less credit notes less payments).")
+PAYMENT_LEDGER = {
+    **_strict({"package": TEXT,
+               "state": {"type": "string", "enum": ["blocked", "ready", "sending", "uncertain",
+                                                    "synced", "failed", "waiting"]},
+               "code": TEXT, "message": TEXT},
+              required=("package", "state", "code", "message")),
+    "type": ["object", "null"],
+    "description": "Where the payment stands with the active cloud package (null when none is "
+                   "connected, or Sage 50 through Zynk, which `exported` covers).",
+}
 PAYMENT = _strict({
     "id": {"type": "integer"}, "paid_on": DATE, "amount": MONEY, "bank_code": TEXT,
     "reference": TEXT, "exported": {"type": "boolean"}, "ledger_number": TEXT,
-}, required=("id", "paid_on", "amount", "exported"))
+    "ledger": PAYMENT_LEDGER,
+}, required=("id", "paid_on", "amount", "exported", "ledger"))
 PAYMENT_RESULT = _strict({"payment": PAYMENT, "owed": MONEY}, required=("payment", "owed"))
 PAYMENT_LIST = _strict({"items": {"type": "array", "items": PAYMENT}, "owed": MONEY},
                        required=("items", "owed"))

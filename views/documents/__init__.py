@@ -23,6 +23,8 @@ bp.post("/<int:document_id>/attachment/remove")(browse.remove_attachment)
 bp.post("/<int:document_id>/payments", endpoint="add_payment")(payments.add)
 bp.post("/<int:document_id>/payments/<int:payment_id>/remove",
         endpoint="remove_payment")(payments.remove)
+bp.post("/<int:document_id>/payments/<int:payment_id>/retry",
+        endpoint="retry_payment")(payments.retry)
 
 bp.route("/new", methods=["GET", "POST"])(edit.new)
 bp.route("/<int:document_id>/edit", methods=["GET", "POST"])(edit.edit)
