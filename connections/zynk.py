@@ -40,7 +40,12 @@ def provider_name(provider_id):
 
 
 def _new_secret():
-    return secrets.token_urlsafe(32)
+    # Never starting with "-": pasted after an option on a command line (Zynk's task runner, the
+    # stand-in's --secret) it would be read as another option.
+    secret = secrets.token_urlsafe(32)
+    while secret.startswith("-"):
+        secret = secrets.token_urlsafe(32)
+    return secret
 
 
 def connect(company_name):
