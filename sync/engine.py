@@ -36,6 +36,7 @@ from models.sync import UNCERTAIN
 from models.sync import VARIANCE
 from models.sync import WAITING
 from models.sync import LedgerDocument
+from models.sync import SyncAttempt
 from models.sync import SyncRecord
 from models.sync import SyncRun
 from providers.base import SETTINGS_KEY
@@ -62,6 +63,7 @@ from sync.preflight import check
 from sync.snapshot import batch_snapshot
 from sync.snapshot import connection_snapshot
 from sync.snapshot import document_facts
+from sync.snapshot import keep_organisation_settings
 
 log = logging.getLogger("ledgerlink.sync")
 
@@ -177,8 +179,8 @@ class RunEngine:
         finally:
             self.heartbeat.done.set()
         self._save_counters()
-        summary = self.payments.summary()
-        message = f"{message} {summary}".strip() if summary else message
+        for summary in (self._warnings_summary(), self.payments.summary()):
+            message = f"{message} {summary}".strip() if summary else message
         runs.finish(self.run_id, self.fence, state, message)
         return state
 
@@ -484,6 +486,16 @@ class RunEngine:
         elif not outcome.ok:
             self._warn(record, f"The PDF was not attached: {outcome.message}")
 
+    def _warnings_summary(self):
+        """A sentence on the documents this run synced with a warning (e.g. no PDF), or ""."""
+        warned = (SyncAttempt.select(SyncAttempt.record).distinct()
+                  .where(SyncAttempt.run == self.run_id, SyncAttempt.outcome == "warning")
+                  .count())
+        if not warned:
+            return ""
+        return (f"{warned} synced with a warning (open the row for why)." if warned > 1
+                else "1 synced with a warning (open the row for why).")
+
     def _warn(self, record, message):
         SyncRecord.update(warning=message[:1000]).where(SyncRecord.id == record.id).execute()
         records.audit(record, "warning", "attachment", message, self.run)
@@ -567,11 +579,7 @@ class RunEngine:
         """Read the organisation settings once per run (lock date, currencies, numbering)."""
         settings = read_with_retries(self.provider.organisation_settings, self.ctx)
         self.ctx.extra[SETTINGS_KEY] = settings
-        state = dict(self.connection.ledger_state or {})
-        state["organisation"] = settings.as_dict()
-        Connection.update(ledger_state=state).where(
-            Connection.id == self.connection.id).execute()
-        self.connection.ledger_state = state
+        keep_organisation_settings(self.connection, settings)
 
     def _set_total(self, kinds):
         ready = SyncRecord.select().where(SyncRecord.connection == self.connection,

@@ -15,6 +15,7 @@ from models.firm import FirmProfile
 from models.sync import SYNCED
 from models.sync import VARIANCE
 from models.sync import SyncRecord
+from models.sync import SyncRun
 from sync.engine import landed_state
 from sync.jobs import start_run
 
@@ -33,10 +34,12 @@ def test_the_ledgers_total_is_kept_and_the_pdf_attached(sandbox_app, admin_web, 
     connection = ready_world(sandbox_app, admin_web, provider_id, options={"send_files": True})
     document = add_ready(sandbox_app, connection, "S9201")
     with Db(sandbox_app):
-        start_run(connection, "sales_invoice")
+        run, _ = start_run(connection, "sales_invoice")
     run_in_worker(sandbox_app)
     assert states(sandbox_app, connection)["S9201"] == ("synced", "synced")
     with Db(sandbox_app):
+        assert "1 synced with a warning (open the row for why)." in SyncRun.get_by_id(
+            run.id).message  # the run's summary says so too
         record = SyncRecord.get(SyncRecord.document == document.id)
         assert record.ledger_total == Document.get_by_id(document.id).gross_total
         # The firm's details are still the placeholder, so the PDF is refused with a warning.
@@ -48,9 +51,10 @@ def test_the_ledgers_total_is_kept_and_the_pdf_attached(sandbox_app, admin_web, 
         firm.save()
     add_ready(sandbox_app, connection, "S9202")
     with Db(sandbox_app):
-        start_run(connection, "sales_invoice")
+        run, _ = start_run(connection, "sales_invoice")
     run_in_worker(sandbox_app)
     with Db(sandbox_app):
+        assert "warning" not in SyncRun.get_by_id(run.id).message
         record = SyncRecord.get(SyncRecord.document == Document.get(number="S9202"))
         assert (record.state, record.warning) == ("synced", ""), (record.code, record.message)
     # Sage takes files on supplier documents only: a sales invoice goes without, no warning.
