@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask import render_template
 
+from services.getting_started import getting_started
 from views._access import login_required
 
 bp = Blueprint("home", __name__)
@@ -12,4 +13,4 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     """Landing page after sign-in."""
-    return render_template("home/index.html")
+    return render_template("home/index.html", steps=getting_started())
