@@ -38,7 +38,7 @@ def _ids(name):
 def _grid_and_menu(connection):
     """The grid (its filters as the page has them) and the menu counts, out of band."""
     context = grid_context(connection, request.values)
-    return (render_template("sync/_grid.html", oob=True, **context)
+    return (render_template("sync/_grid.html", grid_oob=True, **context)
             + render_template("sync/_menu.html", oob=True, kinds=grid.KIND_LABELS,
                               kind=context["kind"], counts=grid.waiting_counts(connection)))
 
