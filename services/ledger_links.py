@@ -330,10 +330,10 @@ def fix_contacts(connection, contacts, create=True, create_suppliers=(), progres
     when the warning is on); {outcome: count} and [(outcome, sentence)] in order.
     progress(done) is called after each."""
     counts = dict.fromkeys(("linked", "created", "asked", "skipped", "failed"), 0)
-    said = []
+    said, allowed = [], set(create_suppliers)
     for done, contact in enumerate(contacts, 1):
         outcome, sentence = apply_step(connection, contact, create,
-                                       create_supplier=contact.id in set(create_suppliers))
+                                       create_supplier=contact.id in allowed)
         counts[outcome] += 1
         said.append((outcome, sentence))
         if progress is not None:
