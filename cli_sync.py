@@ -8,7 +8,6 @@ import click
 from flask.cli import AppGroup
 
 import models
-from models.contact import Contact
 from models.document import KINDS
 from models.document import Document
 from models.integration import Connection
@@ -17,7 +16,6 @@ from models.sync import STATES
 from models.sync import SYNC
 from models.sync import SyncRecord
 from models.sync import SyncRun
-from services.contact_links import set_link
 from sync import payments as ledger_payments
 from sync import records
 from sync import runs
@@ -155,36 +153,20 @@ def stop_command():
 def link_contacts_command(create):
     """Link every contact with documents waiting to the ledger contact of exactly the same name;
     with --create, create those the ledger lacks (a close but different name is only reported)."""
-    from services.ledger_links import LinkRefused
-    from services.ledger_links import create_in_ledger
-    from services.ledger_links import suggestions
+    from services.ledger_links import fix_contacts
+    from services.ledger_links import unlinked_contacts
 
     with models.db.connection_context():
         connection = _connection()
         records.recheck(connection, changed=False)
-        waiting = (Contact.select().distinct().join(Document, on=(Document.contact == Contact.id))
-                   .join(SyncRecord, on=(SyncRecord.document == Document.id))
-                   .where(SyncRecord.connection == connection,
-                          SyncRecord.code == "contact_not_linked"))
-        linked = created = asked = 0
-        for contact in waiting:
-            ranked = suggestions(connection, contact)
-            if ranked and ranked[0].exact_name:
-                set_link(connection, contact, ranked[0].ledger.remote_id)
-                linked += 1
-                continue
-            if ranked:
-                click.echo(f"{contact.number} {contact.name}: the ledger has a close match, "
-                           f"{ranked[0].ledger.name}; link it on the Sync page.")
-                asked += 1
-                continue
-            if create:
-                try:
-                    create_in_ledger(connection, contact, confirmed=True)
-                    created += 1
-                except LinkRefused as exc:
-                    click.echo(f"{contact.number} {contact.name}: {exc}")
-        click.echo(f"Linked {linked}, created {created}, left for a person {asked}.")
+        contacts = [contact for contact, _doc in unlinked_contacts(connection, limit=None)]
+        counts, said = fix_contacts(connection, contacts, create=create,
+                                    create_suppliers=[c.id for c in contacts])
+        for outcome, sentence in said:
+            if outcome in ("asked", "failed") and (create or "close match" in sentence):
+                click.echo(sentence)
+        click.echo(f"Linked {counts['linked']}, created {counts['created']}, left for a person "
+                   f"{counts['asked']}.")
 
 
 @sync_cli.command("preview")

@@ -8,6 +8,7 @@ nothing when the id is wrong, of the wrong kind, or the ledger cannot be asked.
 import re
 from dataclasses import dataclass
 
+from peewee import fn
 from rapidfuzz import fuzz
 from rapidfuzz import utils
 
@@ -242,3 +243,99 @@ def search_cached(connection, text, limit=20):
     return list(LedgerContact.select().where(
         LedgerContact.connection == connection, LedgerContact.active == True,  # noqa: E712
         name_contains(LedgerContact.name, text)).order_by(LedgerContact.name).limit(limit))
+
+
+# Bulk: what `flask sync link-contacts` and the Sync page's "Link or create N contacts" do.
+LINK, CREATE, DECIDE = "link", "create", "decide"
+
+
+@dataclass
+class ContactStep:
+    """What a bulk fix would do for one unlinked contact, and one document of it to open."""
+
+    contact: object
+    action: str  # LINK (same name in the ledger), CREATE (no close match) or DECIDE
+    match: Suggestion | None
+    document_id: int
+    asks_first: bool = False  # a new supplier while "warn before a new supplier" is on
+
+
+def plan_step(connection, contact, document_id=0):
+    """The step for one contact: the popup's rules (Link this on an exact name; Create new
+    without a question when nothing is a close match; otherwise a person decides)."""
+    ranked = suggestions(connection, contact)
+    if ranked and ranked[0].exact_name:
+        return ContactStep(contact, LINK, ranked[0], document_id)
+    close = [s for s in ranked if s.score >= CLOSE_MATCH]
+    if close:
+        return ContactStep(contact, DECIDE, close[0], document_id)
+    options = {**DEFAULT_OPTIONS, **(connection.options or {})}
+    warn = contact.kind == "supplier" and bool(options.get("warn_new_supplier"))
+    return ContactStep(contact, CREATE, None, document_id, asks_first=warn)
+
+
+def unlinked_contacts(connection, kind=None, limit=500):
+    """[(contact, one of its document ids)] whose documents (of a kind) are blocked by
+    contact_not_linked, by name."""
+    from models.contact import Contact
+    from models.document import Document
+    from models.sync import SyncRecord
+
+    query = (Contact.select(Contact, fn.MIN(Document.id).alias("document_id"))
+             .join(Document, on=(Document.contact == Contact.id))
+             .join(SyncRecord, on=(SyncRecord.document == Document.id))
+             .where(SyncRecord.connection == connection,
+                    SyncRecord.code == "contact_not_linked"))
+    if kind:
+        query = query.where(SyncRecord.kind == kind)
+    query = query.group_by(Contact.id).order_by(Contact.name, Contact.id).limit(limit)
+    return [(contact, contact.document_id) for contact in query]
+
+
+def plan_unlinked(connection, kind=None):
+    """The steps for every unlinked contact with documents waiting (of a kind)."""
+    if connection is None:
+        return []
+    return [plan_step(connection, contact, document_id)
+            for contact, document_id in unlinked_contacts(connection, kind)]
+
+
+def apply_step(connection, contact, create=True, create_supplier=False):
+    """Do one contact's step, planned afresh (a contact created a moment ago can make another a
+    close match); (outcome, what to say): linked, created, asked (left for a person), skipped
+    or failed."""
+    if link_in(connection, contact) is not None:
+        return "skipped", f"{contact.name} is already linked."
+    step = plan_step(connection, contact)
+    if step.action == LINK:
+        try:
+            link_checked(connection, contact, step.match.ledger.remote_id)
+        except LinkRefused as exc:
+            return "failed", f"{contact.name}: {exc}"
+        return "linked", f"{contact.name} is linked to {step.match.ledger.name}."
+    if step.action == DECIDE:
+        return "asked", (f"{contact.name}: {package_name(connection)} has a close match, "
+                         f"{step.match.ledger.name}; decide yourself in its popup.")
+    if not create or (step.asks_first and not create_supplier):
+        return "asked", f"{contact.name} was not created."
+    try:
+        _link, created = create_in_ledger(connection, contact, confirmed=True)
+    except LinkRefused as exc:
+        return "failed", f"{contact.name}: {exc}"
+    return "created", f"{created.name} is created in {package_name(connection)} and linked."
+
+
+def fix_contacts(connection, contacts, create=True, create_suppliers=(), progress=None):
+    """apply_step for each contact (suppliers in `create_suppliers`, by id, are created even
+    when the warning is on); {outcome: count} and [(outcome, sentence)] in order.
+    progress(done) is called after each."""
+    counts = dict.fromkeys(("linked", "created", "asked", "skipped", "failed"), 0)
+    said, allowed = [], set(create_suppliers)
+    for done, contact in enumerate(contacts, 1):
+        outcome, sentence = apply_step(connection, contact, create,
+                                       create_supplier=contact.id in allowed)
+        counts[outcome] += 1
+        said.append((outcome, sentence))
+        if progress is not None:
+            progress(done)
+    return counts, said

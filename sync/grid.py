@@ -193,3 +193,25 @@ def parse_ids(text, limit=PAGE_SIZE):
         if value is not None:
             ids.append(value)
     return ids
+
+
+NOT_LINKED, NOT_SENT = "contact_not_linked", "not_sent"
+BULK_MAX = 500  # what one bulk fix above the grid takes (the rest: do it again)
+
+
+def blocked_by(connection, kind, code):
+    """The kind's records with this code (what a bulk fix above the grid works on)."""
+    return SyncRecord.select().where(SyncRecord.connection == connection,
+                                     SyncRecord.kind == kind, SyncRecord.code == code)
+
+
+def bulk_counts(connection, kind):
+    """{"contacts": unlinked contacts blocking the kind, "unsent": its not_sent documents},
+    each up to BULK_MAX + 1."""
+    if connection is None:
+        return {"contacts": 0, "unsent": 0}
+    contacts = (blocked_by(connection, kind, NOT_LINKED).join(Document)
+                .select(Document.contact).distinct().limit(BULK_MAX + 1).count())
+    unsent = (blocked_by(connection, kind, NOT_SENT).select(SyncRecord.id)
+              .limit(BULK_MAX + 1).count() if kind.startswith("sales") else 0)
+    return {"contacts": contacts, "unsent": unsent}

@@ -105,6 +105,32 @@ def enqueue_recheck(connection_id):
     return enqueue(recheck_connection, connection_id, job_timeout=1800)
 
 
+@ledger_job
+def fix_contacts_job(connection_id, contact_ids, supplier_ids):
+    """The Sync page's bulk contact fix: link or create these contacts (suppliers asked about
+    are created only when in supplier_ids); progress in job.meta["done"]."""
+    from rq import get_current_job
+
+    from models.contact import Contact
+    from services.ledger_links import fix_contacts
+
+    connection = Connection.get_or_none(Connection.id == connection_id)
+    if connection is None:
+        return {"counts": {}, "said": [("failed", "The connection is gone.")]}
+    job = get_current_job()
+
+    def progress(done):
+        if job is not None:
+            job.meta["done"] = done
+            job.save_meta()
+
+    contacts = list(Contact.select().where(Contact.id.in_(list(contact_ids))).order_by(
+        Contact.name, Contact.id))
+    counts, said = fix_contacts(connection, contacts, create_suppliers=supplier_ids,
+                                progress=progress)
+    return {"counts": counts, "said": said}
+
+
 __all__ = ["AUTO", "SYNC", "SCHEDULED", "start_run", "run_sync", "resume_stale_runs",
            "scheduled_auto_sync", "send_failure_digest", "recheck_connection",
-           "enqueue_recheck"]
+           "enqueue_recheck", "fix_contacts_job"]

@@ -33,6 +33,7 @@ HOSTILE_FIELDS = {
     "current_password": "\x00", "method": "\x00", "organisation": "\x00", "reconnect": "\x00",
     "payment_terms": "\x00", "remove_logo": "1", "code": "\x00", "state": "\x00",
     "error": "\x00",
+    "contact": "18446744073709551616", "supplier": "\x00", "document": "²", "skipped": "9" * 400,
 }
 
 

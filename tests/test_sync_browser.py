@@ -186,3 +186,43 @@ def test_a_session_ended_during_polling_lands_on_the_sign_in_page(sandbox_app, a
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/sync/")
         assert page.locator("#sync-grid").count() == 1
+
+
+@needs_chromium
+def test_bulk_create_contacts_and_mark_sent(sandbox_app, admin_web, admin):
+    """The two bulk buttons above the grid: the contacts job's progress polls to its summary and
+    the grid is swapped; Mark sent closes its dialog and the rows turn ready in place."""
+    app = sandbox_app
+    connection = ready_world(app, admin_web, "xero")
+    from helpers.docs import add_contact
+
+    add_contact(app, "B0101", "Zebedee Quarry Holdings")
+    unlinked = add_ready(app, connection, "S8101")
+    unsent = add_ready(app, connection, "S8102", sent=False)
+    with Db(app):
+        Document.update(contact=Contact.get(Contact.number == "B0101").id).where(
+            Document.id == unlinked.id).execute()
+    _recheck(app, connection)
+    first, second = _record_id(app, unlinked), _record_id(app, unsent)
+    worker = _worker(app)
+    try:
+        with live_server(app) as base, chromium_page() as page:
+            sign_in_page(page, base, admin.email, PASSWORD)
+            page.goto(f"{base}/sync/")
+            page.click("#bulk-contacts-open")
+            page.wait_for_selector("#sync-actions[open] #bulk-contacts-confirm")
+            page.click("#bulk-contacts-confirm")
+            page.wait_for_selector("#bulk-summary", timeout=30_000)
+            assert "created 1" in page.inner_text("#bulk-summary")
+            page.wait_for_selector(f"#sync-row-{first}.state-ready")
+            page.click("#sync-actions [data-close-dialog]")
+            page.click("#bulk-sent-open")
+            page.wait_for_selector("#sync-actions[open] #bulk-sent-confirm")
+            page.select_option("#bulk-sent-method", "post")
+            page.click("#bulk-sent-confirm")
+            page.wait_for_selector(f"#sync-row-{second}.state-ready")
+            assert page.locator("#sync-actions").count() == 0
+            assert page.locator("#sync-bulk").count() == 0  # nothing left to do in bulk
+            assert not page.js_errors, page.js_errors
+    finally:
+        stop(worker)

@@ -9,6 +9,7 @@ ledger's copy, preview).
 from flask import Blueprint
 
 from sync import grid
+from views.sync import bulk
 from views.sync import contact_actions
 from views.sync import page
 from views.sync import popup
@@ -36,3 +37,9 @@ bp.post("/documents/<int:document_id>/exclude")(popup.exclude)
 bp.post("/documents/<int:document_id>/include")(popup.include)
 bp.post("/documents/<int:document_id>/retry")(popup.retry)
 bp.post("/documents/<int:document_id>/link-existing")(popup.link_existing)
+
+bp.get("/bulk/contacts")(bulk.contacts_dialog)
+bp.post("/bulk/contacts")(bulk.contacts_apply)
+bp.get("/bulk/contacts/<job_id>")(bulk.contacts_status)
+bp.get("/bulk/sent")(bulk.sent_dialog)
+bp.post("/bulk/sent")(bulk.sent_apply)

@@ -80,7 +80,8 @@ def grid_context(connection, args):
     next_url = url_for("sync.index", cursor=next_cursor, **filters) if next_cursor else None
     return {"rows": rows, "kind": kind, "state_filter": state_filter, "q": q,
             "filters": filters, "filter_labels": grid.FILTERS, "next_url": next_url,
-            "paged": bool(args.get("cursor")), "connection": connection}
+            "paged": bool(args.get("cursor")), "connection": connection,
+            "bulk": grid.bulk_counts(connection, kind)}
 
 
 @login_required
