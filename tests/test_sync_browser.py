@@ -85,9 +85,13 @@ def test_fix_a_contact_mark_sent_and_sync_in_place(sandbox_app, admin_web, admin
             page.click(f"#sync-row-{first} td:nth-child(3)")
             page.wait_for_selector("#sync-actions[open] #popup-link-this")
             _shot(page, "sync-popup.png")
+            assert "Link or create 1 contact" in page.inner_text("#sync-bulk")
             page.click("#popup-link-this")
             page.wait_for_selector(f"#sync-row-{first}.state-ready")
             assert page.locator("#sync-actions").count() == 0  # closed: nothing left to fix
+            # The bulk offer above the grid follows: no contact left to link.
+            page.wait_for_selector("#bulk-contacts-open", state="detached")
+            assert "Mark 1 invoice sent" in page.inner_text("#sync-bulk")
             # The contact's other invoice on screen turns ready too, without a reload.
             page.wait_for_selector(f"#sync-row-{third}.state-ready")
 
@@ -96,6 +100,7 @@ def test_fix_a_contact_mark_sent_and_sync_in_place(sandbox_app, admin_web, admin
             page.wait_for_selector("#sync-actions[open] #popup-mark-sent")
             page.click("#popup-mark-sent")
             page.wait_for_selector(f"#sync-row-{second}.state-ready")
+            page.wait_for_selector("#bulk-sent-open", state="detached")
 
             # The Nav cell's links open the document, not the popup.
             assert page.get_attribute(f"#sync-row-{first} .doc-link", "href") == \
@@ -222,7 +227,7 @@ def test_bulk_create_contacts_and_mark_sent(sandbox_app, admin_web, admin):
             page.click("#bulk-sent-confirm")
             page.wait_for_selector(f"#sync-row-{second}.state-ready")
             assert page.locator("#sync-actions").count() == 0
-            assert page.locator("#sync-bulk").count() == 0  # nothing left to do in bulk
+            assert page.locator("#sync-bulk button").count() == 0  # nothing left to do in bulk
             assert not page.js_errors, page.js_errors
     finally:
         stop(worker)

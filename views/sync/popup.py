@@ -126,8 +126,10 @@ def after_action(connection, document, note="", error=""):
     for row in ([record] if record is not None else []) + _rows_changed_on_screen(
             connection, record):
         body += render_template("sync/_row.html", record=row, oob=True)
-    return body + render_template("sync/_menu.html", oob=True, kinds=grid.KIND_LABELS,
-                                  kind=document.kind, counts=grid.waiting_counts(connection))
+    return (body + render_template("sync/_menu.html", oob=True, kinds=grid.KIND_LABELS,
+                                   kind=document.kind, counts=grid.waiting_counts(connection))
+            + render_template("sync/_bulk_buttons.html", oob=True, kind=document.kind,
+                              bulk=grid.bulk_counts(connection, document.kind)))
 
 
 @login_required

@@ -30,11 +30,12 @@ def _since(text):
         return None
 
 
-def progress_context(run, kind, connection=None, message="", rows=(), counts=None):
+def progress_context(run, kind, connection=None, message="", rows=(), counts=None, bulk=None):
     """What the toolbar and progress widget show."""
     now = datetime.datetime.now()
     return {"run": run, "kind": kind, "message": message, "connection": connection,
-            "changed_rows": rows, "final_counts": counts, "kinds": grid.KIND_LABELS,
+            "changed_rows": rows, "final_counts": counts, "final_bulk": bulk,
+            "kinds": grid.KIND_LABELS,
             "polled_at": now.isoformat(), "now": now, "timing": timing(run, now),
             "pull_providers": PULL_REGISTRY}
 
@@ -55,12 +56,12 @@ def timing(run, now):
     return elapsed, until_deadline if run.limit is None else None
 
 
-def progress_fragment(run, kind, connection=None, message="", rows=(), counts=None):
+def progress_fragment(run, kind, connection=None, message="", rows=(), counts=None, bulk=None):
     """The toolbar and progress widget (polling itself while the run is active)."""
     if run is not None and not run.is_active and connection is None:
         connection = Connection.active_connection()
     return render_template("sync/_progress.html", **progress_context(
-        run, kind, connection, message, rows, counts))
+        run, kind, connection, message, rows, counts, bulk))
 
 
 @login_required
@@ -89,12 +90,12 @@ def run_status(run_id):
     ids = grid.parse_ids(request.args.get("visible"))
     connection = Connection(id=run.connection_id)  # only its id is needed for the rows
     rows = grid.rows_by_id(connection, ids, _since(request.args.get("since"))) if ids else []
-    counts = None
+    counts = bulk = None
     if not run.is_active:
         connection = Connection.active_connection()
-        counts = grid.waiting_counts(connection)
+        counts, bulk = grid.waiting_counts(connection), grid.bulk_counts(connection, kind)
     return progress_fragment(run, kind, connection if not run.is_active else None, rows=rows,
-                             counts=counts)
+                             counts=counts, bulk=bulk)
 
 
 @login_required
