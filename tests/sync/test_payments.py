@@ -111,6 +111,10 @@ def test_payments_wait_for_their_invoices_then_land_exactly_once(sandbox_app, ad
                        f"Waits for the invoice to reach {package}.")
     screen = admin_web.get(f"/documents/{document_id(sandbox_app, 'PS1')}").get_data(as_text=True)
     assert f"Waits for the invoice to reach {package}." in screen
+    popup = admin_web.get(f"/sync/documents/{document_id(sandbox_app, 'PS1')}",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="popup-payments"' in popup and "Receipts (1)" in popup
+    assert f"Waits for the invoice to reach {package}." in popup.split('id="popup-payments"')[1]
     run = auto_sync(sandbox_app, connection)  # the invoices first, then their payments
     got = states(sandbox_app, connection)
     assert got["PS1"][0] == got["PP1"][0] == "synced", got
@@ -131,6 +135,9 @@ def test_payments_wait_for_their_invoices_then_land_exactly_once(sandbox_app, ad
         remove_payment(Payment.get_by_id(receipt))
     screen = admin_web.get(f"/documents/{document_id(sandbox_app, 'PS1')}").get_data(as_text=True)
     assert f"In {package}" in screen and "Remove</button>" not in screen
+    popup = admin_web.get(f"/sync/documents/{document_id(sandbox_app, 'PS1')}",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'<td class="payment-ledger">In {package}</td>' in popup
     from helpers.docs import api_token
 
     listed = sandbox_app.test_client().get(

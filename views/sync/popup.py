@@ -15,13 +15,16 @@ from models import db
 from models.document import SENT_METHODS
 from models.document import Document
 from models.integration import Connection
+from models.payment import PAYABLE_KINDS
 from models.sync import IN_LEDGER
 from models.sync import LedgerDocument
 from services.contact_links import link_in
 from services.contact_links import package_name
 from services.ledger_links import new_contact_warning
 from services.ledger_links import suggestions
+from services.payments import payments_of
 from sync import grid
+from sync import payments as ledger_payments
 from sync import records
 from sync.codes import describe
 from sync.preview import preview as dry_run
@@ -100,8 +103,20 @@ def render_dialog(connection, document, record, error="", typed="", confirm="", 
         confirm=confirm, note=note, found=found, preview=preview,
         settings=(organisation_settings(connection)
                   if problem in ("currency", "period") else None),
-        is_admin=current_user.is_admin, **_waiting_for(connection, document, record, problem)
+        is_admin=current_user.is_admin, payments=_payments(connection, document),
+        **_waiting_for(connection, document, record, problem)
     ), status
+
+
+def _payments(connection, document):
+    """The invoice's payments with where each stands with the package: [(payment, words)]."""
+    if document.kind not in PAYABLE_KINDS:
+        return []
+    shown = []
+    for payment in payments_of(document):
+        state = ledger_payments.ledger_state(connection, payment) if connection else None
+        shown.append((payment, state[2] if state else "Not sent yet"))
+    return shown
 
 
 def _rows_changed_on_screen(connection, record):
