@@ -39,7 +39,7 @@ WORKER = {"SYNC_LEASE_SECONDS": 2, "SYNC_BACKOFF_SECONDS": "0.2,0.5,1,2,4,4,4,4"
 MAX_RUNS_PER_ROUND = 50  # Auto syncs started again while documents are left (a person would)
 
 
-def chaos_round(sandbox, provider_id, docs, rng, max_kills, max_delay, timeout):
+def chaos_round(sandbox, provider_id, docs, rng, max_kills, max_delay, timeout, latency=0.0):
     """One run of the chaos; {"duplicates", "lost", "kills", "runs", "docs"}."""
     box = World(sandbox, f"chaos-{provider_id}", AUTO_SYNC_MINUTES=60)
     try:
@@ -48,7 +48,7 @@ def chaos_round(sandbox, provider_id, docs, rng, max_kills, max_delay, timeout):
         numbers = box.backlog(docs, prefix=f"C{rng.randrange(10**6):06d}-")
         with Db(box.app):
             records.recheck(connection, changed=False)  # the records the rounds count down
-        world.control(sandbox, "faults", provider=provider_id, **FAULTS)
+        world.control(sandbox, "faults", provider=provider_id, latency_seconds=latency, **FAULTS)
         kills, sync_runs, kill_at, killed, next_resume = 0, 0, None, set(), 0.0
         worker = box.start_worker(**WORKER)
         deadline = time.monotonic() + timeout
@@ -109,6 +109,9 @@ def main():
     parser.add_argument("--kills", type=int, default=3, help="most SIGKILLs per run")
     parser.add_argument("--kill-within", type=float, default=4.0,
                         help="a kill comes at most this many seconds after sending resumed")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="every API call answered this many seconds late (so a small run "
+                             "lasts long enough to be killed mid-run)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--round-timeout", type=float, default=1800)
     args = parser.parse_args()
@@ -121,7 +124,7 @@ def main():
         provider_id = args.provider or PROVIDERS[number % len(PROVIDERS)]
         started = time.monotonic()
         outcome = chaos_round(sandbox, provider_id, args.docs, rng, args.kills,
-                              args.kill_within, args.round_timeout)
+                              args.kill_within, args.round_timeout, args.latency)
         log(f"run {number + 1}/{args.runs} ({provider_id}): {outcome} in "
             f"{time.monotonic() - started:.0f} s")
         for key in totals:

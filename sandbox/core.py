@@ -293,6 +293,7 @@ class Faults:
     subscription_expired: bool = False  # API calls fail as the provider does for a lapsed plan
     organisation_disconnected: bool = False  # the tenant no longer authorises this app
     odd_answers: list = field(default_factory=list)  # names of odd answer shapes to give
+    latency_seconds: float = 0.0  # every API call answers this much later (a slow package)
     # How often each injected fault fired since these faults were set (not settable).
     fired: dict = field(default_factory=dict, compare=False)
 
@@ -328,6 +329,11 @@ class Faults:
             with _FAULTS_LOCK:
                 self.fired[label] = self.fired.get(label, 0) + 1
         return hit
+
+    def wait_latency(self):
+        """Hold this API call for `latency_seconds` (a package slow to answer)."""
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
 
     def server_error_now(self):
         """True when this API call gets an injected 500: an `errors_next` unit or `error_rate`."""
@@ -372,7 +378,8 @@ _FAULTS_LOCK = threading.Lock()
 _FAULT_KINDS = {f: "rate" for f in ("error_rate", "timeout_after_write_rate", "rate_limit_rate")}
 _FAULT_KINDS.update({f: "count" for f in ("errors_next", "timeout_after_write_next",
                                           "rate_limit_next")})
-_FAULT_KINDS.update({"timeout_seconds": "seconds", "rate_limit_retry_after": "seconds or null",
+_FAULT_KINDS.update({"timeout_seconds": "seconds", "latency_seconds": "seconds",
+                     "rate_limit_retry_after": "seconds or null",
                      "revoke_grants": "switch", "subscription_expired": "switch",
                      "organisation_disconnected": "switch", "odd_answers": "odd"})
 

@@ -78,6 +78,7 @@ def handle(sandbox, call, resource):
         if limited:
             return limited
         try:
+            sandbox.faults.wait_latency()
             if sandbox.faults.server_error_now():
                 raise errors.system_error()
             return _idempotent(sandbox, call, resource)

@@ -56,6 +56,7 @@ def guard(box, needs_business=True):
             box.count(business, "throttled")
         raise Throttled(retry)
     box.limiter.release(budget)
+    box.faults.wait_latency()
     if box.faults.rate_limited_now():
         raise Throttled(box.faults.retry_after(1))
     if box.faults.server_error_now():

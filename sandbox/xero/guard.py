@@ -100,6 +100,7 @@ class Guard:
 
     def _run(self, handler, args, kwargs, write):
         box, faults = self.sandbox, self.sandbox.faults
+        faults.wait_latency()
         if faults.rate_limited_now():
             return self._too_many("minute", faults.retry_after(max(1, box.clock.scaled(60))))
         if faults.server_error_now():

@@ -58,6 +58,7 @@ def api_route(box, bp, rule, methods=("GET",), needs_org=True, write=False):
 
 def _dispatch(box, handler, grant, tenant_id, write, kwargs):
     faults = box.faults
+    faults.wait_latency()
     if faults.server_error_now():
         return error_response(*INTERNAL)
     if faults.rate_limited_now():

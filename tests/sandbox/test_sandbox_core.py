@@ -7,6 +7,7 @@ Each provider is reached over its own wire by a small driver below; what differs
 
 import json
 import threading
+import time
 
 import pytest
 import requests
@@ -518,10 +519,24 @@ def test_rate_limit_rate_answers_429_with_retry_after(sandbox, provider, driver,
     assert driver.numbers(session) == []
 
 
+def test_latency_holds_every_api_call_then_answers_as_usual(sandbox, provider, driver, roomy):
+    session = driver.connect()
+    driver.prepare(session)
+    set_faults(sandbox, provider, latency_seconds=0.3)
+    started = time.monotonic()
+    assert driver.read(session).status_code == 200
+    assert driver.write(session, "LT-1").status_code in (200, 201)
+    assert time.monotonic() - started >= 0.6
+    assert faults_of(sandbox, provider)["latency_seconds"] == 0.3
+    set_faults(sandbox, provider)
+    assert driver.numbers(session) == ["LT-1"]
+
+
 @pytest.mark.parametrize(("values", "wrong"), [
     ({"error_rate": 1.5}, "error_rate must be a number from 0 to 1"),
     ({"timeout_after_write_rate": "often"}, "timeout_after_write_rate must be a number"),
     ({"rate_limit_next": -1}, "rate_limit_next must be a whole number"),
+    ({"latency_seconds": -2}, "latency_seconds must be a number of seconds"),
     ({"revoke_grants": "yes"}, "revoke_grants must be true or false"),
     ({"odd_answers": ["martian"]}, "odd_answers must be a list of odd answers among"),
     ({"hurricane": True}, "unknown fault 'hurricane'"),

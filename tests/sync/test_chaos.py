@@ -17,7 +17,8 @@ def test_killed_workers_and_faults_lose_nothing_and_duplicate_nothing():
            "FLASK_SKIP_DOTENV": "1"}
     result = subprocess.run(
         [sys.executable, "bench/chaos.py", "--runs", "3", "--docs", "200", "--provider", "xero",
-         "--kills", "2", "--kill-within", "0.3", "--round-timeout", "100"],
+         "--kills", "2", "--kill-within", "0.3", "--latency", "0.4",
+         "--round-timeout", "100"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=330)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
