@@ -168,7 +168,7 @@ def _sandbox_command(app, sandbox_port, port):
     seconds on the credentials `flask connect-sage50-demo` writes (it waits until they exist)."""
     from cli_demo import zynk_credentials_path
 
-    command = f"python -m sandbox --port {sandbox_port}"
+    command = f"python -m sandbox --port {sandbox_port} --demo-firm"
     every = app.config["SANDBOX_ZYNK_EVERY"]
     if every > 0:
         command += (f" --zynk-every {every} --zynk-url http://127.0.0.1:{port} "

@@ -36,6 +36,9 @@ def main():
     parser.add_argument("--limits", choices=("on", "off"), default=None,
                         help="enforce each package's published rate limits (default on, or "
                              "SANDBOX_LIMITS)")
+    parser.add_argument("--demo-firm", action="store_true", default=None,
+                        help="the default organisations also hold the demo firm's contacts (as "
+                             "flask seed-demo makes them; or SANDBOX_DEMO_FIRM=on)")
     zynk = parser.add_argument_group("the stand-in Zynk and Sage 50 (see sandbox/README.md)")
     zynk.add_argument("--zynk-every", type=float,
                       default=float(os.environ.get("SANDBOX_ZYNK_EVERY") or 0),
@@ -53,7 +56,8 @@ def main():
                            "flask connect-sage50-demo writes it")
     args = parser.parse_args()
     schedule = _zynk_schedule(args, parser)
-    server = SandboxServer(args.host, args.port, args.clock_factor, limits=args.limits)
+    server = SandboxServer(args.host, args.port, args.clock_factor, limits=args.limits,
+                           demo_firm=args.demo_firm)
     print(f"Accounting sandbox on {server.url}/ (providers: "
           f"{', '.join(server.state['providers']) or 'none'})", flush=True)
     if schedule is not None:

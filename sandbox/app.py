@@ -12,14 +12,16 @@ from flask import request
 from sandbox import REGISTRY
 from sandbox.core import GENERIC_ODD_ANSWERS
 from sandbox.core import Clock
+from sandbox.demo_firm import checked_contacts
 
 LIMIT_SWITCH = {"on": True, "off": False}
 
 
-def create_sandbox_app(clock_factor=None, faults=None, limits=None):
-    """Build the sandbox app. The clock factor, the run's faults ({"xero": {...}}) and whether
-    the published rate limits are enforced ("on" or "off") also come from SANDBOX_CLOCK_FACTOR,
-    SANDBOX_FAULTS and SANDBOX_LIMITS; a reset comes back to these."""
+def create_sandbox_app(clock_factor=None, faults=None, limits=None, demo_firm=None):
+    """Build the sandbox app. The clock factor, the run's faults ({"xero": {...}}), whether
+    the published rate limits are enforced ("on" or "off") and whether the default organisations
+    hold the demo firm's contacts (sandbox/demo_firm.py) also come from SANDBOX_CLOCK_FACTOR,
+    SANDBOX_FAULTS, SANDBOX_LIMITS and SANDBOX_DEMO_FIRM=on; a reset comes back to these."""
     factor = clock_factor or float(os.environ.get("SANDBOX_CLOCK_FACTOR", "1"))
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
@@ -32,8 +34,10 @@ def create_sandbox_app(clock_factor=None, faults=None, limits=None):
     switch = (limits or os.environ.get("SANDBOX_LIMITS") or "on").lower()
     if switch not in LIMIT_SWITCH:
         raise ValueError(f"SANDBOX_LIMITS must be on or off, not {switch!r}")
+    firm = demo_firm if demo_firm is not None else (
+        os.environ.get("SANDBOX_DEMO_FIRM", "off").lower() == "on")
     for sandbox in sandboxes.values():
-        sandbox.set_run_defaults(enforce_limits=LIMIT_SWITCH[switch])
+        sandbox.set_run_defaults(enforce_limits=LIMIT_SWITCH[switch], demo_firm=firm)
     for name, values in spec.items():
         if name not in sandboxes:
             raise ValueError(f"unknown provider {name!r} in the faults")
@@ -58,7 +62,8 @@ def _register_control(app, clock, sandboxes):
     @app.get("/")
     def index():
         return {"sandbox": True, "providers": {n: s.prefix for n, s in sandboxes.items()},
-                "clock_factor": clock.factor}
+                "clock_factor": clock.factor,
+                "demo_firm": all(s.run_demo_firm for s in sandboxes.values())}
 
     @app.get("/favicon.ico")
     def favicon():
@@ -160,6 +165,21 @@ def _register_control(app, clock, sandboxes):
             return {"error": "unknown tenant"}, 404
         except (ValueError, TypeError) as exc:
             return {"error": str(exc)}, 400
+
+    @app.post("/_control/contacts")
+    def add_contacts():
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict):
+            return {"error": "send a JSON object"}, 400
+        target = pick()
+        try:
+            contacts = checked_contacts(body.get("contacts"))
+            target.add_contacts(body.get("tenant"), contacts)
+        except KeyError:
+            return {"error": "unknown tenant"}, 404
+        except ValueError as exc:
+            return {"error": str(exc)}, 400
+        return {"added": len(contacts)}
 
     @app.post("/_control/touch")
     def touch():

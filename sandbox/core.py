@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 
+from sandbox.demo_firm import DEMO_FIRM_CONTACTS
+
 
 class Clock:
     """Wall time plus an adjustable offset; documented lifetimes are divided by `factor`."""
@@ -474,6 +476,7 @@ class ProviderSandbox:
         self.faults = Faults()
         # What a reset restores: the run's faults and limits switch (environment or arguments).
         self.run_faults, self.run_enforces_limits = {}, True
+        self.run_demo_firm = False  # the default organisations also hold the demo firm's contacts
         self.tenants = {}  # tenant id -> dict of the provider's own collections
         self.clients = {}  # client_id -> {"secret": ..., "redirect_uris": [...]}
         self.requests = []  # the API calls received (see `record`), for tests
@@ -494,9 +497,17 @@ class ProviderSandbox:
             self.clients = {f"sandbox-{self.name}-client": {
                 "secret": f"sandbox-{self.name}-secret", "redirect_uris": None}}
             self.seed_defaults()
+            if self.run_demo_firm:
+                for tenant in list(self.tenants):
+                    self.add_contacts(tenant, DEMO_FIRM_CONTACTS)
 
     def seed_defaults(self):
         """Create the provider's default demo tenants (override)."""
+
+    def add_contacts(self, tenant, contacts):
+        """Add contacts ({"name", "kind": customer or supplier, "email"}) to a tenant as a
+        person would in the package; KeyError for an unknown tenant (override)."""
+        raise NotImplementedError
 
     def client_ok(self, client_id, secret):
         """Check a client's credentials."""
@@ -569,9 +580,15 @@ class ProviderSandbox:
         """Faults from field values, odd answers checked against this provider's (ValueError)."""
         return Faults.from_settings(values, set(GENERIC_ODD_ANSWERS) | set(self.odd_answers))
 
-    def set_run_defaults(self, faults=None, enforce_limits=None):
-        """Faults and the limits switch for the whole run: applied now and after every reset."""
+    def set_run_defaults(self, faults=None, enforce_limits=None, demo_firm=None):
+        """Faults, the limits switch and whether the default organisations hold the demo firm's
+        contacts, for the whole run: applied now and after every reset."""
         with self.lock:
+            if demo_firm and not self.run_demo_firm:
+                for tenant in list(self.tenants):
+                    self.add_contacts(tenant, DEMO_FIRM_CONTACTS)
+            if demo_firm is not None:
+                self.run_demo_firm = bool(demo_firm)
             if faults is not None:
                 self.faults = self.make_faults(faults)
                 self.run_faults = dict(faults)

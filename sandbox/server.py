@@ -18,8 +18,9 @@ class _QuietHandler(WSGIRequestHandler):
 class SandboxServer:
     """A threaded sandbox server on a loopback port."""
 
-    def __init__(self, host="127.0.0.1", port=0, clock_factor=None, faults=None, limits=None):
-        self.app = create_sandbox_app(clock_factor, faults, limits)
+    def __init__(self, host="127.0.0.1", port=0, clock_factor=None, faults=None, limits=None,
+                 demo_firm=None):
+        self.app = create_sandbox_app(clock_factor, faults, limits, demo_firm)
         self.server = make_server(host, port, self.app, threaded=True,
                                   request_handler=_QuietHandler)
         self.url = f"http://{host}:{self.server.server_port}"

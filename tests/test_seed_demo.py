@@ -10,6 +10,7 @@ from models.document import Document
 from models.document import DocumentLine
 from models.firm import FirmProfile
 from models.payment import Payment
+from sandbox.demo_firm import DEMO_FIRM_CONTACTS
 from services.payments import owed
 
 
@@ -37,6 +38,10 @@ def test_seed_demo_builds_the_set_and_is_repeatable(app, runner):
         names = {c.name for c in Contact.select()}
         assert set(LEDGER_NAME_VARIANTS) <= names
         assert not set(LEDGER_NAME_VARIANTS.values()) & names
+        # What the run command's sandbox holds (--demo-firm): the variants, and some exact names.
+        in_ledger = {c["name"] for c in DEMO_FIRM_CONTACTS}
+        assert set(LEDGER_NAME_VARIANTS.values()) <= in_ledger
+        assert len(in_ledger & names) >= 3
         payments = list(Payment.select())
         assert "Payments: 20 recorded, 0 already there." in first.output
         paid = {p.document for p in payments}

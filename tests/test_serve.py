@@ -37,7 +37,8 @@ def test_serve_brings_up_web_worker_and_cron(app, tmp_path):
         login = wait_for(f"http://127.0.0.1:{port}/auth/login")
         assert "Sign in to Ledgerlink" in login.text
         # No provider credentials: the demo sandbox runs beside the app.
-        assert wait_for(f"http://127.0.0.1:{sandbox_port}/").json()["sandbox"] is True
+        about = wait_for(f"http://127.0.0.1:{sandbox_port}/").json()
+        assert about["sandbox"] is True and about["demo_firm"] is True
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=30)

@@ -18,6 +18,7 @@ from sandbox.qbo.ledger import QboLedger
 from sandbox.qbo.oauth import register_oauth
 from sandbox.qbo.routes import register_api
 from sandbox.qbo.seed import DEMO_REALMS
+from sandbox.qbo.seed import add_name
 from sandbox.qbo.seed import company_info
 from sandbox.qbo.seed import currency_name
 from sandbox.qbo.seed import seed_company
@@ -71,6 +72,13 @@ class QboSandbox(ProviderSandbox):
             if len(ids) > 1:
                 out.append({"entity": entity, "number": number, "ids": ids})
         return out
+
+    def add_contacts(self, tenant, contacts):
+        """Customers and vendors as typed into QuickBooks."""
+        with self.lock:
+            ledger = self.tenants[tenant]
+            for item in contacts:
+                add_name(ledger, item["name"], item["kind"], item["email"])
 
     def set_organisation(self, tenant, changes):
         """`lock_date`: the books close date; `currencies`: the company's currencies (more

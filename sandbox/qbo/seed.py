@@ -100,6 +100,13 @@ def company_info(ledger, name, data):
             "FiscalYearStartMonth": "January" if data["country"] == "US" else "April"}
 
 
+def add_name(ledger, name, kind, email):
+    """Store a Customer (kind "customer") or Vendor as typed into QuickBooks; return it."""
+    record = _name_record(ledger, name, True)
+    record["PrimaryEmailAddr"] = {"Address": email}
+    return ledger.store("Customer" if kind == "customer" else "Vendor", record)
+
+
 def _name_record(ledger, name, active):
     return {"DisplayName": name, "CompanyName": name, "PrintOnCheckName": name,
             "FullyQualifiedName": name, "Active": active, "Balance": 0,

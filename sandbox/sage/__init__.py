@@ -19,6 +19,8 @@ from sandbox.sage.oauth import register_oauth
 from sandbox.sage.routes import register_api
 from sandbox.sage.seed import CURRENCIES
 from sandbox.sage.seed import DEMO_BUSINESSES
+from sandbox.sage.seed import contact
+from sandbox.sage.seed import contact_reference
 from sandbox.sage.seed import new_business
 from sandbox.sage.seed import stamp
 
@@ -64,6 +66,17 @@ class SageSandbox(ProviderSandbox):
                     if key[2]:
                         (dupes if key in seen else seen).add(key)
         return sorted(key[2] for key in dupes)
+
+    def add_contacts(self, tenant, contacts):
+        """Contacts as typed into Sage, each with the reference Sage would generate."""
+        with self.lock:
+            stored = self.tenants[tenant]["contacts"]
+            for item in contacts:
+                taken = {c["reference"] for c in stored.values()}
+                kind = "CUSTOMER" if item["kind"] == "customer" else "VENDOR"
+                made = contact(item["name"], [kind], contact_reference(item["name"], taken),
+                               email=item["email"])
+                stored[made["id"]] = made
 
     def set_organisation(self, tenant, changes):
         """`lock_date`: the year end lockdown date; `currencies`: more than the base one turns

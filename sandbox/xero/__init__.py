@@ -21,6 +21,7 @@ from sandbox.xero.guard import Guard
 from sandbox.xero.oauth import register_oauth
 from sandbox.xero.routes import register_api
 from sandbox.xero.seed import DEMO_TENANTS
+from sandbox.xero.seed import add_contact
 from sandbox.xero.seed import ms_date
 from sandbox.xero.seed import new_tenant
 from sandbox.xero.seed import seed_uk
@@ -81,6 +82,14 @@ class XeroSandbox(ProviderSandbox):
                     key = (doc["Type"], doc[field])
                     (dupes if key in seen else seen).add(key)
         return sorted(number for _, number in dupes)
+
+    def add_contacts(self, tenant, contacts):
+        """Contacts as typed into Xero (which derives customer or supplier from documents)."""
+        with self.lock:
+            data = self.tenants[tenant]
+            for item in contacts:
+                add_contact(data, {"Name": item["name"], "EmailAddress": item["email"]},
+                            self.now())
 
     def set_organisation(self, tenant, changes):
         """Lock dates (`lock_date` is the period lock date, `end_of_year_lock_date` the other)

@@ -17,6 +17,7 @@ from sandbox.zoho.routes import register_api
 from sandbox.zoho.seed import DEMO_ORGANISATIONS
 from sandbox.zoho.seed import build_tenant
 from sandbox.zoho.seed import currency
+from sandbox.zoho.seed import new_contact
 from sandbox.zoho.seed import zoho_time
 
 
@@ -67,6 +68,16 @@ class ZohoSandbox(ProviderSandbox):
             numbering["auto"] = bool(auto)
             if prefix is not None:
                 numbering["prefix"] = prefix
+
+    def add_contacts(self, tenant, contacts):
+        """Customers and vendors as typed into Zoho Books."""
+        with self.lock:
+            org = self.tenants[tenant]
+            for item in contacts:
+                kind = "customer" if item["kind"] == "customer" else "vendor"
+                made = new_contact(org, {"contact_name": item["name"], "contact_type": kind,
+                                         "company_name": item["name"]})
+                made["email"] = item["email"]
 
     def set_organisation(self, tenant, changes):
         """`currencies`: the organisation's currencies (its base among them). Zoho Books' API

@@ -74,6 +74,35 @@ def test_connect_lists_organisations_and_ledger_lists(conn):
     assert page.contacts and all(c.id and c.name for c in page.contacts)
 
 
+def test_contacts_typed_into_the_ledger_are_listed_with_their_kind(conn, sandbox):
+    provider, ctx = conn.provider, conn.ctx
+    typed = [{"name": "Typed Customer Ltd", "kind": "customer", "email": "a@typed.example"},
+             {"name": "Typed Supplier Ltd", "kind": "supplier", "email": "b@typed.example"}]
+    answer = requests.post(f"{sandbox.url}/_control/contacts", timeout=10, json={
+        "provider": provider.id, "tenant": ctx.organisation_id, "contacts": typed})
+    assert answer.json() == {"added": 2}
+    listed, cursor = {}, None
+    while True:
+        page = provider.contacts(ctx, cursor)
+        listed.update({c.name: c for c in page.contacts})
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    customer, supplier = listed["Typed Customer Ltd"], listed["Typed Supplier Ltd"]
+    assert customer.active and supplier.active and customer.id != supplier.id
+    assert customer.email == "a@typed.example" and supplier.email == "b@typed.example"
+    if provider.contact_kinds_strict:
+        assert (customer.is_customer, customer.is_supplier) == (True, False)
+        assert (supplier.is_customer, supplier.is_supplier) == (False, True)
+    refused = requests.post(f"{sandbox.url}/_control/contacts", timeout=10, json={
+        "provider": provider.id, "tenant": ctx.organisation_id,
+        "contacts": [{"name": "Odd", "kind": "employee"}]})
+    assert refused.status_code == 400 and "customer or supplier" in refused.json()["error"]
+    unknown = requests.post(f"{sandbox.url}/_control/contacts", timeout=10, json={
+        "provider": provider.id, "tenant": "no-such-tenant", "contacts": typed})
+    assert unknown.status_code == 404
+
+
 def test_contacts_search_get_and_create(ready):
     provider, ctx = ready.provider, ready.ctx
     customer, supplier = ready.customer, ready.supplier
