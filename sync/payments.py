@@ -16,6 +16,8 @@ from peewee import fn
 
 from models import db
 from models.document import Document
+from models.integration import CONNECTED
+from models.integration import NEEDS_RECONNECT
 from models.integration import AccountMapping
 from models.integration import ContactLink
 from models.integration import LedgerAccount
@@ -71,6 +73,8 @@ class PaymentScope:
     bank_usable: bool = False  # active, and a bank account
     lock_date: datetime.date | None = None
     lock_date_label: str = ""
+    connected: bool = True  # the connection is active and connected
+    reconnect_reason: str | None = None  # why it needs reconnecting (None when it does not)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,10 @@ class Verdict:
 def check_payment(fact, scope):
     """The Verdict for one payment: blocked (cannot go as things stand), waiting (for its
     invoice), or ready."""
+    if scope.reconnect_reason is not None or not scope.connected:
+        code = "needs_reconnect" if scope.reconnect_reason is not None else "not_connected"
+        message = " ".join(filter(None, (describe(code).message, scope.reconnect_reason)))
+        return Verdict(BLOCKED, code, message)
     if not scope.supports:
         return Verdict(BLOCKED, "payments_unsupported",
                        f"Ledgerlink does not send payments to {scope.package} yet; record it "
@@ -179,7 +187,10 @@ def scope_for(connection):
         bank_code=(account.code or "") if account else "",
         bank_usable=bool(account and account.active and account.type == "bank"),
         lock_date=settings.lock_date if settings else None,
-        lock_date_label=settings.lock_date_label if settings else "")
+        lock_date_label=settings.lock_date_label if settings else "",
+        connected=connection.status == CONNECTED and connection.active,
+        reconnect_reason=(connection.status_reason or "")
+        if connection.status == NEEDS_RECONNECT else None)
 
 
 def payment_facts(connection, payments, supports_care_of=False):

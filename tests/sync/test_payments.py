@@ -250,6 +250,8 @@ def test_the_checks_say_why_a_payment_cannot_go_yet():
         "bank_unmapped": (_fact(), dataclasses.replace(scope, bank_id="")),
         "payment_period_locked": (_fact(), dataclasses.replace(scope, lock_date=today())),
         "payment_waits_for_invoice": (_fact(document_remote_id=""), scope),
+        "needs_reconnect": (_fact(), dataclasses.replace(scope, reconnect_reason="Xero said no.")),
+        "not_connected": (_fact(), dataclasses.replace(scope, connected=False)),
     }
     for code, (fact, given) in cases.items():
         verdict = check_payment(fact, given)
@@ -258,6 +260,8 @@ def test_the_checks_say_why_a_payment_cannot_go_yet():
         scope, lock_date=today() - datetime.timedelta(days=1))).ready
     assert check_payment(_fact(document_remote_id=""), scope).message == \
         "Waits for its invoice to reach Xero."
+    assert check_payment(_fact(), dataclasses.replace(scope, reconnect_reason="Xero said no.")
+                         ).message.endswith("syncing is paused. Xero said no.")
 
 
 def test_an_uncertain_payment_is_matched_by_key_else_amount_date_and_reference():
@@ -302,3 +306,39 @@ def test_a_worker_dying_mid_send_leaves_it_to_be_read_not_sent_twice(sandbox_app
     assert payment_state(sandbox_app, receipt)[0] == "synced"
     assert outcomes(sandbox_app, receipt) == ["found"]
     assert len(ledger_payments(sandbox, connection)) == 1
+
+
+def test_an_ended_grant_while_paying_pauses_the_run_and_the_payment_goes_after_reconnect(
+        sandbox_app, admin_web, sandbox, monkeypatch):
+    from helpers.connect import connect
+    from helpers.sync import map_accounts
+
+    from sync.payments import PaymentStep
+
+    connection, receipt = synced_and_paid(sandbox_app, admin_web, "xero", "PS6", "15.00")
+    real_send, fired = PaymentStep.send, []
+
+    def send_after_the_grant_ends(self, record):
+        if not fired:  # the grant ends just as the payment's request goes
+            fired.append(set_faults(sandbox, "xero", revoke_grants=True))
+        return real_send(self, record)
+
+    monkeypatch.setattr(PaymentStep, "send", send_after_the_grant_ends)
+    run = auto_sync(sandbox_app, connection)
+    set_faults(sandbox, "xero")
+    assert run.state == "aborted" and run.message.startswith("Paused"), run.message
+    with Db(sandbox_app):
+        assert Connection.get_by_id(connection.id).status == "needs_reconnect"
+        record = PaymentSync.get(PaymentSync.payment == receipt)
+        # Refused before the ledger did anything: not a failure, not a try, not in the ledger.
+        assert record.state not in ("failed", "synced", "uncertain") and record.attempts == 0
+        state = ledger_state(Connection.get_by_id(connection.id), Payment.get_by_id(receipt))
+    assert state[1] == "needs_reconnect", state
+    assert ledger_payments(sandbox, connection) == {}
+    _, again = connect(sandbox_app, admin_web, "xero", organisation=connection.organisation_id)
+    assert again.id == connection.id and again.status == "connected"
+    map_accounts(sandbox_app, admin_web, again)  # every reconnect asks to confirm the mapping
+    auto_sync(sandbox_app, connection)
+    assert payment_state(sandbox_app, receipt)[0] == "synced", outcomes(sandbox_app, receipt)
+    assert outcomes(sandbox_app, receipt)[-1] == "created"
+    assert [a for _, a in ledger_payments(sandbox, connection).values()] == [Decimal("15.00")]
