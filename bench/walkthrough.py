@@ -48,6 +48,16 @@ def log(message):
     print(f"[{time.monotonic() - T0:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
+def wait_until(page, expression, timeout=30_000):
+    """Poll a JavaScript expression until it is true (page.wait_for_function evaluates strings
+    in the page, which the app's Content-Security-Policy forbids; evaluate goes through CDP)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true after {timeout / 1000:.0f}s: {expression}")
+        time.sleep(0.1)
+
+
 class Walk:
     """The browser session: the page, the counted actions and what was done."""
 
@@ -87,8 +97,7 @@ class Walk:
 
     def settle(self, timeout=30_000):
         """Wait until htmx has no request in flight."""
-        self.page.wait_for_function("!document.querySelector('.htmx-request')",
-                                    timeout=timeout)
+        wait_until(self.page, "!document.querySelector('.htmx-request')", timeout)
 
 
 def wait_for_url(url, timeout):
@@ -115,6 +124,12 @@ def flask(env, *args, stdin=None):
 
 # ---- the browser steps ---------------------------------------------------------------------
 
+def nav_link(page, label):
+    """A link of the left-hand menu (the home page links to the same places)."""
+    return page.get_by_role("navigation", name="Control Center").get_by_role(
+        "link", name=label, exact=True)
+
+
 def sign_in(w):
     page = w.page
     page.goto(f"{w.base}/")
@@ -129,7 +144,7 @@ def sign_in(w):
 
 def connect_xero(w, sandbox_port):
     page = w.page
-    w.click(page.get_by_role("link", name="Integrations", exact=True))
+    w.click(nav_link(page, "Integrations"))
     page.wait_for_selector("#card-xero")
     w.shot("integrations")
     w.click(page.locator("#card-xero .connect-button"))
@@ -213,7 +228,7 @@ def bulk_sent(w, kind):
     ticked = page.locator("#bulk-sent-list input[type=checkbox]:checked").count()
     w.click(page.locator("#bulk-sent-confirm"))
     w.settle()
-    page.wait_for_function("!document.querySelector('#bulk-sent-confirm')")
+    wait_until(page, "!document.querySelector('#bulk-sent-confirm')")
     w.counts["marked_sent"] += ticked
     close_popup(w)
 
@@ -223,16 +238,16 @@ def close_popup(w):
     dialog = page.locator("dialog#sync-actions[open]")
     if dialog.count():
         w.click(dialog.locator("header [data-close-dialog]"))
-        page.wait_for_function("!document.querySelector('dialog#sync-actions[open]')")
+        wait_until(page, "!document.querySelector('dialog#sync-actions[open]')")
 
 
 def popup_action(w, locator):
     """Click something in the popup and wait for the popup that answers (or its closing)."""
     w.page.evaluate("window.__popup = document.querySelector('#sync-dialog-slot dialog')")
     w.click(locator)
-    w.page.wait_for_function(
-        "document.querySelector('#sync-dialog-slot dialog') !== window.__popup"
-        " && !document.querySelector('.htmx-request')", timeout=60_000)
+    wait_until(w.page,
+               "document.querySelector('#sync-dialog-slot dialog') !== window.__popup"
+               " && !document.querySelector('.htmx-request')", 60_000)
     w.settle()
 
 
@@ -287,11 +302,11 @@ def fix_in_popup(w, row_id, tried_problems):
 def exclude(w, reason):
     page = w.page
     dialog = page.locator("dialog#sync-actions[open]")
-    if not dialog.locator("#popup-exclude").count():
+    if not dialog.locator("button#popup-exclude").count():
         close_popup(w)
         return "not excludable"
     w.fill(dialog.locator("#popup-exclude-reason"), reason)
-    popup_action(w, dialog.locator("#popup-exclude"))
+    popup_action(w, dialog.locator("button#popup-exclude"))
     w.counts["excluded_in_popup"] += 1
     log(f"    excluded: {reason[:100]}")
     close_popup(w)
@@ -334,15 +349,16 @@ def auto_sync(w, kind):
     if button.is_disabled():
         log("  Auto sync is disabled")
         return
+    before = page.evaluate("(document.querySelector('#sync-run') || {dataset: {}})"
+                           ".dataset.runId || ''")
     w.click(button)
     w.counts["auto_syncs"] += 1
     started = time.monotonic()
-    page.wait_for_selector("#sync-run", timeout=30_000)
-    page.wait_for_function(
-        "(() => { const p = document.querySelector('#sync-progress');"
+    wait_until(
+        page, "(() => { const p = document.querySelector('#sync-progress');"
         " const r = document.querySelector('#sync-run');"
-        " return p && !p.hasAttribute('data-polling') && r"
-        " && !['queued', 'running'].includes(r.dataset.runState); })()", timeout=1_200_000)
+        f" return p && !p.hasAttribute('data-polling') && r && r.dataset.runId !== '{before}'"
+        " && !['queued', 'running'].includes(r.dataset.runState); })()", 1_200_000)
     w.settle()
     summary = page.locator("#sync-run-summary").inner_text().strip()
     log(f"  Auto sync ({time.monotonic() - started:.1f}s): {' '.join(summary.split())}")
@@ -356,7 +372,7 @@ def menu_count(w, kind):
 
 def sync_kinds(w):
     page = w.page
-    w.click(page.get_by_role("link", name="Sync", exact=True))
+    w.click(nav_link(page, "Sync"))
     page.wait_for_selector("#sync-grid")
     w.shot("sync-page")
     for kind in KINDS:
