@@ -420,33 +420,58 @@ def outcome(env, sandbox_port):
             code = line[57:77].strip() or "?"
             codes[code] = codes.get(code, 0) + 1
     ledger = wait_for_url(f"http://127.0.0.1:{sandbox_port}/_control/ledger?provider=xero", 10)
-    in_ledger_docs = api_calls = 0
+    sandbox = {"documents": 0, "duplicates": 0, "api_calls": 0, "throttled": 0}
     for tenant in (ledger.get("tenants") or {}).values():
-        for key, value in tenant.items():
-            if key in KINDS and isinstance(value, dict):
-                in_ledger_docs += value.get("count", 0)
-            elif key == "api_calls":
-                api_calls += value if isinstance(value, int) else sum(value.values())
+        sandbox["api_calls"] += tenant.get("api_calls", 0)
+        sandbox["throttled"] += tenant.get("throttled", 0)
+        for entry in (tenant.get("documents") or {}).values():
+            sandbox["documents"] += entry.get("count", 0)
+            sandbox["duplicates"] += sum(len(ids) - 1 for ids in entry["number"].values())
     payments = next((line for line in status.splitlines() if line.startswith("payments:")), "")
-    return status, summary, counts, codes, in_ledger_docs, api_calls, payments
+    return status, summary, counts, codes, sandbox, payments
 
 
 # ---- the pass ------------------------------------------------------------------------------
 
-def stop(process):
-    """SIGINT to the run command's process group (as Ctrl-C would), then harder if need be."""
-    if process.poll() is not None:
-        return
+def stop(process, instance):
+    """SIGINT to the run command's process group (as Ctrl-C would), then harder if need be;
+    then the embedded Redis, when it outlived the run command (it daemonizes into a session of
+    its own): True when it had to be stopped here."""
+    stop_group(process)
+    pid_file = Path(instance) / "redis.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return False
+    if instance not in cmdline:
+        return False
+    log(f"the embedded Redis (pid {pid}) outlived the run command; stopping it")
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(50):
+        if not Path(f"/proc/{pid}").exists():
+            break
+        time.sleep(0.1)
+    return True
+
+
+def stop_group(process):
+    """Signal the whole group and wait until none of it is left (the wrapper ledgerlink.py
+    exits at once; what it started may take longer)."""
     for sig, wait in ((signal.SIGINT, 30), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            log(f"run command still up after {sig.name}")
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            process.poll()  # reap the wrapper
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        log(f"the run command's group is still up after {sig.name}")
 
 
 def main():
@@ -494,8 +519,8 @@ def main():
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 page.set_default_timeout(30_000)
                 errors = []
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
-                page.on("console", lambda msg: errors.append(msg.text)
+                page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+                page.on("console", lambda msg: errors.append(f"{page.url}: {msg.text}")
                         if msg.type == "error" else None)
                 w = Walk(page, base, args.shots)
                 in_browser = time.monotonic()
@@ -512,7 +537,7 @@ def main():
                 browser.close()
         total = time.monotonic() - started
 
-        status, summary, counts, codes, ledger_docs, api_calls, payments = outcome(
+        status, summary, counts, codes, sandbox, payments = outcome(
             env, args.sandbox_port)
         log(f"sync status: {summary}")
         if payments:
@@ -532,8 +557,10 @@ def main():
             "documents": sum(counts.values()),
             "in_ledger": in_ledger,
             "in_ledger_with_variance": counts.get("synced with variance", 0),
-            "sandbox_ledger_documents": ledger_docs,
-            "sandbox_api_calls": api_calls,
+            "sandbox_ledger_documents": sandbox["documents"],
+            "sandbox_duplicate_numbers": sandbox["duplicates"],
+            "sandbox_api_calls": sandbox["api_calls"],
+            "sandbox_throttled": sandbox["throttled"],
             "excluded": excluded,
             "left": left,
             "linked_in_popup": w.counts["linked_in_popup"],
@@ -557,7 +584,10 @@ def main():
             log(f"codes left: {codes}")
         ok = True
     finally:
-        stop(process)
+        time.sleep(1)  # let the log settle
+        outlived = stop(process, instance)
+        if ok:
+            print(f"walkthrough.embedded_redis_outlived_run: {int(outlived)}")
         run_log.close()
         if not ok:
             tail = (Path(instance) / "run.log").read_text(errors="replace")[-3000:]
