@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import requests
@@ -61,11 +62,11 @@ def wait_until(page, expression, timeout=30_000):
 class Walk:
     """The browser session: the page, the counted actions and what was done."""
 
-    def __init__(self, page, base, shots):
-        self.page, self.base, self.shots = page, base, shots
+    def __init__(self, page, base, shots, link_any=False):
+        self.page, self.base, self.shots, self.link_any = page, base, shots, link_any
         self.actions = 0
-        self.counts = {"linked_in_popup": 0, "suggestion_linked": 0, "created_in_popup": 0,
-                       "bulk_linked": 0, "bulk_created": 0, "marked_sent": 0,
+        self.counts = {"linked_in_popup": 0, "suggestion_linked": 0, "suggestion_declined": 0,
+                       "created_in_popup": 0, "bulk_linked": 0, "bulk_created": 0, "marked_sent": 0,
                        "excluded_in_popup": 0, "popups": 0, "auto_syncs": 0, "retried": 0}
         self.shot_no = 0
         self.notes = []
@@ -196,6 +197,10 @@ def bulk_contacts(w, kind):
     w.click(opener)
     page.wait_for_selector("dialog#sync-actions[open] #bulk-contacts-form")
     w.shot(f"{kind}-bulk-contacts")
+    for section in ("bulk-links", "bulk-creates", "bulk-suppliers", "bulk-decide"):
+        items = page.locator(f"#{section} li").all_inner_texts()
+        if items:
+            log(f"    {section} ({len(items)}): " + "; ".join(i.strip() for i in items))
     for box in page.locator("#bulk-suppliers input[type=checkbox]").all():
         if not box.is_checked():
             w.click(box)  # the dialog says to tick the suppliers to create
@@ -276,8 +281,8 @@ def fix_in_popup(w, row_id, tried_problems):
             elif dialog.locator("#popup-link-this").count():
                 popup_action(w, dialog.locator("#popup-link-this"))
                 w.counts["linked_in_popup"] += 1
-            elif dialog.locator("#popup-suggestions button").count():
-                popup_action(w, dialog.locator("#popup-suggestions button").first)
+            elif (pick := same_business(w, dialog)) is not None:
+                popup_action(w, pick)
                 w.counts["linked_in_popup"] += 1
                 w.counts["suggestion_linked"] += 1
             else:
@@ -297,6 +302,33 @@ def fix_in_popup(w, row_id, tried_problems):
         else:
             return exclude(w, f"Cannot fix {code} here: {message[:200]}")
     return "gave up"
+
+
+def plain_name(name):
+    """A name as a person compares two: case, punctuation, accents, "Ltd"/"Limited", "&"/"and"
+    and a leading "The" do not matter."""
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    name = re.sub(r"[^a-z0-9& ]+", "", name.replace("&", " and "))
+    words = [{"ltd": "limited", "co": "company"}.get(x, x) for x in name.split()]
+    return " ".join(words[1:] if words[:1] == ["the"] else words)
+
+
+def same_business(w, dialog):
+    """The close-match suggestion's Link this when it plainly names the same business (a
+    newcomer links "Harbour View Lettings Limited" to "... Ltd", not "Flat 2, Quay House" to
+    "Flat 7, Quay House"); with --link-any-suggestion, the first suggestion whatever it is."""
+    ours = dialog.locator("#popup-contact h4").inner_text()
+    ours = re.sub(r"^Link (.*) \([^)]*\) to a .*$", r"\1", ours.strip())
+    for row in dialog.locator("#popup-suggestions tr.suggestion").all():
+        theirs = row.locator("td").first.inner_text().split("\n")[0].strip()
+        score = row.locator("td").nth(1).inner_text().strip()
+        same = plain_name(theirs) == plain_name(ours)
+        log(f"      suggested: {theirs!r} ({score}) for {ours!r}: "
+            f"{'same business' if same else 'not the same'}")
+        if same or w.link_any:
+            return row.get_by_role("button", name="Link this")
+        w.counts["suggestion_declined"] += 1
+    return None
 
 
 def exclude(w, reason):
@@ -480,6 +512,8 @@ def main():
     parser.add_argument("--sandbox-port", type=int, default=5655)
     parser.add_argument("--shots", help="save a screenshot at each step into this folder")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder")
+    parser.add_argument("--link-any-suggestion", action="store_true",
+                        help="in the popup, link the first close match whatever its name")
     args = parser.parse_args()
     if args.shots:
         Path(args.shots).mkdir(parents=True, exist_ok=True)
@@ -522,7 +556,7 @@ def main():
                 page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
                 page.on("console", lambda msg: errors.append(f"{page.url}: {msg.text}")
                         if msg.type == "error" else None)
-                w = Walk(page, base, args.shots)
+                w = Walk(page, base, args.shots, args.link_any_suggestion)
                 in_browser = time.monotonic()
                 log("browser: sign in")
                 sign_in(w)
@@ -565,6 +599,7 @@ def main():
             "left": left,
             "linked_in_popup": w.counts["linked_in_popup"],
             "linked_by_suggestion": w.counts["suggestion_linked"],
+            "suggestions_declined": w.counts["suggestion_declined"],
             "created": w.counts["created_in_popup"] + w.counts["bulk_created"],
             "created_in_popup": w.counts["created_in_popup"],
             "bulk_linked": w.counts["bulk_linked"],
