@@ -463,6 +463,26 @@ def outcome(env, sandbox_port):
     return status, summary, counts, codes, sandbox, payments
 
 
+def db_facts(instance):
+    """What the pages only hint at, read (read-only) from the instance's SQLite database: the
+    warnings documents synced with, and the ledger contacts that now name the same business
+    twice (a contact created beside one the ledger already had)."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{Path(instance) / 'ledgerlink.db'}?mode=ro", uri=True)
+    try:
+        warnings = db.execute("SELECT kind, warning, COUNT(*) FROM sync_record WHERE warning "
+                              "IS NOT NULL AND warning != '' GROUP BY kind, warning").fetchall()
+        names = [row[0] for row in db.execute("SELECT name FROM ledger_contact WHERE active")]
+    finally:
+        db.close()
+    by_plain = {}
+    for name in names:
+        by_plain.setdefault(plain_name(name), []).append(name)
+    twice = [group for group in by_plain.values() if len(group) > 1]
+    return warnings, twice
+
+
 # ---- the pass ------------------------------------------------------------------------------
 
 def stop(process, instance):
@@ -579,6 +599,11 @@ def main():
         for line in status.splitlines():
             if not line.startswith(("xero (", "payments:")):
                 log(f"  left: {line}")
+        warnings, twice = db_facts(instance)
+        for kind, warning, count in warnings:
+            log(f"synced with a warning: {count} {kind}: {warning}")
+        for group in twice:
+            log(f"the ledger now names one business twice: {group}")
         in_ledger = counts.get("synced", 0) + counts.get("synced with variance", 0)
         excluded = counts.get("excluded", 0)
         left = sum(counts.values()) - in_ledger - excluded
@@ -591,6 +616,10 @@ def main():
             "documents": sum(counts.values()),
             "in_ledger": in_ledger,
             "in_ledger_with_variance": counts.get("synced with variance", 0),
+            "in_ledger_with_warning": sum(count for _kind, _warning, count in warnings),
+            "in_ledger_without_pdf": sum(count for _kind, warning, count in warnings
+                                         if warning.startswith("The PDF was not attached")),
+            "ledger_contacts_named_twice": len(twice),
             "sandbox_ledger_documents": sandbox["documents"],
             "sandbox_duplicate_numbers": sandbox["duplicates"],
             "sandbox_api_calls": sandbox["api_calls"],
