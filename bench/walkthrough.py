@@ -5,8 +5,14 @@ which also starts the accounting sandbox), an administrator and the demo data fr
 in the browser: sign in, Integrations, connect Xero through the sandbox's consent page, map the
 accounts, and on the Sync page, kind by kind: the bulk offers above the grid, every blocked row's
 popup (one rule per problem; what cannot be fixed there is excluded with a reason), Auto sync
-until its progress stops. Every click, fill and select is counted. The outcome is read from
-`flask sync status` and the sandbox's ledger.
+until its progress stops. Every click, fill and select is counted (an OK in a confirm() too).
+The outcome is read from `flask sync status`, the sandbox's ledger (/_control/ledger) and,
+read-only, the instance's SQLite database (warnings; ledger contacts naming a business twice).
+
+Popup rules: Link this when offered; a close-match suggestion only when it plainly names the
+same business (case, punctuation, accents, Ltd/Limited, &/and, a leading "The" aside), else
+Create new (and Create anyway when asked); Mark sent; Link to it (duplicate); Retry now; anything
+else is excluded with the popup's own words as the reason.
 
     python bench/walkthrough.py                       # ports 5600 (app) and 5655 (sandbox)
     python bench/walkthrough.py --shots /tmp/shots    # a screenshot at each step
