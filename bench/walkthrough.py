@@ -420,6 +420,11 @@ def sync_kinds(w):
             page.wait_for_url(re.compile(rf"kind={kind}"))
         page.wait_for_selector("#sync-grid")
         log(f"{kind}: {menu_count(w, kind)} waiting")
+        codes = {}
+        for code in page.locator("#sync-grid tr.sync-row .status-code").all_inner_texts():
+            codes[code.strip()] = codes.get(code.strip(), 0) + 1
+        offers = page.locator("#sync-bulk button").all_inner_texts()
+        log(f"  on arrival, the first page's codes: {codes}; bulk offers: {offers}")
         w.shot(f"{kind}-start")
         bulk_contacts(w, kind)
         bulk_sent(w, kind)
