@@ -498,16 +498,20 @@ class ProviderSandbox:
                 "secret": f"sandbox-{self.name}-secret", "redirect_uris": None}}
             self.seed_defaults()
             if self.run_demo_firm:
-                for tenant in list(self.tenants):
-                    self.add_contacts(tenant, DEMO_FIRM_CONTACTS)
+                self._seed_demo_firm()
 
     def seed_defaults(self):
         """Create the provider's default demo tenants (override)."""
 
     def add_contacts(self, tenant, contacts):
         """Add contacts ({"name", "kind": customer or supplier, "email"}) to a tenant as a
-        person would in the package; KeyError for an unknown tenant (override)."""
-        raise NotImplementedError
+        person would in the package. KeyError: no such tenant; ValueError: the provider takes
+        none (override per provider)."""
+        raise ValueError(f"the {self.name} sandbox takes no contacts")
+
+    def _seed_demo_firm(self):
+        for tenant in list(self.tenants):
+            self.add_contacts(tenant, DEMO_FIRM_CONTACTS)
 
     def client_ok(self, client_id, secret):
         """Check a client's credentials."""
@@ -585,8 +589,7 @@ class ProviderSandbox:
         contacts, for the whole run: applied now and after every reset."""
         with self.lock:
             if demo_firm and not self.run_demo_firm:
-                for tenant in list(self.tenants):
-                    self.add_contacts(tenant, DEMO_FIRM_CONTACTS)
+                self._seed_demo_firm()
             if demo_firm is not None:
                 self.run_demo_firm = bool(demo_firm)
             if faults is not None:
